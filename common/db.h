@@ -1,0 +1,68 @@
+/* PostgreSQL access: one persistent connection per worker process.
+ *
+ * SQL is a closed set: every statement lives in a table (struct stmt) that
+ * is prepared once per connection; a handler names a statement and passes
+ * text parameters, it never holds SQL text.  After a lost connection the
+ * next request reconnects and prepares again; while the server is down
+ * requests get 503.  Results are cleared when the request ends. */
+#ifndef DB_H
+#define DB_H
+#include <libpq-fe.h>
+#include <stdbool.h>
+#include "req.h"
+
+struct stmt {
+	const char *name;    /* unique prepared-statement name */
+	const char *sql;
+	int nparams;
+	bool ro;             /* read-only: safe to retry once after a reconnect */
+};
+
+enum db_err {
+	DB_OK,
+	DB_UNIQUE,      /* 23505 */
+	DB_FK,          /* 23503 */
+	DB_CHECK,       /* 23514, 23502, 22xxx: data rejected by a constraint */
+	DB_RETRY,       /* 40001, 40P01: serialization failure, deadlock */
+	DB_DOWN,        /* no connection */
+	DB_ERROR        /* anything else (logged) */
+};
+
+/* Registers the statement tables (call before the first db_exec). */
+void db_register(const struct stmt *stmts, size_t n);
+/* Connects and prepares; 0 or -1 (logged).  Called lazily by db_exec too. */
+int db_connect(const char *conninfo);
+void db_disconnect(void);
+bool db_up(void);
+
+/* Runs a registered statement.  Returns a result owned by r's arena (never
+ * free it) or NULL with *err set.  Constraint violations are not logged
+ * as errors; the caller maps them to 409/400. */
+PGresult *db_exec(struct req *r, const struct stmt *s, const char *const *params,
+    enum db_err *err);
+/* The same, answering 503 (down) or 500 itself on any error; for
+ * statements whose constraint errors are not expected. */
+PGresult *db_exec_or_reply(struct req *r, const struct stmt *s,
+    const char *const *params);
+/* Constraint name of the last DB_UNIQUE/DB_CHECK/DB_FK error, or "". */
+const char *db_constraint(void);
+
+/* Transactions; begin/commit answer 503/500 themselves and return -1. */
+int  db_begin(struct req *r);
+int  db_commit(struct req *r);
+void db_rollback(struct req *r);
+bool db_in_tx(void);
+/* Called by the server at the end of every request: rolls back a
+ * transaction the handler left open. */
+void db_request_done(void);
+
+/* Column access by name; NULL/0 for SQL NULL. */
+const char *db_get(const PGresult *res, int row, const char *col);
+bool db_isnull(const PGresult *res, int row, const char *col);
+long long db_get_ll(const PGresult *res, int row, const char *col);
+bool db_get_bool(const PGresult *res, int row, const char *col);
+
+/* int64 -> decimal text in the arena, for parameters. */
+const char *db_int(struct req *r, long long v);
+
+#endif

@@ -1,0 +1,19 @@
+/* The transactional outbox: a state change and its event are written in
+ * one transaction; the relay in workers/ delivers the event afterwards.
+ * The table lives in every service's database (sql/common/). */
+#ifndef OUTBOX_H
+#define OUTBOX_H
+#include "db.h"
+#include "json.h"
+#include "req.h"
+
+extern const struct stmt outbox_stmts[];
+extern const size_t outbox_nstmts;
+
+/* Inserts the event inside the caller's open transaction.  payload is a
+ * JSON object.  Returns the new event id (arena-owned), or NULL after
+ * answering 503/500. */
+const char *outbox_put(struct req *r, const char *type, const char *aggregate_id,
+    const struct buf *payload);
+
+#endif

@@ -1,0 +1,228 @@
+#include "server.h"
+#include "config.h"
+#include "log.h"
+#include "outbox.h"
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define POOL_MAX 64
+
+static const struct stmt server_stmts[] = {
+	{ "server_ping", "SELECT 1 AS ok", 0, true },
+};
+
+static const struct service *service;
+static volatile sig_atomic_t stopping;
+static volatile sig_atomic_t in_accept;
+static sigset_t unblocked;      /* the mask before the master blocked signals */
+
+void
+server_health(struct req *r)
+{
+	enum db_err err;
+	PGresult *res = db_exec(r, &server_stmts[0], NULL, &err);
+	struct jw w;
+	req_writer(r, &w);
+	jw_obj_open(&w);
+	jw_kstr(&w, "status", res ? "ok" : "degraded");
+	jw_kstr(&w, "service", service->name);
+	jw_kstr(&w, "database", res ? "up" : "down");
+	jw_obj_close(&w);
+	reply_w(r, res ? 200 : 503);
+}
+
+/* ---- worker ---- */
+
+static void
+worker_term(int sig)
+{
+	(void)sig;
+	stopping = 1;
+	/* Blocked in accept: leave now (exit runs LeakSanitizer's check). */
+	if (in_accept)
+		exit(0);
+}
+
+static void
+worker_run(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = worker_term;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sa.sa_handler = SIG_DFL;
+	sigaction(SIGCHLD, &sa, NULL);
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	if (getppid() == 1)
+		exit(0);
+
+	FCGX_Request f;
+	if (FCGX_Init() != 0 || FCGX_InitRequest(&f, 0, 0) != 0) {
+		log_err("could not initialise FastCGI");
+		exit(1);
+	}
+	struct req r;
+	req_init(&r, &f);
+	db_register(server_stmts, sizeof server_stmts / sizeof server_stmts[0]);
+	db_register(outbox_stmts, outbox_nstmts);
+	db_register(service->stmts, service->nstmts);
+	if (cfg.database_url != NULL)
+		db_connect(cfg.database_url);   /* failure is retried per request */
+	else
+		log_warn("no database URL configured");
+
+	while (!stopping) {
+		in_accept = 1;
+		if (stopping)
+			break;
+		int rc = FCGX_Accept_r(&f);
+		in_accept = 0;
+		if (rc < 0) {
+			if (stopping)
+				break;
+			log_err("accept failed: %d", rc);
+			break;
+		}
+		req_begin(&r, cfg.body_max);
+		router_dispatch(&r, service->routes, service->nroutes);
+		db_request_done();
+		req_end(&r);
+		FCGX_Finish_r(&f);
+	}
+	db_disconnect();
+	buf_free(&r.out);
+	buf_free(&r.headers);
+	arena_free(r.a);
+	exit(0);
+}
+
+/* ---- master ---- */
+
+static void
+master_signal(int sig)
+{
+	if (sig == SIGTERM || sig == SIGINT)
+		stopping = 1;
+}
+
+static pid_t
+spawn(void)
+{
+	pid_t pid = fork();
+	if (pid == 0) {
+		sigprocmask(SIG_SETMASK, &unblocked, NULL);
+		worker_run();
+	}
+	if (pid < 0)
+		log_err("could not fork a worker: %s", strerror(errno));
+	return pid;
+}
+
+static double
+now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+int
+server_main(int argc, char **argv, const struct service *svc)
+{
+	service = svc;
+	if (argc > 1) {
+		if (svc->cli == NULL) {
+			fprintf(stderr, "usage: %s (started by spawn-fcgi)\n", argv[0]);
+			return 2;
+		}
+		if (config_load(svc->name) != 0)
+			return 1;
+		return svc->cli(argc, argv);
+	}
+	log_open(svc->name);
+	if (config_load(svc->name) != 0)
+		return 1;
+	long n = config_long("POOL_SIZE", 2);
+	if (n < 1) n = 1;
+	if (n > POOL_MAX) n = POOL_MAX;
+
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = master_signal;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGCHLD, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	sigset_t block;
+	sigemptyset(&block);
+	sigaddset(&block, SIGCHLD);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGINT);
+	sigprocmask(SIG_BLOCK, &block, &unblocked);
+
+	pid_t pids[POOL_MAX] = { 0 };
+	double started[POOL_MAX] = { 0 };
+	log_info("pool starting with %ld workers", n);
+	while (!stopping) {
+		for (long i = 0; i < n; i++) {
+			if (pids[i] > 0)
+				continue;
+			pids[i] = spawn();
+			started[i] = now_s();
+		}
+		sigsuspend(&unblocked);   /* wakes on SIGCHLD, SIGTERM, SIGINT */
+		int status;
+		pid_t dead;
+		while ((dead = waitpid(-1, &status, WNOHANG)) > 0) {
+			for (long i = 0; i < n; i++) {
+				if (pids[i] != dead)
+					continue;
+				pids[i] = 0;
+				if (WIFSIGNALED(status))
+					log_warn("worker %d killed by signal %d, replacing it",
+					    (int)dead, WTERMSIG(status));
+				else
+					log_warn("worker %d exited with %d, replacing it",
+					    (int)dead, WEXITSTATUS(status));
+				/* A worker that dies at once: do not spin. */
+				if (now_s() - started[i] < 0.5 && !stopping)
+					usleep(200 * 1000);
+			}
+		}
+	}
+	log_info("pool stopping");
+	for (long i = 0; i < n; i++)
+		if (pids[i] > 0)
+			kill(pids[i], SIGTERM);
+	double deadline = now_s() + 5;
+	for (;;) {
+		int live = 0;
+		for (long i = 0; i < n; i++) {
+			if (pids[i] <= 0)
+				continue;
+			if (waitpid(pids[i], NULL, WNOHANG) == pids[i])
+				pids[i] = 0;
+			else
+				live++;
+		}
+		if (live == 0)
+			break;
+		if (now_s() > deadline) {
+			for (long i = 0; i < n; i++)
+				if (pids[i] > 0)
+					kill(pids[i], SIGKILL);
+			deadline = now_s() + 60;
+		}
+		usleep(20 * 1000);
+	}
+	return 0;
+}

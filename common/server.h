@@ -1,0 +1,27 @@
+/* A service's main: the pool master and its workers.
+ *
+ * spawn-fcgi creates the listening socket on fd 0 and starts the program
+ * once; server_main forks POOL_SIZE workers that accept on it and replaces
+ * any worker that dies (within a second).  SIGTERM to the master stops the
+ * pool; workers die with their master. */
+#ifndef SERVER_H
+#define SERVER_H
+#include "db.h"
+#include "router.h"
+
+struct service {
+	const char *name;                 /* "auth": config, logs, health */
+	const struct route *routes;
+	size_t nroutes;
+	const struct stmt *stmts;
+	size_t nstmts;
+	/* Optional subcommands ("auth create-admin"): called when argc > 1. */
+	int (*cli)(int argc, char **argv);
+};
+
+int server_main(int argc, char **argv, const struct service *svc);
+
+/* GET /<prefix>/health: 200 when the database answers, else 503. */
+void server_health(struct req *r);
+
+#endif

@@ -1,0 +1,66 @@
+/* Input is declared, then validated, then used.
+ *
+ * A handler declares the body fields it accepts in a table; fields_or_reply
+ * checks the object against it (types, bounds, required, no unknown keys),
+ * fills one struct fval per field, and answers the 400 itself naming the
+ * field and the reason. */
+#ifndef VALID_H
+#define VALID_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "json.h"
+#include "req.h"
+
+enum ftype {
+	F_STRING,   /* min/max: length in characters */
+	F_EMAIL,    /* normalized: trimmed, lower case */
+	F_UUID,     /* normalized: lower case */
+	F_MONEY,    /* number (or numeric string) -> paise in .i; min/max in paise */
+	F_INT,      /* integer number; min/max */
+	F_BOOL,
+	F_ENUM,     /* string, one of choices */
+	F_ARRAY,    /* .v; min/max: number of items */
+	F_OBJECT,   /* .v */
+	F_PHONE,    /* +digits, 7 to 15 digits */
+	F_URL,      /* http(s) URL, max length */
+};
+
+#define F_REQUIRED 0x1
+#define F_TRIM     0x2   /* strip surrounding white space before checks */
+
+struct field {
+	const char *name;
+	enum ftype type;
+	unsigned flags;
+	int64_t min, max;             /* 0/0: no bound */
+	const char *const *choices;   /* F_ENUM: NULL-terminated */
+};
+
+struct fval {
+	bool set;                /* present and not null */
+	const char *s;           /* strings, normalized; arena-owned */
+	int64_t i;               /* F_INT, F_MONEY (paise) */
+	bool b;                  /* F_BOOL */
+	const struct jv *v;      /* the raw value */
+};
+
+/* prefix names nested objects in messages ("items[2]."), or NULL.
+ * Returns 0, or -1 after answering 400. */
+int fields_or_reply(struct req *r, const struct jv *obj, const struct field *f,
+    size_t n, struct fval *out, const char *prefix);
+
+/* Single-value validators (also used for path and query parameters). */
+bool valid_uuid(const char *s);
+/* Normalized address in the arena, or NULL when invalid. */
+char *valid_email(struct arena *a, const char *s);
+bool valid_phone(const char *s);
+size_t utf8_chars(const char *s);
+
+/* The path parameter as a UUID, or NULL after answering 400 (404 style). */
+const char *param_uuid_or_reply(struct req *r, const char *name);
+/* Query integer within [min,max], def when absent; -1 after answering 400. */
+int query_int_or_reply(struct req *r, const char *name, int64_t def,
+    int64_t min, int64_t max, int64_t *out);
+
+#endif

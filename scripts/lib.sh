@@ -1,0 +1,110 @@
+# shellcheck shell=bash
+# Helpers shared by scripts/stack.sh and scripts/test.sh (sourced, not run).
+# Nothing here finds a process by name: every process is known by its pid.
+
+# lib_env_load FILE: export every KEY=VALUE line of FILE, except that a
+# variable already set (non-empty) in the environment wins over the file.
+# The file is parsed, never executed: no expansion, no command substitution.
+# Blank lines and lines starting with # are skipped; "export " and one pair
+# of surrounding quotes are allowed.
+lib_env_load() {
+	local file=$1 line key val
+	[[ -r $file ]] || return 0
+	while IFS= read -r line || [[ -n $line ]]; do
+		line=${line%$'\r'}
+		[[ $line =~ ^[[:space:]]*(export[[:space:]]+)?([A-Za-z_][A-Za-z0-9_]*)=(.*)$ ]] || continue
+		key=${BASH_REMATCH[2]}
+		val=${BASH_REMATCH[3]}
+		if [[ $val =~ ^\"(.*)\"$ || $val =~ ^\'(.*)\'$ ]]; then
+			val=${BASH_REMATCH[1]}
+		fi
+		case $key in
+		UID | EUID | PPID | BASH* | SHELLOPTS | GROUPS | HOSTNAME) continue ;;
+		esac
+		[[ -n ${!key-} ]] && continue
+		export "$key=$val"
+	done <"$file"
+}
+
+# lib_env_keys FILE: the keys FILE defines, one per line.
+lib_env_keys() {
+	[[ -r $1 ]] || return 0
+	sed -n -E 's/^[[:space:]]*(export[[:space:]]+)?([A-Za-z_][A-Za-z0-9_]*)=.*/\2/p' "$1"
+}
+
+# lib_pid_alive PID: true when PID is a live process (a zombie is not alive).
+lib_pid_alive() {
+	local pid=$1 stat
+	[[ $pid =~ ^[0-9]+$ ]] || return 1
+	kill -0 "$pid" 2>/dev/null || return 1
+	stat=$(cat "/proc/$pid/stat" 2>/dev/null) || return 1
+	stat=${stat##*) }
+	[[ ${stat:0:1} != Z && ${stat:0:1} != X ]]
+}
+
+# lib_pid_is PID NAME: true when PID runs the program NAME (by the basename
+# of its executable or of its argv[0]); guards against a stale pid file
+# whose pid was reused by an unrelated process.
+lib_pid_is() {
+	local pid=$1 name=$2 exe argv0
+	exe=$(readlink "/proc/$pid/exe" 2>/dev/null) || exe=
+	exe=${exe% (deleted)}
+	[[ -n $exe && ${exe##*/} == "$name" ]] && return 0
+	argv0=$(tr '\0' '\n' <"/proc/$pid/cmdline" 2>/dev/null | head -n 1) || argv0=
+	argv0=${argv0%% *}
+	[[ -n $argv0 && ${argv0##*/} == "$name" ]]
+}
+
+# lib_pid_read FILE: the pids in a pid file (spawn-fcgi writes them without a
+# trailing newline), one per line; fails when there is none.
+lib_pid_read() {
+	local f=$1 content p found=1
+	[[ -r $f ]] || return 1
+	content=$(<"$f")
+	for p in $content; do
+		[[ $p =~ ^[0-9]+$ ]] || continue
+		printf '%s\n' "$p"
+		found=0
+	done
+	return $found
+}
+
+# lib_proc_tree PID: PID and all its descendants, found through
+# /proc/<pid>/task/<tid>/children (never by name).
+lib_proc_tree() {
+	local pid=$1 t c
+	lib_pid_alive "$pid" || return 0
+	printf '%s\n' "$pid"
+	for t in /proc/"$pid"/task/*/children; do
+		[[ -r $t ]] || continue
+		for c in $(<"$t"); do
+			lib_proc_tree "$c"
+		done
+	done
+}
+
+# lib_port_free PORT: true when nothing listens on TCP PORT.
+lib_port_free() {
+	local port=$1
+	if command -v ss >/dev/null 2>&1; then
+		[[ -z $(ss -Htln "sport = :$port" 2>/dev/null) ]] || return 1
+	fi
+	# Fallback (and double check): a connect on loopback succeeds when taken.
+	if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+		return 1
+	fi
+	return 0
+}
+
+# lib_pick_port [EXCLUDED...]: a free TCP port in 20000-59999 not in EXCLUDED.
+lib_pick_port() {
+	local p i x taken
+	for ((i = 0; i < 200; i++)); do
+		p=$((20000 + (RANDOM * 32768 + RANDOM) % 40000))
+		taken=0
+		for x in "$@"; do [[ $x == "$p" ]] && taken=1; done
+		((taken)) && continue
+		lib_port_free "$p" && { printf '%s\n' "$p"; return 0; }
+	done
+	return 1
+}
