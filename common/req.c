@@ -271,15 +271,20 @@ req_end(struct req *r)
 {
 	if (r->status == 0)
 		reply_error(r, 500, "internal server error");
+	/* One buffer, one write: libfcgi's own printf knows no %zu. */
 	FCGX_Stream *o = r->fcgi->out;
-	FCGX_FPrintF(o, "Status: %d %s\r\n", r->status, http_reason(r->status));
-	if (r->status != 204) {
-		FCGX_PutS("Content-Type: application/json; charset=utf-8\r\n", o);
-		FCGX_FPrintF(o, "Content-Length: %zu\r\n", r->out.len);
-	}
+	char head[160];
+	int hl;
+	if (r->status == 204)
+		hl = snprintf(head, sizeof head, "Status: 204 No Content\r\n");
+	else
+		hl = snprintf(head, sizeof head, "Status: %d %s\r\n"
+		    "Content-Type: application/json; charset=utf-8\r\n"
+		    "Content-Length: %zu\r\n", r->status, http_reason(r->status), r->out.len);
+	FCGX_PutStr(head, hl, o);
 	if (r->headers.len)
 		FCGX_PutStr(r->headers.p, (int)r->headers.len, o);
-	FCGX_PutS("\r\n", o);
+	FCGX_PutStr("\r\n", 2, o);
 	if (r->status != 204 && r->out.len)
 		FCGX_PutStr(r->out.p, (int)r->out.len, o);
 
