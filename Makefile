@@ -21,8 +21,8 @@ LDFLAGS := $(SANFLAGS)
 LIBS    := -lfcgi -lpq -ljwt -lcrypto -lcurl -lm
 
 BIN     := $(BUILD)/bin
-SERVICES := auth
-PROGRAMS := $(SERVICES) health
+# Every fcgi/<name>/main.c is a program (services and the health aggregator).
+PROGRAMS := $(patsubst fcgi/%/main.c,%,$(wildcard fcgi/*/main.c))
 
 COMMON_SRC := $(wildcard common/*.c)
 COMMON_OBJ := $(COMMON_SRC:%.c=$(BUILD)/%.o)
@@ -55,6 +55,7 @@ $(COMMON_LIB): $(COMMON_OBJ)
 
 # Every directory under fcgi/ is one program linked with common/.
 objs_of = $(patsubst %.c,$(BUILD)/%.o,$(wildcard fcgi/$(1)/*.c))
+.SECONDARY:
 .SECONDEXPANSION:
 $(BIN)/%: $$(call objs_of,$$*) $(COMMON_LIB)
 	@mkdir -p $(dir $@)

@@ -1,0 +1,117 @@
+#include "http.h"
+#include "config.h"
+#include "log.h"
+#include <curl/curl.h>
+#include <stdio.h>
+#include <string.h>
+
+static CURL *handle;
+static char internal_base[256];
+
+const char *
+http_internal_base(void)
+{
+	if (internal_base[0] == '\0') {
+		const char *u = config_str("INTERNAL_URL", NULL);
+		if (u != NULL)
+			snprintf(internal_base, sizeof internal_base, "%s", u);
+		else
+			snprintf(internal_base, sizeof internal_base, "http://127.0.0.1:%ld",
+			    config_long("INTERNAL_PORT", 3100));
+	}
+	return internal_base;
+}
+
+struct sink {
+	struct buf b;
+	size_t max;
+	bool overflow;
+};
+
+static size_t
+collect(char *p, size_t size, size_t n, void *u)
+{
+	struct sink *s = u;
+	size_t len = size * n;
+	if (s->b.len + len > s->max) {
+		s->overflow = true;
+		return 0;
+	}
+	buf_add(&s->b, p, len);
+	return len;
+}
+
+int
+http_call(struct req *r, const char *method, const char *url, const char *body,
+    size_t body_len, const char *const *extra_headers, const char *userpwd,
+    long timeout_ms, struct http_resp *resp)
+{
+	memset(resp, 0, sizeof *resp);
+	if (handle == NULL) {
+		curl_global_init(CURL_GLOBAL_DEFAULT);
+		if ((handle = curl_easy_init()) == NULL)
+			die_oom();
+	} else {
+		curl_easy_reset(handle);   /* keeps live connections */
+	}
+	struct curl_slist *h = NULL;
+	h = curl_slist_append(h, "Accept: application/json");
+	if (body != NULL)
+		h = curl_slist_append(h, "Content-Type: application/json");
+	if (r->request_id != NULL) {
+		char rid[128];
+		snprintf(rid, sizeof rid, "X-Request-Id: %s", r->request_id);
+		h = curl_slist_append(h, rid);
+	}
+	for (const char *const *e = extra_headers; e != NULL && *e != NULL; e++)
+		h = curl_slist_append(h, *e);
+	struct sink s = { .max = 4 << 20 };
+	curl_easy_setopt(handle, CURLOPT_URL, url);
+	curl_easy_setopt(handle, CURLOPT_CUSTOMREQUEST, method);
+	curl_easy_setopt(handle, CURLOPT_HTTPHEADER, h);
+	curl_easy_setopt(handle, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(handle, CURLOPT_TIMEOUT_MS, timeout_ms);
+	curl_easy_setopt(handle, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms < 2000 ? timeout_ms : 2000L);
+	curl_easy_setopt(handle, CURLOPT_WRITEFUNCTION, collect);
+	curl_easy_setopt(handle, CURLOPT_WRITEDATA, &s);
+	curl_easy_setopt(handle, CURLOPT_PROTOCOLS_STR, "http,https");
+	if (body != NULL) {
+		curl_easy_setopt(handle, CURLOPT_POSTFIELDS, body);
+		curl_easy_setopt(handle, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body_len);
+	}
+	if (userpwd != NULL) {
+		curl_easy_setopt(handle, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+		curl_easy_setopt(handle, CURLOPT_USERPWD, userpwd);
+	}
+	CURLcode rc = curl_easy_perform(handle);
+	curl_slist_free_all(h);
+	/* Never keep credentials on the reused handle. */
+	curl_easy_setopt(handle, CURLOPT_USERPWD, NULL);
+	if (rc != CURLE_OK) {
+		snprintf(resp->error, sizeof resp->error, "%s",
+		    s.overflow ? "response too large" : curl_easy_strerror(rc));
+		buf_free(&s.b);
+		return -1;
+	}
+	curl_easy_getinfo(handle, CURLINFO_RESPONSE_CODE, &resp->status);
+	resp->len = s.b.len;
+	resp->body = arena_strndup(r->a, s.b.p ? s.b.p : "", s.b.len);
+	buf_free(&s.b);
+	char err[64];
+	if (resp->len > 0)
+		resp->json = json_parse(r->a, resp->body, resp->len, err, sizeof err);
+	return 0;
+}
+
+int
+http_internal(struct req *r, const char *method, const char *path,
+    const struct buf *body, struct http_resp *resp)
+{
+	char url[512];
+	snprintf(url, sizeof url, "%s%s", http_internal_base(), path);
+	int rc = http_call(r, method, url, body ? body->p : NULL, body ? body->len : 0,
+	    NULL, NULL, 3000, resp);
+	if (rc != 0)
+		log_err("internal call %s %s failed: %s", method, path, resp->error);
+	return rc;
+}

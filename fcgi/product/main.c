@@ -1,0 +1,201 @@
+/* product: categories, products with variants and images, and stock
+ * reservations for orders, on product_db. */
+#include "product.h"
+#include "server.h"
+
+#define PRODUCT_PAGE(order) \
+	"SELECT coalesce(json_agg(product_json(p) ORDER BY " order "), '[]') AS doc " \
+	"FROM (SELECT id FROM products WHERE deleted_at IS NULL " \
+	"AND ($1::uuid IS NULL OR category_id = $1) " \
+	"AND ($2::boolean IS NULL OR is_active = $2) " \
+	"ORDER BY " order " OFFSET $3 LIMIT $4) s JOIN products p USING (id)"
+
+const struct stmt product_stmts[S__MAX] = {
+	/* categories */
+	[S_CAT_LIST] = { "cat_list",
+	    "SELECT coalesce(json_agg(category_json(c) ORDER BY c.name, c.id), '[]') AS doc "
+	    "FROM categories c", 0, true },
+	[S_CAT_GET] = { "cat_get",
+	    "SELECT category_json(c) AS doc FROM categories c WHERE c.id = $1", 1, true },
+	[S_CAT_INSERT] = { "cat_insert",
+	    "INSERT INTO categories AS c (name, slug, description) VALUES ($1, $2, $3) "
+	    "RETURNING category_json(c) AS doc", 3, false },
+	[S_CAT_UPDATE] = { "cat_update",
+	    "UPDATE categories c SET name = coalesce($2, name), slug = coalesce($3, slug), "
+	    "description = coalesce($4, description), updated_at = now() WHERE c.id = $1 "
+	    "RETURNING category_json(c) AS doc", 4, false },
+	[S_CAT_UNLINK_DELETED] = { "cat_unlink_deleted",
+	    "UPDATE products SET category_id = NULL "
+	    "WHERE category_id = $1 AND deleted_at IS NOT NULL", 1, false },
+	[S_CAT_DELETE] = { "cat_delete",
+	    "DELETE FROM categories c WHERE c.id = $1 AND NOT EXISTS "
+	    "(SELECT 1 FROM products p WHERE p.category_id = c.id) "
+	    "RETURNING category_json(c) AS doc", 1, false },
+	[S_CAT_EXISTS] = { "cat_exists",
+	    "SELECT 1 FROM categories WHERE id = $1 OR slug = $2", 2, true },
+
+	/* product reads: one statement per order, so each walks its index */
+	[S_PRODUCT_LIST_NEWEST] = { "product_list_newest",
+	    PRODUCT_PAGE("created_at DESC, id DESC"), 4, true },
+	[S_PRODUCT_LIST_PRICE_ASC] = { "product_list_price_asc",
+	    PRODUCT_PAGE("base_price, id"), 4, true },
+	[S_PRODUCT_LIST_PRICE_DESC] = { "product_list_price_desc",
+	    PRODUCT_PAGE("base_price DESC, id DESC"), 4, true },
+	[S_PRODUCT_LIST_SEARCH] = { "product_list_search",
+	    "SELECT coalesce(json_agg(product_json(p) ORDER BY "
+	    "CASE WHEN $6 = 'price_asc' THEN p.base_price END, "
+	    "CASE WHEN $6 = 'price_desc' THEN p.base_price END DESC, "
+	    "p.created_at DESC, p.id DESC), '[]') AS doc "
+	    "FROM (SELECT id, base_price, created_at FROM products WHERE deleted_at IS NULL "
+	    "AND ($1::uuid IS NULL OR category_id = $1) "
+	    "AND ($2::boolean IS NULL OR is_active = $2) "
+	    "AND search @@ plainto_tsquery('simple', $5) "
+	    "ORDER BY CASE WHEN $6 = 'price_asc' THEN base_price END, "
+	    "CASE WHEN $6 = 'price_desc' THEN base_price END DESC, created_at DESC, id DESC "
+	    "OFFSET $3 LIMIT $4) s JOIN products p USING (id)", 6, true },
+	[S_PRODUCT_COUNT] = { "product_count",
+	    "SELECT count(*) AS n FROM products WHERE deleted_at IS NULL "
+	    "AND ($1::uuid IS NULL OR category_id = $1) "
+	    "AND ($2::boolean IS NULL OR is_active = $2) "
+	    "AND ($3::text IS NULL OR search @@ plainto_tsquery('simple', $3))", 3, true },
+	[S_PRODUCT_DOC] = { "product_doc",
+	    "SELECT product_json(p) AS doc FROM products p "
+	    "WHERE p.id = $1 AND p.deleted_at IS NULL AND (p.is_active OR $2)", 2, true },
+	[S_PRODUCT_DOC_BY_SLUG] = { "product_doc_by_slug",
+	    "SELECT product_json(p) AS doc FROM products p "
+	    "WHERE p.slug = $1 AND p.deleted_at IS NULL AND (p.is_active OR $2)", 2, true },
+	[S_PRODUCT_SLUG_TAKEN] = { "product_slug_taken",
+	    "SELECT 1 FROM products WHERE slug = $1 AND deleted_at IS NULL", 1, true },
+
+	/* product writes */
+	[S_PRODUCT_INSERT] = { "product_insert",
+	    "INSERT INTO products (name, slug, description, base_price, currency, "
+	    "category_id, is_active) VALUES ($1, $2, $3, $4, coalesce($5, 'INR'), $6, "
+	    "coalesce($7::boolean, true)) RETURNING id", 7, false },
+	[S_PRODUCT_UPDATE] = { "product_update",
+	    "UPDATE products SET name = coalesce($2, name), "
+	    "description = coalesce($3, description), "
+	    "base_price = coalesce($4::bigint, base_price), "
+	    "category_id = coalesce($5::uuid, category_id), slug = coalesce($6, slug), "
+	    "is_active = coalesce($7::boolean, is_active), updated_at = now() "
+	    "WHERE id = $1 AND deleted_at IS NULL RETURNING id", 7, false },
+	[S_PRODUCT_DELETE] = { "product_delete",
+	    "UPDATE products SET deleted_at = now(), is_active = false, updated_at = now() "
+	    "WHERE id = $1 AND deleted_at IS NULL RETURNING id", 1, false },
+	/* Events carry money as integer paise (…Paise keys). */
+	[S_PRODUCT_EVENT] = { "product_event",
+	    "SELECT json_build_object('productId', p.id, 'name', p.name, 'slug', p.slug, "
+	    "'basePricePaise', p.base_price, 'currency', p.currency, 'isActive', p.is_active, "
+	    "'categoryId', p.category_id, 'deleted', p.deleted_at IS NOT NULL, "
+	    "'variants', (SELECT coalesce(json_agg(json_build_object('id', v.id, "
+	    "'pricePaise', coalesce(v.price, p.base_price), 'stock', v.stock) "
+	    "ORDER BY v.position, v.id), '[]') FROM variants v "
+	    "WHERE v.product_id = p.id AND v.deleted_at IS NULL)) AS doc "
+	    "FROM products p WHERE p.id = $1", 1, false },
+	[S_VARIANT_INSERT] = { "variant_insert",
+	    "INSERT INTO variants (product_id, sku, price, stock, option_values, is_default, "
+	    "position) VALUES ($1, $2, $3, $4, coalesce($5::jsonb, '[]'), $6, "
+	    "coalesce($7::int, (SELECT coalesce(max(position) + 1, 0) FROM variants "
+	    "WHERE product_id = $1))) RETURNING id", 7, false },
+	[S_VARIANT_UPDATE] = { "variant_update",
+	    "UPDATE variants SET sku = coalesce($3, sku), price = coalesce($4::bigint, price), "
+	    "stock = coalesce($5::int, stock), "
+	    "option_values = coalesce($6::jsonb, option_values), updated_at = now() "
+	    "WHERE id = $1 AND product_id = $2 AND deleted_at IS NULL RETURNING id", 6, false },
+	[S_VARIANT_REMOVE] = { "variant_remove",
+	    "UPDATE variants SET deleted_at = now(), updated_at = now() "
+	    "WHERE id = $1 AND product_id = $2 AND deleted_at IS NULL RETURNING id", 2, false },
+	[S_VARIANT_COUNT] = { "variant_count",
+	    "SELECT count(*) AS n FROM variants WHERE product_id = $1 AND deleted_at IS NULL",
+	    1, false },
+	[S_IMAGE_INSERT] = { "image_insert",
+	    "INSERT INTO images (product_id, url, alt_text, is_primary, position) "
+	    "VALUES ($1, $2, $3, coalesce($4::boolean, false), coalesce($5::int, "
+	    "(SELECT coalesce(max(position) + 1, 0) FROM images WHERE product_id = $1))) "
+	    "RETURNING id", 5, false },
+	[S_IMAGE_UPDATE] = { "image_update",
+	    "UPDATE images SET url = coalesce($3, url), alt_text = coalesce($4, alt_text), "
+	    "is_primary = coalesce($5::boolean, is_primary), "
+	    "position = coalesce($6::int, position) "
+	    "WHERE id = $1 AND product_id = $2 RETURNING id", 6, false },
+	[S_IMAGE_REMOVE] = { "image_remove",
+	    "DELETE FROM images WHERE id = $1 AND product_id = $2 RETURNING id", 2, false },
+	[S_IMAGE_CLEAR_PRIMARY] = { "image_clear_primary",
+	    "UPDATE images SET is_primary = false WHERE product_id = $1 AND is_primary",
+	    1, false },
+
+	/* internal: prices and stock */
+	[S_LOOKUP] = { "lookup",
+	    "SELECT q.ord, p.id AS product_id, v.id AS variant_id, p.name, p.category_id, "
+	    "p.is_active, p.base_price, coalesce(v.price, p.base_price) AS price, "
+	    "p.currency, v.stock "
+	    "FROM unnest($1::uuid[], $2::uuid[]) WITH ORDINALITY AS q(product_id, variant_id, ord) "
+	    "JOIN products p ON p.id = q.product_id AND p.deleted_at IS NULL "
+	    "JOIN LATERAL (SELECT * FROM variants v WHERE v.product_id = p.id "
+	    "AND v.deleted_at IS NULL AND (q.variant_id IS NULL OR v.id = q.variant_id) "
+	    "ORDER BY v.is_default DESC, v.position, v.id LIMIT 1) v ON true "
+	    "ORDER BY q.ord", 2, true },
+	[S_RES_INSERT] = { "res_insert",
+	    "INSERT INTO reservations (order_id, status) VALUES ($1, 'RESERVED') "
+	    "ON CONFLICT (order_id) DO NOTHING RETURNING order_id", 1, false },
+	[S_RES_GET] = { "res_get",
+	    "SELECT r.status, l.variant_id, l.quantity FROM reservations r "
+	    "LEFT JOIN reservation_lines l USING (order_id) WHERE r.order_id = $1 "
+	    "ORDER BY l.variant_id", 1, false },
+	/* Rows are locked in id order: concurrent reservations cannot deadlock. */
+	[S_RES_LOCK] = { "res_lock",
+	    "SELECT v.id, v.stock, p.is_active, p.deleted_at IS NULL AS product_live "
+	    "FROM variants v JOIN products p ON p.id = v.product_id "
+	    "WHERE v.id = ANY($1::uuid[]) AND v.deleted_at IS NULL "
+	    "ORDER BY v.id FOR UPDATE OF v", 1, false },
+	[S_RES_TAKE] = { "res_take",
+	    "UPDATE variants v SET stock = v.stock - q.qty, updated_at = now() "
+	    "FROM unnest($1::uuid[], $2::int[]) AS q(id, qty) WHERE v.id = q.id", 2, false },
+	[S_RES_LINES] = { "res_lines",
+	    "INSERT INTO reservation_lines (order_id, variant_id, quantity) "
+	    "SELECT $1, id, qty FROM unnest($2::uuid[], $3::int[]) AS q(id, qty)", 3, false },
+	[S_RES_RELEASE] = { "res_release",
+	    "UPDATE reservations SET status = 'RELEASED', released_at = now() "
+	    "WHERE order_id = $1 AND status = 'RESERVED' RETURNING order_id", 1, false },
+	[S_RES_LOCK_LINES] = { "res_lock_lines",
+	    "SELECT v.id FROM variants v WHERE v.id IN "
+	    "(SELECT variant_id FROM reservation_lines WHERE order_id = $1) "
+	    "ORDER BY v.id FOR UPDATE", 1, false },
+	[S_RES_GIVE_BACK] = { "res_give_back",
+	    "UPDATE variants v SET stock = v.stock + l.quantity, updated_at = now() "
+	    "FROM reservation_lines l WHERE l.order_id = $1 AND v.id = l.variant_id", 1, false },
+};
+
+static const struct route routes[] = {
+	{ "GET",    "/products/health",     ROUTE_PUBLIC, server_health, 0 },
+	{ "GET",    "/categories",          ROUTE_PUBLIC, categories_list, 0 },
+	{ "GET",    "/categories/:id",      ROUTE_PUBLIC, categories_get, 0 },
+	{ "POST",   "/categories",          ROLE_ADMIN,   categories_create, 0 },
+	{ "PATCH",  "/categories/:id",      ROLE_ADMIN,   categories_update, 0 },
+	{ "DELETE", "/categories/:id",      ROLE_ADMIN,   categories_delete, 0 },
+	{ "GET",    "/products",            ROUTE_PUBLIC, products_list, 0 },
+	{ "GET",    "/products/slug/:slug", ROUTE_PUBLIC, products_get_by_slug, 0 },
+	{ "GET",    "/products/:id",        ROUTE_PUBLIC, products_get, 0 },
+	{ "POST",   "/products",            ROLE_ADMIN,   products_create, 0 },
+	{ "PATCH",  "/products/:id",        ROLE_ADMIN,   products_update, 0 },
+	{ "DELETE", "/products/:id",        ROLE_ADMIN,   products_delete, 0 },
+	{ "POST",   "/internal/product/lookup", ROUTE_PUBLIC, stock_lookup, ROUTE_INTERNAL },
+	{ "POST",   "/internal/product/reservations", ROUTE_PUBLIC, stock_reserve,
+	  ROUTE_INTERNAL },
+	{ "POST",   "/internal/product/reservations/:orderId/release", ROUTE_PUBLIC,
+	  stock_release, ROUTE_INTERNAL },
+};
+
+static const struct service product = {
+	.name = "product",
+	.routes = routes,
+	.nroutes = sizeof routes / sizeof routes[0],
+	.stmts = product_stmts,
+	.nstmts = S__MAX,
+};
+
+int
+main(int argc, char **argv)
+{
+	return server_main(argc, argv, &product);
+}

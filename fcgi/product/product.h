@@ -1,0 +1,56 @@
+/* The product service: categories, products, variants, images, stock. */
+#ifndef PRODUCT_H
+#define PRODUCT_H
+#include "db.h"
+#include "json.h"
+#include "req.h"
+#include "valid.h"
+
+enum product_stmt {
+	S_CAT_LIST, S_CAT_GET, S_CAT_INSERT, S_CAT_UPDATE, S_CAT_UNLINK_DELETED,
+	S_CAT_DELETE, S_CAT_EXISTS,
+	S_PRODUCT_LIST_NEWEST, S_PRODUCT_LIST_PRICE_ASC, S_PRODUCT_LIST_PRICE_DESC,
+	S_PRODUCT_LIST_SEARCH, S_PRODUCT_COUNT,
+	S_PRODUCT_DOC, S_PRODUCT_DOC_BY_SLUG, S_PRODUCT_SLUG_TAKEN,
+	S_PRODUCT_INSERT, S_PRODUCT_UPDATE, S_PRODUCT_DELETE, S_PRODUCT_EVENT,
+	S_VARIANT_INSERT, S_VARIANT_UPDATE, S_VARIANT_REMOVE, S_VARIANT_COUNT,
+	S_IMAGE_INSERT, S_IMAGE_UPDATE, S_IMAGE_REMOVE, S_IMAGE_CLEAR_PRIMARY,
+	S_LOOKUP,
+	S_RES_INSERT, S_RES_GET, S_RES_LOCK, S_RES_TAKE, S_RES_LINES,
+	S_RES_RELEASE, S_RES_LOCK_LINES, S_RES_GIVE_BACK,
+	S__MAX
+};
+extern const struct stmt product_stmts[S__MAX];
+#define S(id) (&product_stmts[id])
+
+/* categories.c */
+void categories_list(struct req *r);
+void categories_get(struct req *r);
+void categories_create(struct req *r);
+void categories_update(struct req *r);
+void categories_delete(struct req *r);
+
+/* products.c (reads) */
+void products_list(struct req *r);
+void products_get(struct req *r);
+void products_get_by_slug(struct req *r);
+
+/* catalog_write.c */
+void products_create(struct req *r);
+void products_update(struct req *r);
+void products_delete(struct req *r);
+
+/* stock.c (internal API) */
+void stock_lookup(struct req *r);
+void stock_reserve(struct req *r);
+void stock_release(struct req *r);
+
+/* slug.c: "Red Shirt, XL!" -> "red-shirt-xl"; "" when nothing is left. */
+char *slug_from(struct arena *a, const char *name);
+bool slug_valid(const char *s);
+
+/* Answers 200/201 with a document that PostgreSQL built (first row,
+ * column "doc"), or 404 with msg when there is no row. */
+void reply_doc(struct req *r, const PGresult *res, int status, const char *msg);
+
+#endif
