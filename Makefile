@@ -61,6 +61,10 @@ $(BIN)/%: $$(call objs_of,$$*) $(COMMON_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(COMMON_LIB) $(LIBS)
 
+$(BIN)/bench-hello: $(BUILD)/bench/hello.o $(COMMON_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $< $(COMMON_LIB) $(LIBS)
+
 $(BUILD)/t/unit_%: $(BUILD)/t/unit/%.o $(TLIB_OBJ) $(COMMON_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $< $(TLIB_OBJ) $(COMMON_LIB) $(LIBS) -ljson-c -lcunit
@@ -104,7 +108,8 @@ unit: deps
 	@$(MAKE) --no-print-directory tests
 	@for t in $(UNIT_BIN); do $$t || exit 1; done
 
-bench: build
+bench: deps
+	@$(MAKE) --no-print-directory build $(BIN)/bench-hello
 	@bench/run.sh
 
 clean:
