@@ -1,0 +1,111 @@
+/* The pricing service: seller-price checks and commission, on pricing_db.
+ *
+ * Prices come from the product service (one batched internal lookup per
+ * request); commission rates and markup caps come from commission_rules
+ * (one statement per request).  Money is int64 paise, rates and markups
+ * are int64 basis points (1000 = 10.00 %); nothing here is floating point. */
+#ifndef PRICING_H
+#define PRICING_H
+#include "db.h"
+#include "json.h"
+#include "req.h"
+#include <stdbool.h>
+#include <stdint.h>
+
+enum pricing_stmt {
+	S_RULES_APPLICABLE,
+	S_RULE_LIST,
+	S_RULE_GET,
+	S_RULE_INSERT,
+	S_RULE_UPDATE,
+	S_RULE_LOCK,
+	S_RULE_DELETE,
+	S__MAX
+};
+extern const struct stmt pricing_stmts[S__MAX];
+#define S(id) (&pricing_stmts[id])
+
+/* A rule's public columns, shared by every statement returning a rule. */
+#define RULE_COLS \
+	"r.id, r.scope, r.scope_id, r.rate_bps, r.max_markup_bps, " \
+	"to_char(r.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"') AS created_at, " \
+	"to_char(r.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"') AS updated_at"
+
+/* Most items in one request (calculate) and in one lookup call. */
+#define PRICING_ITEMS_MAX 100
+/* Basis points in 100 %. */
+#define BPS_ONE 10000
+/* Largest markup cap a rule may set: 10000.00 % (a hundred times the base). */
+#define MARKUP_BPS_MAX 1000000
+
+/* ---- lookup.c: prices from the product service ---- */
+
+/* One priced line: the caller fills product_id and variant (NULL for the
+ * product's default variant); lookup_or_reply fills the rest. */
+struct priced {
+	const char *product_id;    /* in: lower-case UUID */
+	const char *variant;       /* in: requested variant or NULL */
+	bool found;                /* the product (and variant) exist */
+	bool active;               /* the product is on sale */
+	const char *variant_id;    /* the variant priced (default when none asked) */
+	const char *category_id;   /* NULL when uncategorised */
+	const char *currency;      /* "INR" */
+	int64_t price;             /* the variant's price: the base a seller price
+	                              is checked against, paise */
+};
+
+/* Asks POST /internal/product/lookup once for items[0..n).  Returns 0, or
+ * -1 after answering 503 (service down, 5xx or a malformed answer). */
+int lookup_or_reply(struct req *r, struct priced *items, size_t n);
+/* 404 for an unknown product or variant, 409 for an inactive product.
+ * Returns 0, or -1 after answering. */
+int priced_usable_or_reply(struct req *r, const struct priced *p);
+
+/* ---- rules: commission and markup caps ---- */
+
+enum rule_scope { SCOPE_DEFAULT, SCOPE_CATEGORY, SCOPE_PRODUCT, SCOPE__MAX };
+
+struct rule {
+	const char *id;
+	enum rule_scope scope;
+	const char *scope_id;      /* NULL for DEFAULT */
+	int64_t rate_bps;
+	int64_t max_markup_bps;    /* -1: no cap */
+};
+
+struct ruleset {
+	struct rule *v;            /* arena-owned */
+	size_t n;
+	const struct rule *def;    /* the DEFAULT rule */
+};
+
+/* Loads the DEFAULT rule and every rule for the products and categories of
+ * items[0..n) (found ones) in one statement.  0, or -1 after answering. */
+int rules_load_or_reply(struct req *r, const struct priced *items, size_t n,
+    struct ruleset *rs);
+/* The most specific rule for p: PRODUCT > CATEGORY > DEFAULT.  Never NULL. */
+const struct rule *rules_effective(const struct ruleset *rs, const struct priced *p);
+
+/* ---- price arithmetic (exact, in integers) ---- */
+
+/* Largest valid seller price under rule for base, or -1 when uncapped. */
+int64_t pricing_max_seller(int64_t base, const struct rule *rule);
+/* Why seller is not a valid price for base under rule ("must be at least
+ * 1000.00", arena-owned), or NULL when it is. */
+const char *pricing_check(struct req *r, int64_t seller, int64_t base,
+    const struct rule *rule);
+/* num / den in basis points, rounded half away from zero (den > 0):
+ * 500.00 / 1000.00 -> 5000 (50.00 %). */
+int64_t pricing_ratio_bps(int64_t num, int64_t den);
+
+/* ---- the handlers ---- */
+void calculate_post(struct req *r);                 /* calculate.c */
+void margin_validate(struct req *r);                /* margin.c */
+void product_pricing_get(struct req *r);            /* product.c */
+void rules_list(struct req *r);                     /* rules.c */
+void rules_get(struct req *r);
+void rules_create(struct req *r);
+void rules_update(struct req *r);
+void rules_delete(struct req *r);
+
+#endif
