@@ -36,14 +36,15 @@ config_parse_duration(const char *s)
 	char *end;
 	errno = 0;
 	long n = strtol(s, &end, 10);
-	if (errno != 0 || n <= 0 || n > 100L * 365 * 86400)
+	if (errno != 0 || n <= 0)
 		return -1;
 	long mul = 1;
 	if (*end == 's') mul = 1, end++;
 	else if (*end == 'm') mul = 60, end++;
 	else if (*end == 'h') mul = 3600, end++;
 	else if (*end == 'd') mul = 86400, end++;
-	if (*end != '\0')
+	/* At most 100 years, checked after the unit. */
+	if (*end != '\0' || n > 100L * 365 * 86400 / mul)
 		return -1;
 	return n * mul;
 }

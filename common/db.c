@@ -1,5 +1,6 @@
 #include "db.h"
 #include "log.h"
+#include "valid.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -308,4 +309,34 @@ const char *
 db_int(struct req *r, long long v)
 {
 	return arena_printf(r->a, "%lld", v);
+}
+
+const char *
+db_uuid_array(struct req *r, const char *const *ids, size_t n)
+{
+	char *s = arena_alloc(r->a, n * 38 + 3), *p = s;
+	*p++ = '{';
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			*p++ = ',';
+		const char *v = ids[i] != NULL && valid_uuid(ids[i]) ? ids[i] : "NULL";
+		size_t l = strlen(v);
+		memcpy(p, v, l);
+		p += l;
+	}
+	*p++ = '}';
+	*p = '\0';
+	return s;
+}
+
+const char *
+db_int_array(struct req *r, const long long *v, size_t n)
+{
+	char *s = arena_alloc(r->a, n * 21 + 3), *p = s;
+	*p++ = '{';
+	for (size_t i = 0; i < n; i++)
+		p += sprintf(p, i ? ",%lld" : "%lld", v[i]);
+	*p++ = '}';
+	*p = '\0';
+	return s;
 }

@@ -64,5 +64,9 @@ bool db_get_bool(const PGresult *res, int row, const char *col);
 
 /* int64 -> decimal text in the arena, for parameters. */
 const char *db_int(struct req *r, long long v);
+/* Array parameters for "$1::uuid[]" / "$1::int[]": "{a,b,NULL}".  The ids
+ * must be validated UUIDs (NULL entries become SQL NULL). */
+const char *db_uuid_array(struct req *r, const char *const *ids, size_t n);
+const char *db_int_array(struct req *r, const long long *v, size_t n);
 
 #endif

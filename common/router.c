@@ -42,7 +42,9 @@ router_match(struct req *r, const struct route *routes, size_t n, int *status)
 		if (!match(r, routes[i].pattern, r->path))
 			continue;
 		path_seen = true;
-		if (strcmp(routes[i].method, r->method) == 0)
+		/* HEAD is GET without the body (nginx drops it). */
+		if (strcmp(routes[i].method, r->method) == 0 ||
+		    (strcmp(r->method, "HEAD") == 0 && strcmp(routes[i].method, "GET") == 0))
 			return &routes[i];
 	}
 	r->nparams = 0;

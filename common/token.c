@@ -1,4 +1,5 @@
 #include "token.h"
+#include "valid.h"
 #include <errno.h>
 #include <jwt.h>
 #include <stdlib.h>
@@ -106,7 +107,8 @@ token_verify(const char *tok, enum token_type want, time_t now,
 		err = TOKEN_WRONG_TYPE;
 		goto out;
 	}
-	if (copy_claim(j, "sub", out->sub, sizeof out->sub, true) != 0) {
+	/* Every service uses sub as a user id (a UUID) in its queries. */
+	if (copy_claim(j, "sub", out->sub, sizeof out->sub, true) != 0 || !valid_uuid(out->sub)) {
 		err = TOKEN_BAD_CLAIMS;
 		goto out;
 	}

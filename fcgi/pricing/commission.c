@@ -12,28 +12,6 @@ static const char *const scope_names[SCOPE__MAX] = {
 	[SCOPE_PRODUCT] = "PRODUCT",
 };
 
-/* "{id,id}" from the ids that are set: a text[] parameter.  Every id is a
- * UUID validated on the way in, so no element needs quoting. */
-static const char *
-uuid_array(struct req *r, const char *const *ids, size_t n)
-{
-	struct buf b = { 0 };
-	buf_addc(&b, '{');
-	bool first = true;
-	for (size_t i = 0; i < n; i++) {
-		if (ids[i] == NULL)
-			continue;
-		if (!first)
-			buf_addc(&b, ',');
-		buf_adds(&b, ids[i]);
-		first = false;
-	}
-	buf_addc(&b, '}');
-	const char *s = arena_strndup(r->a, b.p, b.len);
-	buf_free(&b);
-	return s;
-}
-
 int
 rules_load_or_reply(struct req *r, const struct priced *items, size_t n,
     struct ruleset *rs)
@@ -44,7 +22,7 @@ rules_load_or_reply(struct req *r, const struct priced *items, size_t n,
 		pids[i] = items[i].found ? items[i].product_id : NULL;
 		cids[i] = items[i].found ? items[i].category_id : NULL;
 	}
-	const char *p[] = { uuid_array(r, pids, n), uuid_array(r, cids, n) };
+	const char *p[] = { db_uuid_array(r, pids, n), db_uuid_array(r, cids, n) };
 	PGresult *res = db_exec_or_reply(r, S(S_RULES_APPLICABLE), p);
 	if (res == NULL)
 		return -1;

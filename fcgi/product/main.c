@@ -135,6 +135,10 @@ const struct stmt product_stmts[S__MAX] = {
 	    "AND v.deleted_at IS NULL AND (q.variant_id IS NULL OR v.id = q.variant_id) "
 	    "ORDER BY v.is_default DESC, v.position, v.id LIMIT 1) v ON true "
 	    "ORDER BY q.ord", 2, true },
+	[S_VARIANTS_OF] = { "variants_of",
+	    "SELECT v.id, coalesce(v.price, p.base_price) AS price, v.is_default, v.stock "
+	    "FROM products p JOIN variants v ON v.product_id = p.id AND v.deleted_at IS NULL "
+	    "WHERE p.id = $1 AND p.deleted_at IS NULL ORDER BY v.position, v.id", 1, true },
 	[S_RES_INSERT] = { "res_insert",
 	    "INSERT INTO reservations (order_id, status) VALUES ($1, 'RESERVED') "
 	    "ON CONFLICT (order_id) DO NOTHING RETURNING order_id", 1, false },
@@ -180,6 +184,8 @@ static const struct route routes[] = {
 	{ "PATCH",  "/products/:id",        ROLE_ADMIN,   products_update, 0 },
 	{ "DELETE", "/products/:id",        ROLE_ADMIN,   products_delete, 0 },
 	{ "POST",   "/internal/product/lookup", ROUTE_PUBLIC, stock_lookup, ROUTE_INTERNAL },
+	{ "GET",    "/internal/product/products/:id/variants", ROUTE_PUBLIC, stock_variants,
+	  ROUTE_INTERNAL },
 	{ "POST",   "/internal/product/reservations", ROUTE_PUBLIC, stock_reserve,
 	  ROUTE_INTERNAL },
 	{ "POST",   "/internal/product/reservations/:orderId/release", ROUTE_PUBLIC,

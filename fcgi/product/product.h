@@ -15,7 +15,7 @@ enum product_stmt {
 	S_PRODUCT_INSERT, S_PRODUCT_UPDATE, S_PRODUCT_DELETE, S_PRODUCT_EVENT,
 	S_VARIANT_INSERT, S_VARIANT_UPDATE, S_VARIANT_REMOVE, S_VARIANT_COUNT,
 	S_IMAGE_INSERT, S_IMAGE_UPDATE, S_IMAGE_REMOVE, S_IMAGE_CLEAR_PRIMARY,
-	S_LOOKUP,
+	S_LOOKUP, S_VARIANTS_OF,
 	S_RES_INSERT, S_RES_GET, S_RES_LOCK, S_RES_TAKE, S_RES_LINES,
 	S_RES_RELEASE, S_RES_LOCK_LINES, S_RES_GIVE_BACK,
 	S__MAX
@@ -44,6 +44,7 @@ void products_delete(struct req *r);
 void stock_lookup(struct req *r);
 void stock_reserve(struct req *r);
 void stock_release(struct req *r);
+void stock_variants(struct req *r);
 
 /* slug.c: "Red Shirt, XL!" -> "red-shirt-xl"; "" when nothing is left. */
 char *slug_from(struct arena *a, const char *name);

@@ -28,35 +28,6 @@ static const struct field reserve_item_fields[RI__MAX] = {
 	[RI_QTY] = { "quantity", F_INT, F_REQUIRED, 1, 1000000, NULL },
 };
 
-/* "{a,b,NULL}" from validated UUIDs (no quoting needed). */
-static const char *
-uuid_array(struct req *r, const char **ids, size_t n)
-{
-	struct buf b = { 0 };
-	buf_addc(&b, '{');
-	for (size_t i = 0; i < n; i++) {
-		if (i) buf_addc(&b, ',');
-		buf_adds(&b, ids[i] ? ids[i] : "NULL");
-	}
-	buf_addc(&b, '}');
-	const char *s = arena_strdup(r->a, b.p);
-	buf_free(&b);
-	return s;
-}
-
-static const char *
-int_array(struct req *r, const long long *v, size_t n)
-{
-	struct buf b = { 0 };
-	buf_addc(&b, '{');
-	for (size_t i = 0; i < n; i++)
-		buf_printf(&b, i ? ",%lld" : "%lld", v[i]);
-	buf_addc(&b, '}');
-	const char *s = arena_strdup(r->a, b.p);
-	buf_free(&b);
-	return s;
-}
-
 void
 stock_lookup(struct req *r)
 {
@@ -77,7 +48,7 @@ stock_lookup(struct req *r)
 		vids[i] = it[KI_VARIANT].s;
 	}
 	PGresult *res = db_exec_or_reply(r, S(S_LOOKUP),
-	    (const char *[]){ uuid_array(r, pids, n), uuid_array(r, vids, n) });
+	    (const char *[]){ db_uuid_array(r, pids, n), db_uuid_array(r, vids, n) });
 	if (res == NULL)
 		return;
 	struct jw w;
@@ -205,7 +176,7 @@ stock_reserve(struct req *r)
 		reply_reservation(r, order, prev);
 		return;
 	}
-	const char *idarr = uuid_array(r, ids, m), *qtyarr = int_array(r, qty, m);
+	const char *idarr = db_uuid_array(r, ids, m), *qtyarr = db_int_array(r, qty, m);
 	PGresult *lock = db_exec_or_reply(r, S(S_RES_LOCK), (const char *[]){ idarr });
 	if (lock == NULL) {
 		db_rollback(r);
@@ -276,4 +247,36 @@ stock_release(struct req *r)
 	if (db_commit(r) != 0)
 		return;
 	reply_reservation(r, order, now);
+}
+
+void
+stock_variants(struct req *r)
+{
+	const char *id = param_uuid_or_reply(r, "id");
+	if (id == NULL)
+		return;
+	PGresult *res = db_exec_or_reply(r, S(S_VARIANTS_OF), (const char *[]){ id });
+	if (res == NULL)
+		return;
+	if (PQntuples(res) == 0) {
+		reply_error(r, 404, "product %s not found", id);
+		return;
+	}
+	struct jw w;
+	req_writer(r, &w);
+	jw_obj_open(&w);
+	jw_kstr(&w, "productId", id);
+	jw_key(&w, "variants");
+	jw_arr_open(&w);
+	for (int i = 0; i < PQntuples(res); i++) {
+		jw_obj_open(&w);
+		jw_kstr(&w, "variantId", db_get(res, i, "id"));
+		jw_kmoney(&w, "price", db_get_ll(res, i, "price"));
+		jw_kbool(&w, "isDefault", db_get_bool(res, i, "is_default"));
+		jw_kint(&w, "stock", db_get_ll(res, i, "stock"));
+		jw_obj_close(&w);
+	}
+	jw_arr_close(&w);
+	jw_obj_close(&w);
+	reply_w(r, 200);
 }

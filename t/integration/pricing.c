@@ -601,6 +601,19 @@ variant_prices(void)
 		T_JTEXT(&rs, "commission", "150.00");
 	}
 	t_resp_free(&rs);
+	/* Every live variant is listed with its own bounds. */
+	snprintf(url, sizeof url, "/pricing/product/%s", p);
+	t_get(&rs, url, NULL);
+	if (T_STATUS(&rs, 200)) {
+		T_EQ_INT(t_jlen(rs.json, "variants"), 2);
+		T_JTEXT(&rs, "basePrice", "1000.00");
+		T_JTEXT(&rs, "variants.0.price", "1000.00");
+		T_JTEXT(&rs, "variants.0.isDefault", "true");
+		T_JTEXT(&rs, "variants.1.price", "1200.00");
+		T_JTEXT(&rs, "variants.1.minSellerPrice", "1200.00");
+		T_EQ_STR(t_jstr(rs.json, "variants.1.variantId"), big);
+	}
+	t_resp_free(&rs);
 	snprintf(body, sizeof body, "{\"productId\":\"%s\",\"variantId\":\"%s\","
 	    "\"sellerPrice\":1500.00}", p, big);
 	t_post_json(&rs, "/pricing/validate-margin", NULL, body);

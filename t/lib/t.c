@@ -1,0 +1,146 @@
+#include "t.h"
+#include <CUnit/Basic.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static bool
+wanted(const char *name)
+{
+	const char *only = getenv("T_ONLY");
+	if (only == NULL || only[0] == '\0')
+		return true;
+	size_t n = strlen(name);
+	for (const char *p = only; *p; ) {
+		const char *e = strchr(p, ',');
+		size_t l = e ? (size_t)(e - p) : strlen(p);
+		if (l == n && strncmp(p, name, n) == 0)
+			return true;
+		if (e == NULL)
+			break;
+		p = e + 1;
+	}
+	return false;
+}
+
+int
+t_run(const char *suite, const struct t_case *cases, size_t n,
+    int (*init)(void), int (*clean)(void))
+{
+	/* Keep our output and CUnit's in order when piped. */
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (CU_initialize_registry() != CUE_SUCCESS) {
+		fprintf(stderr, "%s: could not initialise CUnit: %s\n", suite, CU_get_error_msg());
+		return 2;
+	}
+	CU_pSuite s = CU_add_suite(suite, init, clean);
+	if (s == NULL) {
+		fprintf(stderr, "%s: could not add suite: %s\n", suite, CU_get_error_msg());
+		CU_cleanup_registry();
+		return 2;
+	}
+	size_t added = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (!wanted(cases[i].name))
+			continue;
+		if (CU_add_test(s, cases[i].name, cases[i].fn) == NULL) {
+			fprintf(stderr, "%s: could not add test %s: %s\n", suite,
+			    cases[i].name, CU_get_error_msg());
+			CU_cleanup_registry();
+			return 2;
+		}
+		added++;
+	}
+	if (added == 0) {
+		fprintf(stderr, "%s: no test selected (T_ONLY=%s)\n", suite, getenv("T_ONLY"));
+		CU_cleanup_registry();
+		return 2;
+	}
+	CU_basic_set_mode(CU_BRM_VERBOSE);
+	CU_ErrorCode rc = CU_basic_run_tests();
+	/* CU_basic_run_tests' return value ignores failed assertions. */
+	unsigned failures = CU_get_number_of_failures();
+	unsigned tests_failed = CU_get_number_of_tests_failed();
+	unsigned suites_failed = CU_get_number_of_suites_failed();
+	CU_cleanup_registry();
+	printf("\n%s: %s (%u failed assertions in %u tests, %u suite setup failures)\n",
+	    suite, failures || suites_failed || rc != CUE_SUCCESS ? "FAIL" : "PASS",
+	    failures, tests_failed, suites_failed);
+	return failures != 0 || suites_failed != 0 || rc != CUE_SUCCESS;
+}
+
+bool
+t_check(bool ok, const char *file, int line, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	/* CUnit copies the condition text into its failure record. */
+	CU_assertImplementation(ok ? CU_TRUE : CU_FALSE, (unsigned)line, msg, file, "",
+	    CU_FALSE);
+	return ok;
+}
+
+bool
+t_check_int(long long got, long long want, const char *expr, const char *file, int line)
+{
+	return t_check(got == want, file, line, "%s == %lld, expected %lld", expr, got, want);
+}
+
+bool
+t_check_str(const char *got, const char *want, const char *expr, const char *file,
+    int line)
+{
+	bool ok = (got == NULL && want == NULL) ||
+	    (got != NULL && want != NULL && strcmp(got, want) == 0);
+	return t_check(ok, file, line, "%s == \"%.400s\", expected \"%.400s\"", expr,
+	    got ? got : "(null)", want ? want : "(null)");
+}
+
+char *
+t_unique(char *out, size_t n, const char *prefix)
+{
+	static unsigned counter;
+	snprintf(out, n, "%s-%ld-%ld-%u", prefix, (long)getpid(), (long)time(NULL), ++counter);
+	return out;
+}
+
+char *
+t_b64url(const void *data, size_t n, char *out)
+{
+	static const char a[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+	const unsigned char *p = data;
+	char *o = out;
+	size_t i = 0;
+	for (; i + 2 < n; i += 3) {
+		unsigned v = (unsigned)p[i] << 16 | (unsigned)p[i + 1] << 8 | p[i + 2];
+		*o++ = a[v >> 18 & 63];
+		*o++ = a[v >> 12 & 63];
+		*o++ = a[v >> 6 & 63];
+		*o++ = a[v & 63];
+	}
+	if (n - i == 1) {
+		unsigned v = (unsigned)p[i] << 16;
+		*o++ = a[v >> 18 & 63];
+		*o++ = a[v >> 12 & 63];
+	} else if (n - i == 2) {
+		unsigned v = (unsigned)p[i] << 16 | (unsigned)p[i + 1] << 8;
+		*o++ = a[v >> 18 & 63];
+		*o++ = a[v >> 12 & 63];
+		*o++ = a[v >> 6 & 63];
+	}
+	*o = '\0';
+	return out;
+}
+
+bool
+t_contains(const char *hay, const char *needle)
+{
+	return hay != NULL && needle != NULL && strcasestr(hay, needle) != NULL;
+}
