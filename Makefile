@@ -21,8 +21,12 @@ LDFLAGS := $(SANFLAGS)
 LIBS    := -lfcgi -lpq -ljwt -lcrypto -lcurl -lm
 
 BIN     := $(BUILD)/bin
-# Every fcgi/<name>/main.c is a program (services and the health aggregator).
+# Every fcgi/<name>/main.c is a program (services and the health aggregator);
+# every workers/<name>.c is a daemon; t/razorpay/ is the Razorpay stand-in
+# that the tests (and only they) run.
 PROGRAMS := $(patsubst fcgi/%/main.c,%,$(wildcard fcgi/*/main.c))
+WORKERS  := $(patsubst workers/%.c,%,$(wildcard workers/*.c))
+STUBS    := $(if $(wildcard t/razorpay/*.c),razorpay-stub)
 
 COMMON_SRC := $(wildcard common/*.c)
 COMMON_OBJ := $(COMMON_SRC:%.c=$(BUILD)/%.o)
@@ -42,8 +46,8 @@ export SANITIZE
 .PHONY: all build tests deps run stop test unit migrate admin health logs bench clean
 all: build
 
-build: $(PROGRAMS:%=$(BIN)/%)
-tests: $(UNIT_BIN) $(ITEST_BIN)
+build: $(PROGRAMS:%=$(BIN)/%) $(WORKERS:%=$(BIN)/%)
+tests: $(UNIT_BIN) $(ITEST_BIN) $(STUBS:%=$(BIN)/%)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -58,6 +62,14 @@ objs_of = $(patsubst %.c,$(BUILD)/%.o,$(wildcard fcgi/$(1)/*.c))
 .SECONDARY:
 .SECONDEXPANSION:
 $(BIN)/%: $$(call objs_of,$$*) $(COMMON_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(COMMON_LIB) $(LIBS)
+
+$(WORKERS:%=$(BIN)/%): $(BIN)/%: $(BUILD)/workers/%.o $(COMMON_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $< $(COMMON_LIB) $(LIBS)
+
+$(BIN)/razorpay-stub: $$(patsubst %.c,$(BUILD)/%.o,$$(wildcard t/razorpay/*.c)) $(COMMON_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(COMMON_LIB) $(LIBS)
 

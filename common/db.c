@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define DB_MAX_TABLES 4
+#define DB_MAX_TABLES 8
 
 /* Prepared on every connection, before the registered tables. */
 static const struct stmt tx_stmts[] = {

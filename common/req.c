@@ -29,6 +29,7 @@ req_begin(struct req *r, size_t body_max)
 	r->status = 0;
 	r->authed = false;
 	r->nparams = 0;
+	r->idem_key = NULL;
 	memset(&r->user, 0, sizeof r->user);
 	buf_reset(&r->out);
 	buf_reset(&r->headers);

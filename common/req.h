@@ -44,6 +44,9 @@ struct req {
 	bool authed;
 	struct principal user;
 
+	/* Idempotency-Key claimed by idem_begin_or_reply (see idem.h) */
+	const char *idem_key;
+
 	/* response */
 	int status;                /* 0 until answered */
 	struct buf out;            /* response body */

@@ -2,6 +2,8 @@
 #include "config.h"
 #include "log.h"
 #include "outbox.h"
+#include "events.h"
+#include "idem.h"
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -73,6 +75,8 @@ worker_run(void)
 	req_init(&r, &f);
 	db_register(server_stmts, sizeof server_stmts / sizeof server_stmts[0]);
 	db_register(outbox_stmts, outbox_nstmts);
+	db_register(events_stmts, events_nstmts);
+	db_register(idem_stmts, idem_nstmts);
 	db_register(service->stmts, service->nstmts);
 	if (cfg.database_url != NULL)
 		db_connect(cfg.database_url);   /* failure is retried per request */
@@ -94,6 +98,7 @@ worker_run(void)
 		req_begin(&r, cfg.body_max);
 		router_dispatch(&r, service->routes, service->nroutes);
 		db_request_done();
+		idem_finish(&r);
 		req_end(&r);
 		FCGX_Finish_r(&f);
 	}
