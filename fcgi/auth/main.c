@@ -37,6 +37,7 @@ static const struct route routes[] = {
 	{ "POST", "/auth/refresh",  ROUTE_PUBLIC, tokens_refresh, 0 },
 	{ "POST", "/auth/logout",   ROUTE_PUBLIC, tokens_logout, 0 },
 	{ "GET",  "/auth/me",       ROLE_ANY,     users_me, 0 },
+	{ "GET",  "/internal/auth/users/:id", ROUTE_PUBLIC, users_internal_get, ROUTE_INTERNAL },
 };
 
 static const struct service auth = {

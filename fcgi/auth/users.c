@@ -142,3 +142,29 @@ users_me(struct req *r)
 	json_user_put(&w, res, 0);
 	reply_w(r, 200);
 }
+
+void
+users_internal_get(struct req *r)
+{
+	const char *id = param_uuid_or_reply(r, "id");
+	if (id == NULL)
+		return;
+	PGresult *res = db_exec_or_reply(r, S(S_USER_BY_ID), (const char *[]){ id });
+	if (res == NULL)
+		return;
+	if (PQntuples(res) != 1) {
+		reply_error(r, 404, "user %s not found", id);
+		return;
+	}
+	struct jw w;
+	req_writer(r, &w);
+	jw_obj_open(&w);
+	jw_kstr(&w, "id", db_get(res, 0, "id"));
+	jw_kstr(&w, "email", db_get(res, 0, "email"));
+	jw_kstr(&w, "firstName", db_get(res, 0, "first_name"));
+	jw_kstr(&w, "lastName", db_get(res, 0, "last_name"));
+	jw_kstr(&w, "phone", db_get(res, 0, "phone"));
+	jw_kstr(&w, "role", db_get(res, 0, "role"));
+	jw_obj_close(&w);
+	reply_w(r, 200);
+}

@@ -186,6 +186,7 @@ static const struct route routes[] = {
 	{ "POST",   "/internal/product/lookup", ROUTE_PUBLIC, stock_lookup, ROUTE_INTERNAL },
 	{ "GET",    "/internal/product/products/:id/variants", ROUTE_PUBLIC, stock_variants,
 	  ROUTE_INTERNAL },
+	{ "POST",   "/internal/product/events", ROUTE_PUBLIC, stock_events, ROUTE_INTERNAL },
 	{ "POST",   "/internal/product/reservations", ROUTE_PUBLIC, stock_reserve,
 	  ROUTE_INTERNAL },
 	{ "POST",   "/internal/product/reservations/:orderId/release", ROUTE_PUBLIC,

@@ -45,6 +45,7 @@ void stock_lookup(struct req *r);
 void stock_reserve(struct req *r);
 void stock_release(struct req *r);
 void stock_variants(struct req *r);
+void stock_events(struct req *r);
 
 /* slug.c: "Red Shirt, XL!" -> "red-shirt-xl"; "" when nothing is left. */
 char *slug_from(struct arena *a, const char *name);

@@ -1,6 +1,7 @@
 /* Internal API (docs/internal-api.md): batched price lookup and stock
  * reservations keyed by order id. */
 #include "product.h"
+#include "events.h"
 #include "log.h"
 #include <stdlib.h>
 #include <string.h>
@@ -216,37 +217,85 @@ stock_reserve(struct req *r)
 	reply_reservation(r, order, done);
 }
 
+/* Returns the reservation's stock inside the open transaction.  Returns
+ * 1 released now, 0 already released, 2 no reservation, -1 answered. */
+static int
+release_in_tx(struct req *r, const char *order)
+{
+	PGresult *rel = db_exec_or_reply(r, S(S_RES_RELEASE), (const char *[]){ order });
+	if (rel == NULL)
+		return -1;
+	if (PQntuples(rel) == 1) {
+		if (db_exec_or_reply(r, S(S_RES_LOCK_LINES), (const char *[]){ order }) == NULL ||
+		    db_exec_or_reply(r, S(S_RES_GIVE_BACK), (const char *[]){ order }) == NULL)
+			return -1;
+		return 1;
+	}
+	PGresult *now = db_exec_or_reply(r, S(S_RES_GET), (const char *[]){ order });
+	if (now == NULL)
+		return -1;
+	return PQntuples(now) == 0 ? 2 : 0;
+}
+
 void
 stock_release(struct req *r)
 {
 	const char *order = param_uuid_or_reply(r, "orderId");
 	if (order == NULL || db_begin(r) != 0)
 		return;
-	PGresult *rel = db_exec_or_reply(r, S(S_RES_RELEASE), (const char *[]){ order });
-	if (rel == NULL) {
+	int rc = release_in_tx(r, order);
+	if (rc < 0) {
 		db_rollback(r);
 		return;
 	}
-	if (PQntuples(rel) == 1) {
-		if (db_exec_or_reply(r, S(S_RES_LOCK_LINES), (const char *[]){ order }) == NULL ||
-		    db_exec_or_reply(r, S(S_RES_GIVE_BACK), (const char *[]){ order }) == NULL) {
-			db_rollback(r);
-			return;
-		}
-	}
-	PGresult *now = db_exec_or_reply(r, S(S_RES_GET), (const char *[]){ order });
-	if (now == NULL) {
-		db_rollback(r);
-		return;
-	}
-	if (PQntuples(now) == 0) {
+	if (rc == 2) {
 		db_rollback(r);
 		reply_error(r, 404, "no reservation for order %s", order);
 		return;
 	}
-	if (db_commit(r) != 0)
+	PGresult *now = db_exec_or_reply(r, S(S_RES_GET), (const char *[]){ order });
+	if (now == NULL || db_commit(r) != 0) {
+		db_rollback(r);
 		return;
+	}
 	reply_reservation(r, order, now);
+}
+
+/* POST /internal/product/events: ORDER_CANCELLED returns the stock. */
+void
+stock_events(struct req *r)
+{
+	struct event ev;
+	if (event_parse_or_reply(r, &ev) != 0)
+		return;
+	if (strcmp(ev.type, "ORDER_CANCELLED") != 0) {
+		event_ack(r, &ev, "ignored");
+		return;
+	}
+	const char *order = event_str(&ev, "orderId");
+	if (order == NULL || !valid_uuid(order)) {
+		reply_error(r, 400, "payload.orderId must be a UUID");
+		return;
+	}
+	if (db_begin(r) != 0)
+		return;
+	int claimed = event_claim(r, &ev);
+	if (claimed < 0) {
+		db_rollback(r);
+		return;
+	}
+	if (claimed == 0) {
+		db_rollback(r);
+		event_ack(r, &ev, "duplicate");
+		return;
+	}
+	/* An order whose reservation never existed (or was released) has no
+	 * stock to return: the event is still consumed. */
+	if (release_in_tx(r, order) < 0 || db_commit(r) != 0) {
+		db_rollback(r);
+		return;
+	}
+	event_ack(r, &ev, "applied");
 }
 
 void

@@ -1,0 +1,437 @@
+/* relay: delivers the events of every service's outbox to their consumers
+ * (workers/README.md is the contract).
+ *
+ * One connection per deployed service database, LISTEN outbox on each;
+ * NOTIFY wakes the relay at once, a poll every RELAY_POLL_MS is the
+ * fallback.  Due rows are claimed FOR UPDATE SKIP LOCKED inside a
+ * transaction, delivered to each deployed consumer, and marked SENT, or
+ * rescheduled with exponential backoff and jitter, or parked DEAD after
+ * RELAY_MAX_ATTEMPTS.  A relay killed mid-batch leaves its rows PENDING:
+ * delivery is at-least-once and consumers are idempotent. */
+#include "config.h"
+#include "crypto.h"
+#include "http.h"
+#include "json.h"
+#include "log.h"
+#include <curl/curl.h>
+#include <errno.h>
+#include <libpq-fe.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/select.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAX_SOURCES 16
+#define BATCH "50"
+
+/* Who consumes what; a consumer that is not deployed is skipped. */
+static const struct {
+	const char *type;
+	const char *consumers[4];
+} subscriptions[] = {
+	{ "USER_REGISTERED",  { "notification" } },
+	{ "ORDER_CREATED",    { "notification", "share-link" } },
+	{ "ORDER_PAID",       { "wallet", "notification", "share-link" } },
+	{ "ORDER_SHIPPED",    { "notification" } },
+	{ "ORDER_DELIVERED",  { "wallet", "notification" } },
+	{ "ORDER_CANCELLED",  { "product", "wallet", "notification" } },
+	{ "PAYMENT_SUCCESS",  { "order" } },
+	{ "PAYMENT_FAILED",   { "notification" } },
+	{ "PAYMENT_REFUNDED", { "order", "wallet", "notification" } },
+};
+
+/* The relay's SQL, run on each source connection. */
+static const char sql_claim[] =
+    "SELECT id, event_id, type, aggregate_id, payload::text AS payload, attempts, "
+    "to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"') AS at "
+    "FROM outbox WHERE status = 'PENDING' AND next_attempt_at <= now() "
+    "ORDER BY id LIMIT " BATCH " FOR UPDATE SKIP LOCKED";
+static const char sql_sent[] =
+    "UPDATE outbox SET status = 'SENT', sent_at = now(), attempts = attempts + 1, "
+    "last_error = NULL WHERE id = $1";
+static const char sql_failed[] =
+    "UPDATE outbox SET attempts = attempts + 1, last_error = $2, "
+    "next_attempt_at = now() + make_interval(secs => $3::double precision), "
+    "status = CASE WHEN attempts + 1 >= $4::int THEN 'DEAD' ELSE 'PENDING' END "
+    "WHERE id = $1 RETURNING status";
+static const char sql_next_due[] =
+    "SELECT extract(epoch FROM min(next_attempt_at) - now()) AS wait "
+    "FROM outbox WHERE status = 'PENDING'";
+
+struct source {
+	char name[32];
+	char *url;
+	PGconn *conn;
+	bool dirty;          /* a NOTIFY came, or a batch was full */
+	double due;          /* monotonic time of the next known due row */
+	double retry_connect;
+};
+
+static struct source sources[MAX_SOURCES];
+static int nsources;
+static char deployed[512];
+static long max_attempts, poll_ms;
+static double backoff_max;
+static CURL *curl;
+static volatile sig_atomic_t stopping;
+
+static double
+now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	stopping = 1;
+}
+
+static bool
+is_deployed(const char *svc)
+{
+	size_t n = strlen(svc);
+	for (const char *p = deployed; (p = strstr(p, svc)) != NULL; p += n) {
+		bool start = p == deployed || p[-1] == ' ' || p[-1] == ',';
+		bool end = p[n] == '\0' || p[n] == ' ' || p[n] == ',';
+		if (start && end)
+			return true;
+	}
+	return false;
+}
+
+static void
+source_disconnect(struct source *s)
+{
+	if (s->conn != NULL)
+		PQfinish(s->conn);
+	s->conn = NULL;
+	s->retry_connect = now_s() + 2;
+}
+
+static void
+source_connect(struct source *s)
+{
+	const char *keys[] = { "connect_timeout", "application_name", "dbname", NULL };
+	const char *vals[] = { "3", "relay", s->url, NULL };
+	s->conn = PQconnectdbParams(keys, vals, 1);
+	if (PQstatus(s->conn) != CONNECTION_OK) {
+		log_warn("%s: could not connect: %s", s->name, PQerrorMessage(s->conn));
+		source_disconnect(s);
+		return;
+	}
+	PGresult *res = PQexec(s->conn, "LISTEN outbox");
+	bool ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+	PQclear(res);
+	if (!ok) {
+		log_warn("%s: could not listen: %s", s->name, PQerrorMessage(s->conn));
+		source_disconnect(s);
+		return;
+	}
+	s->dirty = true;   /* catch up on what arrived while we were away */
+	log_info("%s: connected", s->name);
+}
+
+static size_t
+keep_head(char *p, size_t size, size_t n, void *u)
+{
+	struct buf *b = u;
+	size_t len = size * n;
+	if (b->len < 200)
+		buf_add(b, p, len < 200 - b->len ? len : 200 - b->len);
+	return len;
+}
+
+/* POSTs the envelope to one consumer.  0 on 2xx; else -1 with why. */
+static int
+deliver(const char *consumer, const struct buf *envelope, char *why, size_t whylen)
+{
+	char url[300];
+	snprintf(url, sizeof url, "%s/internal/%s/events", http_internal_base(), consumer);
+	struct buf resp = { 0 };
+	struct curl_slist *h = curl_slist_append(NULL, "Content-Type: application/json");
+	curl_easy_reset(curl);
+	curl_easy_setopt(curl, CURLOPT_URL, url);
+	curl_easy_setopt(curl, CURLOPT_POST, 1L);
+	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, h);
+	curl_easy_setopt(curl, CURLOPT_POSTFIELDS, envelope->p);
+	curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)envelope->len);
+	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, 5000L);
+	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, 1000L);
+	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, keep_head);
+	curl_easy_setopt(curl, CURLOPT_WRITEDATA, &resp);
+	CURLcode rc = curl_easy_perform(curl);
+	curl_slist_free_all(h);
+	long status = 0;
+	if (rc == CURLE_OK)
+		curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+	int ok = rc == CURLE_OK && status >= 200 && status < 300 ? 0 : -1;
+	if (ok != 0)
+		snprintf(why, whylen, "%s: %s%ld %.150s", consumer,
+		    rc != CURLE_OK ? curl_easy_strerror(rc) : "HTTP ", rc != CURLE_OK ? 0L : status,
+		    resp.p ? resp.p : "");
+	buf_free(&resp);
+	return ok;
+}
+
+/* Seconds to wait before attempt number `attempts` + 1: 0.5 s doubling,
+ * capped, with +-25 % jitter so retries of many events spread out. */
+static double
+backoff(long attempts)
+{
+	double d = 0.5 * pow(2.0, (double)(attempts < 30 ? attempts : 30));
+	if (d > backoff_max)
+		d = backoff_max;
+	unsigned char j;
+	crypto_random(&j, 1);
+	return d * (0.75 + 0.5 * (double)j / 255.0);
+}
+
+static bool
+exec_ok(PGresult *res)
+{
+	ExecStatusType st = PQresultStatus(res);
+	return st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
+}
+
+/* Delivers one event row; records the outcome in the open transaction. */
+static int
+relay_row(struct source *s, PGresult *rows, int i)
+{
+	const char *type = PQgetvalue(rows, i, PQfnumber(rows, "type"));
+	const char *id = PQgetvalue(rows, i, PQfnumber(rows, "id"));
+	long attempts = strtol(PQgetvalue(rows, i, PQfnumber(rows, "attempts")), NULL, 10);
+	struct buf env = { 0 };
+	struct jw w;
+	jw_init(&w, &env);
+	jw_obj_open(&w);
+	jw_kstr(&w, "eventId", PQgetvalue(rows, i, PQfnumber(rows, "event_id")));
+	jw_kstr(&w, "type", type);
+	jw_kstr(&w, "source", s->name);
+	jw_kstr(&w, "aggregateId", PQgetvalue(rows, i, PQfnumber(rows, "aggregate_id")));
+	jw_kstr(&w, "occurredAt", PQgetvalue(rows, i, PQfnumber(rows, "at")));
+	jw_kint(&w, "attempt", attempts + 1);
+	jw_key(&w, "payload");
+	jw_raw(&w, PQgetvalue(rows, i, PQfnumber(rows, "payload")));
+	jw_obj_close(&w);
+
+	char why[256] = "";
+	int failed = 0;
+	for (size_t k = 0; k < sizeof subscriptions / sizeof subscriptions[0]; k++) {
+		if (strcmp(subscriptions[k].type, type) != 0)
+			continue;
+		for (int c = 0; c < 4 && subscriptions[k].consumers[c] != NULL; c++) {
+			const char *consumer = subscriptions[k].consumers[c];
+			if (!is_deployed(consumer))
+				continue;
+			if (deliver(consumer, &env, why, sizeof why) != 0)
+				failed = 1;   /* the others are idempotent: retry all */
+		}
+	}
+	buf_free(&env);
+
+	PGresult *res;
+	if (!failed) {
+		const char *p[] = { id };
+		res = PQexecParams(s->conn, sql_sent, 1, NULL, p, NULL, NULL, 0);
+	} else {
+		char delay[32], maxa[32];
+		snprintf(delay, sizeof delay, "%.3f", backoff(attempts));
+		snprintf(maxa, sizeof maxa, "%ld", max_attempts);
+		const char *p[] = { id, why, delay, maxa };
+		res = PQexecParams(s->conn, sql_failed, 4, NULL, p, NULL, NULL, 0);
+		if (exec_ok(res) && PQntuples(res) == 1 &&
+		    strcmp(PQgetvalue(res, 0, 0), "DEAD") == 0)
+			log_err("%s: event %s (%s) is dead after %ld attempts: %s", s->name,
+			    PQgetvalue(rows, i, PQfnumber(rows, "event_id")), type, attempts + 1, why);
+		else
+			log_warn("%s: event %s (%s) attempt %ld failed: %s", s->name,
+			    PQgetvalue(rows, i, PQfnumber(rows, "event_id")), type, attempts + 1, why);
+	}
+	int ok = exec_ok(res) ? 0 : -1;
+	if (ok != 0)
+		log_err("%s: could not record delivery: %s", s->name, PQerrorMessage(s->conn));
+	PQclear(res);
+	return ok;
+}
+
+/* Claims and delivers one batch.  Returns rows handled, or -1. */
+static int
+relay_batch(struct source *s)
+{
+	PGresult *res = PQexec(s->conn, "BEGIN");
+	bool ok = exec_ok(res);
+	PQclear(res);
+	if (!ok)
+		return -1;
+	PGresult *rows = PQexecParams(s->conn, sql_claim, 0, NULL, NULL, NULL, NULL, 0);
+	if (!exec_ok(rows)) {
+		log_err("%s: claim failed: %s", s->name, PQerrorMessage(s->conn));
+		PQclear(rows);
+		res = PQexec(s->conn, "ROLLBACK");
+		PQclear(res);
+		return -1;
+	}
+	int n = PQntuples(rows), rc = 0;
+	for (int i = 0; i < n && rc == 0; i++)
+		rc = relay_row(s, rows, i);
+	PQclear(rows);
+	res = rc == 0 ? PQexec(s->conn, "COMMIT") : PQexec(s->conn, "ROLLBACK");
+	ok = exec_ok(res);
+	PQclear(res);
+	return rc == 0 && ok ? n : -1;
+}
+
+static void
+relay_source(struct source *s)
+{
+	s->dirty = false;
+	for (;;) {
+		int n = relay_batch(s);
+		if (n < 0) {
+			if (PQstatus(s->conn) != CONNECTION_OK)
+				source_disconnect(s);
+			return;
+		}
+		if (n < atoi(BATCH) || stopping)
+			break;
+	}
+	/* When is the next retry due? */
+	PGresult *res = PQexecParams(s->conn, sql_next_due, 0, NULL, NULL, NULL, NULL, 0);
+	s->due = 0;
+	if (exec_ok(res) && PQntuples(res) == 1 && !PQgetisnull(res, 0, 0)) {
+		double wait = atof(PQgetvalue(res, 0, 0));
+		s->due = now_s() + (wait > 0 ? wait : 0);
+	}
+	PQclear(res);
+}
+
+static void
+load_sources(void)
+{
+	snprintf(deployed, sizeof deployed, "%s", config_str("SERVICES", ""));
+	char list[512];
+	snprintf(list, sizeof list, "%s", deployed);
+	char *save = NULL;
+	for (char *svc = strtok_r(list, " ,", &save); svc && nsources < MAX_SOURCES;
+	    svc = strtok_r(NULL, " ,", &save)) {
+		char env[64];
+		size_t k = 0;
+		for (const char *p = svc; *p && k < 40; p++)
+			env[k++] = *p == '-' ? '_' : (char)(*p >= 'a' && *p <= 'z' ? *p - 32 : *p);
+		snprintf(env + k, sizeof env - k, "_DATABASE_URL");
+		const char *url = config_str(env, NULL);
+		if (url == NULL) {
+			log_warn("%s: %s is not set, its outbox is not relayed", svc, env);
+			continue;
+		}
+		struct source *s = &sources[nsources++];
+		snprintf(s->name, sizeof s->name, "%s", svc);
+		s->url = xstrdup(url);
+	}
+}
+
+int
+main(void)
+{
+	log_open("relay");
+	max_attempts = config_long("RELAY_MAX_ATTEMPTS", 20);
+	poll_ms = config_long("RELAY_POLL_MS", 1000);
+	backoff_max = (double)config_long("RELAY_BACKOFF_MAX_S", 60);
+	if (max_attempts < 1) max_attempts = 1;
+	if (poll_ms < 10) poll_ms = 10;
+	if (backoff_max < 1) backoff_max = 1;
+
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	curl = curl_easy_init();
+	if (curl == NULL)
+		die_oom();
+	load_sources();
+	log_info("relaying %d outboxes to %s", nsources, http_internal_base());
+
+	double next_poll = 0;
+	while (!stopping) {
+		double t = now_s();
+		bool poll = t >= next_poll;
+		if (poll)
+			next_poll = t + (double)poll_ms / 1000.0;
+		for (int i = 0; i < nsources && !stopping; i++) {
+			struct source *s = &sources[i];
+			if (s->conn == NULL) {
+				if (t < s->retry_connect)
+					continue;
+				source_connect(s);
+				if (s->conn == NULL)
+					continue;
+			}
+			if (s->dirty || poll || (s->due > 0 && t >= s->due))
+				relay_source(s);
+		}
+		/* Sleep until a NOTIFY, the next due retry, or the next poll. */
+		double wake = next_poll;
+		fd_set fds;
+		FD_ZERO(&fds);
+		int maxfd = -1;
+		for (int i = 0; i < nsources; i++) {
+			struct source *s = &sources[i];
+			if (s->conn == NULL) {
+				if (s->retry_connect < wake) wake = s->retry_connect;
+				continue;
+			}
+			if (s->due > 0 && s->due < wake) wake = s->due;
+			int fd = PQsocket(s->conn);
+			if (fd >= 0 && fd < FD_SETSIZE) {
+				FD_SET(fd, &fds);
+				if (fd > maxfd) maxfd = fd;
+			}
+		}
+		double dt = wake - now_s();
+		if (dt < 0) dt = 0;
+		struct timeval tv = { (time_t)dt, (suseconds_t)((dt - (double)(time_t)dt) * 1e6) };
+		int n = select(maxfd + 1, &fds, NULL, NULL, &tv);
+		if (n < 0 && errno != EINTR)
+			log_warn("select: %s", strerror(errno));
+		for (int i = 0; i < nsources; i++) {
+			struct source *s = &sources[i];
+			if (s->conn == NULL)
+				continue;
+			int fd = PQsocket(s->conn);
+			if (n > 0 && fd >= 0 && FD_ISSET(fd, &fds)) {
+				if (PQconsumeInput(s->conn) == 0) {
+					log_warn("%s: connection lost: %s", s->name, PQerrorMessage(s->conn));
+					source_disconnect(s);
+					continue;
+				}
+			}
+			PGnotify *note;
+			while ((note = PQnotifies(s->conn)) != NULL) {
+				s->dirty = true;
+				PQfreemem(note);
+			}
+		}
+	}
+	log_info("relay stopping");
+	for (int i = 0; i < nsources; i++) {
+		if (sources[i].conn != NULL)
+			PQfinish(sources[i].conn);
+		free(sources[i].url);
+	}
+	curl_easy_cleanup(curl);
+	curl_global_cleanup();
+	return 0;
+}
