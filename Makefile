@@ -43,7 +43,8 @@ export BIN_DIR := $(abspath $(BIN))
 export BUILD_DIR := $(abspath $(BUILD))
 export SANITIZE
 
-.PHONY: all build tests deps run stop test unit migrate admin health logs bench clean
+.PHONY: all build tests deps run stop test unit migrate admin health logs bench clean \
+        dead-events retry-event
 all: build
 
 build: $(PROGRAMS:%=$(BIN)/%) $(WORKERS:%=$(BIN)/%)
@@ -106,6 +107,12 @@ admin: build
 
 health:
 	@scripts/stack.sh health
+
+dead-events:
+	@scripts/stack.sh dead-events
+
+retry-event:
+	@scripts/stack.sh retry-event "$(ID)"
 
 logs:
 	@scripts/stack.sh logs

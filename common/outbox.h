@@ -16,4 +16,9 @@ extern const size_t outbox_nstmts;
 const char *outbox_put(struct req *r, const char *type, const char *aggregate_id,
     const struct buf *payload);
 
+/* GET /internal/<svc>/outbox/dead and POST /internal/<svc>/outbox/:eventId/retry,
+ * added to every service with a database by server_main. */
+void outbox_dead_list(struct req *r);
+void outbox_dead_retry(struct req *r);
+
 #endif

@@ -21,6 +21,37 @@ static const struct stmt server_stmts[] = {
 };
 
 static const struct service *service;
+/* The service's routes plus the ones every service with statements gets. */
+static struct route *routes;
+static size_t nroutes;
+
+static void
+routes_build(void)
+{
+	size_t extra = service->nstmts > 0 ? 2 : 0;
+	nroutes = service->nroutes + extra;
+	routes = xmalloc(nroutes * sizeof *routes);
+	memcpy(routes, service->routes, service->nroutes * sizeof *routes);
+	if (extra == 0)
+		return;
+	char *dead = xmalloc(64), *retry = xmalloc(80);
+	snprintf(dead, 64, "/internal/%s/outbox/dead", service->name);
+	snprintf(retry, 80, "/internal/%s/outbox/:eventId/retry", service->name);
+	routes[service->nroutes] = (struct route){ "GET", dead, ROUTE_PUBLIC,
+	    outbox_dead_list, ROUTE_INTERNAL };
+	routes[service->nroutes + 1] = (struct route){ "POST", retry, ROUTE_PUBLIC,
+	    outbox_dead_retry, ROUTE_INTERNAL };
+}
+
+static void
+routes_free(void)
+{
+	if (nroutes > service->nroutes) {
+		free((char *)routes[service->nroutes].pattern);
+		free((char *)routes[service->nroutes + 1].pattern);
+	}
+	free(routes);
+}
 static volatile sig_atomic_t stopping;
 static volatile sig_atomic_t in_accept;
 static sigset_t unblocked;      /* the mask before the master blocked signals */
@@ -73,6 +104,7 @@ worker_run(void)
 	}
 	struct req r;
 	req_init(&r, &f);
+	routes_build();
 	db_register(server_stmts, sizeof server_stmts / sizeof server_stmts[0]);
 	db_register(outbox_stmts, outbox_nstmts);
 	db_register(events_stmts, events_nstmts);
@@ -96,13 +128,14 @@ worker_run(void)
 			break;
 		}
 		req_begin(&r, cfg.body_max);
-		router_dispatch(&r, service->routes, service->nroutes);
+		router_dispatch(&r, routes, nroutes);
 		db_request_done();
 		idem_finish(&r);
 		req_end(&r);
 		FCGX_Finish_r(&f);
 	}
 	db_disconnect();
+	routes_free();
 	buf_free(&r.out);
 	buf_free(&r.headers);
 	arena_free(r.a);

@@ -515,6 +515,8 @@ gen_nginx_conf() {
 	pub+=$(nginx_location payment '~* ^/payments/webhook/?$' "$(nginx_handler payment)" "$limit")$'\n'
 	pub+=$(nginx_location health '= /health' "$(nginx_handler health)")$'\n'
 	int+=$(nginx_location health '= /health' "$(nginx_handler health)")$'\n'
+	# The gateway's admin endpoints (dead events) live in the health program.
+	pub+=$(nginx_location health '^~ /admin/' "$(nginx_handler health)")$'\n'
 	for s in "${ALL_SERVICES[@]}"; do
 		pub+=$(nginx_location "$s" "$(svc_match "$s")" "$(nginx_handler "$s")")$'\n'
 		int+=$(nginx_location "$s" "~ ^/internal/$s(?:/|\$)" "$(nginx_handler "$s")")$'\n'
@@ -522,13 +524,23 @@ gen_nginx_conf() {
 	done
 	((EUID == 0)) && user="user root root;"
 	[[ ${HSTS:-0} == 1 ]] && hsts='    add_header Strict-Transport-Security "max-age=31536000; includeSubDomains" always;'
+	# NGINX_EXTRA_PUBLIC (opt-in, e.g. bench/run.sh): a file of extra
+	# locations included in the public server.
+	local extra=""
+	if [[ -n ${NGINX_EXTRA_PUBLIC:-} ]]; then
+		[[ $NGINX_EXTRA_PUBLIC =~ ^/[A-Za-z0-9/._+-]+$ ]] ||
+			die "NGINX_EXTRA_PUBLIC='$NGINX_EXTRA_PUBLIC' must be an absolute path of letters, digits and / . _ + -"
+		[[ -f $NGINX_EXTRA_PUBLIC && -r $NGINX_EXTRA_PUBLIC ]] ||
+			die "NGINX_EXTRA_PUBLIC: cannot read $NGINX_EXTRA_PUBLIC"
+		extra="        # NGINX_EXTRA_PUBLIC"$'\n'"        include $NGINX_EXTRA_PUBLIC;"$'\n'
+	fi
 	listen=$LISTEN_ADDR
 	[[ $listen == *:* && $listen != \[* ]] && listen="[$listen]"
 	errors=$(subst "$(<"$REPO/nginx/errors.conf.in")" BODY_MAX "$BODY_MAX")
 	local text
 	text=$(subst "$(<"$REPO/nginx/gateway.conf.in")" \
 		PUBLIC_LOCATIONS "$pub" INTERNAL_LOCATIONS "$int" ERROR_LOCATIONS "$errors" \
-		CORS_ORIGIN_MAP "$cors" USER_DIRECTIVE "$user" HSTS_HEADER "$hsts" \
+		CORS_ORIGIN_MAP "$cors" USER_DIRECTIVE "$user" HSTS_HEADER "$hsts" EXTRA_PUBLIC "$extra" \
 		NGINX_WORKERS "$NGINX_WORKERS" NGINX_CONNECTIONS "$NGINX_CONNECTIONS" \
 		VAR "$VAR" RUN "$RUN" LOG "$LOG" BODY_MAX "$BODY_MAX" \
 		AUTH_RATE "$AUTH_RATE" WEBHOOK_RATE "$WEBHOOK_RATE" \
@@ -802,6 +814,45 @@ cmd_logs() {
 	fi
 }
 
+# dead-events / retry-event ID: the relay's parked events, straight from
+# each service's outbox (the same view as GET /admin/events/dead).
+cmd_dead_events() {
+	ensure_env
+	load_config
+	[[ $LOCAL_PG == 1 ]] && pg_start
+	local s var
+	for s in $(present_services); do
+		var=$(svc_upper "$s")_DATABASE_URL
+		printf '== %s\n' "$s"
+		psql -X -q -v ON_ERROR_STOP=1 "${!var}" -c \
+			"SELECT event_id, type, aggregate_id, attempts, left(last_error, 80) AS last_error, created_at
+			 FROM outbox WHERE status = 'DEAD' ORDER BY id" || true
+	done
+}
+
+cmd_retry_event() {
+	local id=${1:-}
+	[[ $id =~ ^[0-9a-fA-F-]{36}$ ]] || die "usage: make retry-event ID=<event uuid>"
+	ensure_env
+	load_config
+	[[ $LOCAL_PG == 1 ]] && pg_start
+	local s var n
+	for s in $(present_services); do
+		var=$(svc_upper "$s")_DATABASE_URL
+		n=$(psql -X -qAt -v ON_ERROR_STOP=1 -v id="$id" "${!var}" <<'SQL'
+WITH r AS (UPDATE outbox SET status = 'PENDING', attempts = 0, next_attempt_at = now(),
+           last_error = NULL WHERE event_id = :'id'::uuid AND status = 'DEAD' RETURNING 1)
+SELECT count(*) FROM r;
+SQL
+		) || continue
+		if [[ $n == 1 ]]; then
+			say "$s: event $id is queued again"
+			return 0
+		fi
+	done
+	die "no dead event $id"
+}
+
 cmd_admin() {
 	local email=${1:-} password=${2:-}
 	[[ -n $password ]] || password=${ADMIN_PASSWORD:-}
@@ -846,6 +897,8 @@ migrate)
 	cmd_migrate_all
 	;;
 admin) cmd_admin "$@" ;;
+dead-events) cmd_dead_events ;;
+retry-event) cmd_retry_event "$@" ;;
 health) cmd_health ;;
 logs) cmd_logs ;;
 pg-start)

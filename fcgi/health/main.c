@@ -1,7 +1,13 @@
-/* health: GET /health on the gateway.  Asks every deployed service for its
- * own health through the internal listener, in parallel, and reports all. */
+/* health: the gateway's own endpoints.
+ *
+ * GET /health asks every deployed service for its own health through the
+ * internal listener, in parallel, and reports all.  GET /admin/events/dead
+ * and POST /admin/events/:eventId/retry (ADMIN) gather the dead events of
+ * every service's outbox and put one back in the relay's queue. */
 #include "config.h"
+#include "http.h"
 #include "server.h"
+#include "valid.h"
 #include <curl/curl.h>
 #include <stdio.h>
 #include <string.h>
@@ -89,8 +95,108 @@ health_all(struct req *r)
 	reply_w(r, all ? 200 : 503);
 }
 
+/* Calls fn for every deployed service name. */
+static void
+each_service(struct req *r, void (*fn)(struct req *, const char *, void *), void *arg)
+{
+	char list[512];
+	snprintf(list, sizeof list, "%s", config_str("SERVICES", ""));
+	char *save = NULL;
+	for (char *s = strtok_r(list, " ,", &save); s; s = strtok_r(NULL, " ,", &save))
+		fn(r, s, arg);
+}
+
+struct dead_acc {
+	struct jw *w;
+	long total;
+	bool failed;
+};
+
+static void
+dead_one(struct req *r, const char *svc, void *arg)
+{
+	struct dead_acc *acc = arg;
+	struct http_resp resp;
+	char path[128];
+	snprintf(path, sizeof path, "/internal/%s/outbox/dead", svc);
+	jw_key(acc->w, svc);
+	if (http_internal(r, "GET", path, NULL, &resp) != 0 || resp.status != 200 ||
+	    resp.json == NULL || resp.json->type != JV_ARR) {
+		jw_null(acc->w);
+		acc->failed = true;
+		return;
+	}
+	jw_raw(acc->w, resp.body);
+	acc->total += (long)resp.json->n;
+}
+
+static void
+dead_list(struct req *r)
+{
+	/* The services answer into their own buffers; ours is built after. */
+	struct buf out = { 0 };
+	struct jw w;
+	jw_init(&w, &out);
+	jw_obj_open(&w);
+	jw_key(&w, "services");
+	jw_obj_open(&w);
+	struct dead_acc acc = { &w, 0, false };
+	each_service(r, dead_one, &acc);
+	jw_obj_close(&w);
+	jw_kint(&w, "total", acc.total);
+	jw_kbool(&w, "complete", !acc.failed);
+	jw_obj_close(&w);
+	reply_json(r, 200, &out);
+	buf_free(&out);
+}
+
+struct retry_acc {
+	const char *id;
+	const char *found;
+};
+
+static void
+retry_one(struct req *r, const char *svc, void *arg)
+{
+	struct retry_acc *acc = arg;
+	if (acc->found != NULL)
+		return;
+	struct http_resp resp;
+	char path[160];
+	snprintf(path, sizeof path, "/internal/%s/outbox/%s/retry", svc, acc->id);
+	struct buf empty = { 0 };
+	buf_adds(&empty, "{}");
+	if (http_internal(r, "POST", path, &empty, &resp) == 0 && resp.status == 200)
+		acc->found = arena_strdup(r->a, svc);
+	buf_free(&empty);
+}
+
+static void
+dead_retry(struct req *r)
+{
+	const char *id = param_uuid_or_reply(r, "eventId");
+	if (id == NULL)
+		return;
+	struct retry_acc acc = { id, NULL };
+	each_service(r, retry_one, &acc);
+	if (acc.found == NULL) {
+		reply_error(r, 404, "no dead event %s", id);
+		return;
+	}
+	struct jw w;
+	req_writer(r, &w);
+	jw_obj_open(&w);
+	jw_kstr(&w, "eventId", id);
+	jw_kstr(&w, "service", acc.found);
+	jw_kstr(&w, "status", "PENDING");
+	jw_obj_close(&w);
+	reply_w(r, 200);
+}
+
 static const struct route routes[] = {
-	{ "GET", "/health", ROUTE_PUBLIC, health_all, 0 },
+	{ "GET",  "/health",                       ROUTE_PUBLIC, health_all, 0 },
+	{ "GET",  "/admin/events/dead",            ROLE_ADMIN,   dead_list, 0 },
+	{ "POST", "/admin/events/:eventId/retry",  ROLE_ADMIN,   dead_retry, 0 },
 };
 
 static const struct service health = {

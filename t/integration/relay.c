@@ -1,0 +1,292 @@
+/* workers/relay and the event contract (workers/README.md), through the
+ * running stack: outbox rows are delivered and marked SENT, a consumer
+ * applies an event once however often it arrives, a failing event is
+ * parked DEAD and shown to admins who can send it again, and events
+ * written while the relay is down are delivered when it is back.
+ *
+ * The test plays the producer: it writes outbox rows itself (libpq, its own
+ * connection), as a service's transaction would. */
+#include "../lib/t.h"
+#include "../lib/http.h"
+#include <libpq-fe.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static char *admin, *customer;
+
+/* Runs one write statement on the database of url_env; returns the first
+ * cell of its result (malloc'd) or NULL. */
+static char *
+db_write(const char *url_env, const char *sql, const char *a, const char *b)
+{
+	PGconn *c = PQconnectdb(t_env(url_env));
+	char *v = NULL;
+	if (PQstatus(c) == CONNECTION_OK) {
+		const char *p[] = { a, b };
+		int n = b ? 2 : a ? 1 : 0;
+		PGresult *r = PQexecParams(c, sql, n, NULL, p, NULL, NULL, 0);
+		if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) > 0)
+			v = strdup(PQgetvalue(r, 0, 0));
+		else if (PQresultStatus(r) != PGRES_COMMAND_OK)
+			printf("    db_write: %s", PQresultErrorMessage(r));
+		PQclear(r);
+	}
+	PQfinish(c);
+	return v;
+}
+
+/* Polls until the count query returns want, for at most ms. */
+static bool
+wait_count(const char *url_env, const char *sql, const char *arg, long long want, long ms)
+{
+	double end = t_now() + (double)ms / 1000.0;
+	long long n = -1;
+	while (t_now() < end) {
+		n = t_db_count(url_env, sql, arg, NULL);
+		if (n == want)
+			return true;
+		t_sleep_ms(50);
+	}
+	printf("    %s -> %lld, wanted %lld\n", sql, n, want);
+	return false;
+}
+
+/* A product with one variant of the given stock; returns the variant id. */
+static char *
+variant_with_stock(int stock)
+{
+	char name[64], body[256];
+	t_unique(name, sizeof name, "relay-product");
+	snprintf(body, sizeof body, "{\"name\":\"%s\",\"basePrice\":10.00,\"stock\":%d}", name, stock);
+	struct resp rs;
+	t_post_json(&rs, "/products", admin, body);
+	char *v = NULL;
+	if (T_STATUS(&rs, 201))
+		v = strdup(t_jstr(rs.json, "variants.0.id"));
+	t_resp_free(&rs);
+	return v;
+}
+
+static long long
+stock_of(const char *variant)
+{
+	return t_db_count("PRODUCT_DATABASE_URL", "SELECT stock FROM variants WHERE id = $1",
+	    variant, NULL);
+}
+
+static bool
+reserve(const char *order, const char *variant, int qty)
+{
+	char url[256], body[256];
+	snprintf(url, sizeof url, "%s/internal/product/reservations", t_env("INTERNAL_URL"));
+	snprintf(body, sizeof body, "{\"orderId\":\"%s\",\"items\":[{\"variantId\":\"%s\","
+	    "\"quantity\":%d}]}", order, variant, qty);
+	struct resp rs;
+	t_post_json(&rs, url, NULL, body);
+	bool ok = T_STATUS(&rs, 200);
+	t_resp_free(&rs);
+	return ok;
+}
+
+static char *
+new_uuid(void)
+{
+	return db_write("PRODUCT_DATABASE_URL", "SELECT gen_random_uuid()::text", NULL, NULL);
+}
+
+/* Writes an ORDER_CANCELLED for order into the product outbox (as if the
+ * order service had), returns the event id. */
+static char *
+put_cancelled(const char *order, const char *attempts)
+{
+	char payload[128];
+	snprintf(payload, sizeof payload, "{\"orderId\":\"%s\"}", order);
+	return db_write("PRODUCT_DATABASE_URL",
+	    "INSERT INTO outbox (type, aggregate_id, payload, attempts) "
+	    "VALUES ('ORDER_CANCELLED', $1::jsonb->>'orderId', $1::jsonb, $2::int) "
+	    "RETURNING event_id::text", payload, attempts ? attempts : "0");
+}
+
+static int
+setup(void)
+{
+	admin = t_mint("6a1d2c3b-4e5f-4a6b-8c7d-9e0f1a2b3c4d", "relay-admin@example.com",
+	    ROLE_ADMIN, TOKEN_ACCESS, 3600, 0, NULL);
+	customer = t_mint("7b2e3d4c-5f6a-4b7c-8d9e-0f1a2b3c4d5e", "relay-cust@example.com",
+	    ROLE_CUSTOMER, TOKEN_ACCESS, 3600, 0, NULL);
+	return admin == NULL || customer == NULL;
+}
+
+static int
+teardown(void)
+{
+	free(admin);
+	free(customer);
+	return 0;
+}
+
+static void
+relay_marks_sent_without_consumers(void)
+{
+	/* USER_REGISTERED has no deployed consumer yet: it is settled at once. */
+	char email[96], body[200];
+	t_unique(email, sizeof email, "relay");
+	strcat(email, "@example.com");
+	snprintf(body, sizeof body, "{\"email\":\"%s\",\"password\":\"password123\"}", email);
+	struct resp rs;
+	t_post_json(&rs, "/auth/register", NULL, body);
+	T_REQUIRE(T_STATUS(&rs, 201));
+	char *uid = strdup(t_jstr(rs.json, "user.id"));
+	t_resp_free(&rs);
+	T_ASSERT(wait_count("AUTH_DATABASE_URL", "SELECT count(*) FROM outbox WHERE "
+	    "aggregate_id = $1 AND type = 'USER_REGISTERED' AND status = 'SENT'", uid, 1, 3000));
+	free(uid);
+}
+
+static void
+relay_event_applied_once(void)
+{
+	char *v = variant_with_stock(5);
+	T_REQUIRE(v != NULL);
+	char *order = new_uuid();
+	T_REQUIRE(reserve(order, v, 3));
+	T_EQ_INT(stock_of(v), 2);
+	/* Two events for the same cancellation and one sent twice by hand:
+	 * the stock comes back exactly once. */
+	char *e1 = put_cancelled(order, NULL), *e2 = put_cancelled(order, NULL);
+	T_REQUIRE(e1 != NULL && e2 != NULL);
+	T_ASSERT(wait_count("PRODUCT_DATABASE_URL", "SELECT count(*) FROM outbox WHERE "
+	    "aggregate_id = $1 AND status = 'SENT'", order, 2, 3000));
+	T_EQ_INT(stock_of(v), 5);
+	char url[256], body[400];
+	snprintf(url, sizeof url, "%s/internal/product/events", t_env("INTERNAL_URL"));
+	snprintf(body, sizeof body, "{\"eventId\":\"%s\",\"type\":\"ORDER_CANCELLED\","
+	    "\"source\":\"order\",\"aggregateId\":\"%s\",\"payload\":{\"orderId\":\"%s\"}}",
+	    e1, order, order);
+	struct resp rs;
+	t_post_json(&rs, url, NULL, body);
+	if (T_STATUS(&rs, 200))
+		T_EQ_STR(t_jstr(rs.json, "status"), "duplicate");
+	t_resp_free(&rs);
+	T_EQ_INT(stock_of(v), 5);
+	/* The consumer route does not exist on the public port. */
+	t_post_json(&rs, "/internal/product/events", NULL, body);
+	T_ERROR(&rs, 404, NULL);
+	t_resp_free(&rs);
+	free(e1);
+	free(e2);
+	free(order);
+	free(v);
+}
+
+static void
+relay_dead_listed_and_retried(void)
+{
+	/* A malformed event the consumer refuses: on its last attempt it is
+	 * parked DEAD (the test starts it at attempt 19 of 20). */
+	char *ev = db_write("PRODUCT_DATABASE_URL",
+	    "INSERT INTO outbox (type, aggregate_id, payload, attempts) VALUES "
+	    "('ORDER_CANCELLED', 'relay-test', '{\"orderId\":\"not-a-uuid\"}', 19) "
+	    "RETURNING event_id::text", NULL, NULL);
+	T_REQUIRE(ev != NULL);
+	T_REQUIRE(wait_count("PRODUCT_DATABASE_URL", "SELECT count(*) FROM outbox WHERE "
+	    "event_id = $1::uuid AND status = 'DEAD'", ev, 1, 3000));
+	char *err = t_db_value("PRODUCT_DATABASE_URL",
+	    "SELECT last_error FROM outbox WHERE event_id = $1::uuid", ev, NULL);
+	T_ASSERT(err != NULL && strstr(err, "400") != NULL);
+	free(err);
+
+	struct resp rs;
+	t_get(&rs, "/admin/events/dead", NULL);
+	T_ERROR(&rs, 401, NULL);
+	t_resp_free(&rs);
+	t_get(&rs, "/admin/events/dead", customer);
+	T_ERROR(&rs, 403, NULL);
+	t_resp_free(&rs);
+	t_get(&rs, "/admin/events/dead", admin);
+	if (T_STATUS(&rs, 200)) {
+		T_ASSERT(strstr(rs.body, ev) != NULL);
+		T_ASSERT(t_jint(rs.json, "total", 0) >= 1);
+		T_ASSERT(strstr(rs.body, "\"complete\":true") != NULL);
+	}
+	t_resp_free(&rs);
+
+	char url[160];
+	snprintf(url, sizeof url, "/admin/events/%s/retry", ev);
+	t_post_json(&rs, url, customer, "{}");
+	T_ERROR(&rs, 403, NULL);
+	t_resp_free(&rs);
+	t_post_json(&rs, url, admin, "{}");
+	if (T_STATUS(&rs, 200)) {
+		T_EQ_STR(t_jstr(rs.json, "service"), "product");
+		T_EQ_STR(t_jstr(rs.json, "status"), "PENDING");
+	}
+	t_resp_free(&rs);
+	/* Back in the queue with its attempts reset: not dead any more. */
+	long long attempts = t_db_count("PRODUCT_DATABASE_URL",
+	    "SELECT attempts FROM outbox WHERE event_id = $1::uuid", ev, NULL);
+	T_ASSERT(attempts >= 0 && attempts < 19);
+	/* Retrying an event that is not dead is a 404. */
+	t_post_json(&rs, "/admin/events/00000000-0000-4000-8000-000000000000/retry", admin, "{}");
+	T_ERROR(&rs, 404, NULL);
+	t_resp_free(&rs);
+	free(ev);
+}
+
+static pid_t
+relay_pid(void)
+{
+	char path[512];
+	snprintf(path, sizeof path, "%s/run/relay.pid", t_env("VAR_DIR"));
+	FILE *f = fopen(path, "r");
+	long pid = 0;
+	if (f != NULL) {
+		if (fscanf(f, "%ld", &pid) != 1)
+			pid = 0;
+		fclose(f);
+	}
+	return (pid_t)pid;
+}
+
+static void
+relay_killed_then_catches_up(void)
+{
+	char *v = variant_with_stock(4);
+	T_REQUIRE(v != NULL);
+	char *order = new_uuid();
+	T_REQUIRE(reserve(order, v, 4));
+	pid_t pid = relay_pid();
+	T_REQUIRE(pid > 0);
+	T_REQUIRE(kill(pid, SIGKILL) == 0);
+	t_sleep_ms(200);
+	char *ev = put_cancelled(order, NULL);
+	T_REQUIRE(ev != NULL);
+	t_sleep_ms(500);
+	/* Nobody relays: the event waits, the stock stays out. */
+	T_EQ_INT(stock_of(v), 0);
+	const char *argv[] = { t_env("STACK"), "run", NULL };
+	T_REQUIRE(t_spawn(argv) == 0);
+	T_ASSERT(relay_pid() != pid);
+	T_ASSERT(wait_count("PRODUCT_DATABASE_URL", "SELECT count(*) FROM outbox WHERE "
+	    "event_id = $1::uuid AND status = 'SENT'", ev, 1, 5000));
+	T_EQ_INT(stock_of(v), 4);
+	free(ev);
+	free(order);
+	free(v);
+}
+
+static const struct t_case cases[] = {
+	T_CASE(relay_marks_sent_without_consumers),
+	T_CASE(relay_event_applied_once),
+	T_CASE(relay_dead_listed_and_retried),
+	T_CASE(relay_killed_then_catches_up),
+};
+
+int
+main(void)
+{
+	return t_run("relay", cases, T_NCASES(cases), setup, teardown);
+}
