@@ -24,7 +24,15 @@ static struct {
 	int ntables;
 	bool in_tx;
 	char constraint[128];
+	char listen[64];           /* channel, or "" */
+	unsigned long generation;  /* bumped on every connection */
 } db;
+
+void
+db_listen(const char *channel)
+{
+	snprintf(db.listen, sizeof db.listen, "%s", channel);
+}
 
 void
 db_register(const struct stmt *stmts, size_t n)
@@ -90,7 +98,40 @@ db_connect(const char *conninfo)
 			PQclear(res);
 		}
 	}
+	if (db.listen[0] != '\0') {
+		/* The channel is ours (a constant of the service), quoted anyway. */
+		char *q = PQescapeIdentifier(db.conn, db.listen, strlen(db.listen));
+		char sql[160];
+		snprintf(sql, sizeof sql, "LISTEN %s", q ? q : "\"\"");
+		PQfreemem(q);
+		PGresult *res = PQexecParams(db.conn, sql, 0, NULL, NULL, NULL, NULL, 0);
+		bool ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+		PQclear(res);
+		if (!ok) {
+			log_err("could not listen on %s", db.listen);
+			db_disconnect();
+			return -1;
+		}
+	}
+	db.generation++;
 	return 0;
+}
+
+unsigned long
+db_notifications(void (*fn)(const char *payload, void *arg), void *arg)
+{
+	if (!db_up() && db_connect(NULL) != 0)
+		return 0;
+	if (PQconsumeInput(db.conn) == 0) {
+		db_disconnect();
+		return 0;
+	}
+	PGnotify *n;
+	while ((n = PQnotifies(db.conn)) != NULL) {
+		fn(n->extra, arg);
+		PQfreemem(n);
+	}
+	return db.generation;
 }
 
 bool

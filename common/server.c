@@ -110,6 +110,8 @@ worker_run(void)
 	db_register(events_stmts, events_nstmts);
 	db_register(idem_stmts, idem_nstmts);
 	db_register(service->stmts, service->nstmts);
+	if (service->worker_init != NULL)
+		service->worker_init();
 	if (cfg.database_url != NULL)
 		db_connect(cfg.database_url);   /* failure is retried per request */
 	else
@@ -134,6 +136,8 @@ worker_run(void)
 		req_end(&r);
 		FCGX_Finish_r(&f);
 	}
+	if (service->worker_exit != NULL)
+		service->worker_exit();
 	db_disconnect();
 	routes_free();
 	buf_free(&r.out);

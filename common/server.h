@@ -15,6 +15,9 @@ struct service {
 	size_t nroutes;
 	const struct stmt *stmts;
 	size_t nstmts;
+	/* Optional: called in each worker before it connects, and at its exit. */
+	void (*worker_init)(void);
+	void (*worker_exit)(void);
 	/* Optional subcommands ("auth create-admin"): called when argc > 1. */
 	int (*cli)(int argc, char **argv);
 };

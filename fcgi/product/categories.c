@@ -17,9 +17,14 @@ static const struct field cat_patch_fields[C__MAX] = {
 void
 categories_list(struct req *r)
 {
+	if (cache_reply(r, "categories"))
+		return;
 	PGresult *res = db_exec_or_reply(r, S(S_CAT_LIST), NULL);
-	if (res != NULL)
-		reply_doc(r, res, 200, "no categories");
+	if (res == NULL)
+		return;
+	reply_doc(r, res, 200, "no categories");
+	if (r->status == 200)
+		cache_store("categories", NULL, &r->out);
 }
 
 void

@@ -3,8 +3,30 @@
 #include "product.h"
 #include "server.h"
 
+/* The product document, inline so that each prepared statement keeps one
+ * cached plan (product_json() in sql/product/002_json.sql is the same
+ * document for ad-hoc use; a SQL function with subqueries is planned again
+ * on every call). */
+#define ISO(t) "to_char(" t " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
+#define MONEY(x) "round((" x ")::numeric / 100, 2)"
+#define PRODUCT_DOC \
+	"json_build_object('id', p.id, 'name', p.name, 'slug', p.slug, " \
+	"'description', p.description, 'basePrice', " MONEY("p.base_price") ", " \
+	"'currency', p.currency, 'isActive', p.is_active, 'categoryId', p.category_id, " \
+	"'category', (SELECT json_build_object('id', c.id, 'name', c.name, 'slug', c.slug) " \
+	"FROM categories c WHERE c.id = p.category_id), " \
+	"'variants', coalesce((SELECT json_agg(json_build_object('id', v.id, 'sku', v.sku, " \
+	"'price', " MONEY("coalesce(v.price, p.base_price)") ", 'stock', v.stock, " \
+	"'optionValues', v.option_values, 'isDefault', v.is_default) " \
+	"ORDER BY v.position, v.id) FROM variants v " \
+	"WHERE v.product_id = p.id AND v.deleted_at IS NULL), '[]'), " \
+	"'images', coalesce((SELECT json_agg(json_build_object('id', i.id, 'url', i.url, " \
+	"'altText', i.alt_text, 'isPrimary', i.is_primary, 'position', i.position) " \
+	"ORDER BY i.position, i.id) FROM images i WHERE i.product_id = p.id), '[]'), " \
+	"'createdAt', " ISO("p.created_at") ", 'updatedAt', " ISO("p.updated_at") ")"
+
 #define PRODUCT_PAGE(order) \
-	"SELECT coalesce(json_agg(product_json(p) ORDER BY " order "), '[]') AS doc " \
+	"SELECT coalesce(json_agg(" PRODUCT_DOC " ORDER BY " order "), '[]') AS doc " \
 	"FROM (SELECT id FROM products WHERE deleted_at IS NULL " \
 	"AND ($1::uuid IS NULL OR category_id = $1) " \
 	"AND ($2::boolean IS NULL OR is_active = $2) " \
@@ -42,7 +64,7 @@ const struct stmt product_stmts[S__MAX] = {
 	[S_PRODUCT_LIST_PRICE_DESC] = { "product_list_price_desc",
 	    PRODUCT_PAGE("base_price DESC, id DESC"), 4, true },
 	[S_PRODUCT_LIST_SEARCH] = { "product_list_search",
-	    "SELECT coalesce(json_agg(product_json(p) ORDER BY "
+	    "SELECT coalesce(json_agg(" PRODUCT_DOC " ORDER BY "
 	    "CASE WHEN $6 = 'price_asc' THEN p.base_price END, "
 	    "CASE WHEN $6 = 'price_desc' THEN p.base_price END DESC, "
 	    "p.created_at DESC, p.id DESC), '[]') AS doc "
@@ -59,10 +81,10 @@ const struct stmt product_stmts[S__MAX] = {
 	    "AND ($2::boolean IS NULL OR is_active = $2) "
 	    "AND ($3::text IS NULL OR search @@ plainto_tsquery('simple', $3))", 3, true },
 	[S_PRODUCT_DOC] = { "product_doc",
-	    "SELECT product_json(p) AS doc FROM products p "
+	    "SELECT " PRODUCT_DOC " AS doc FROM products p "
 	    "WHERE p.id = $1 AND p.deleted_at IS NULL AND (p.is_active OR $2)", 2, true },
 	[S_PRODUCT_DOC_BY_SLUG] = { "product_doc_by_slug",
-	    "SELECT product_json(p) AS doc FROM products p "
+	    "SELECT " PRODUCT_DOC " AS doc FROM products p "
 	    "WHERE p.slug = $1 AND p.deleted_at IS NULL AND (p.is_active OR $2)", 2, true },
 	[S_PRODUCT_SLUG_TAKEN] = { "product_slug_taken",
 	    "SELECT 1 FROM products WHERE slug = $1 AND deleted_at IS NULL", 1, true },
@@ -195,6 +217,8 @@ static const struct route routes[] = {
 
 static const struct service product = {
 	.name = "product",
+	.worker_init = cache_init,
+	.worker_exit = cache_free,
 	.routes = routes,
 	.nroutes = sizeof routes / sizeof routes[0],
 	.stmts = product_stmts,

@@ -47,6 +47,15 @@ void stock_release(struct req *r);
 void stock_variants(struct req *r);
 void stock_events(struct req *r);
 
+/* cache.c: catalog read responses, invalidated by NOTIFY catalog. */
+void cache_init(void);
+void cache_free(void);
+/* Answers from the cache (true) or leaves r unanswered (false). */
+bool cache_reply(struct req *r, const char *key);
+/* Keeps a 200 body; product names the product a document shows (NULL for
+ * lists and other composite answers, which any catalog change makes stale). */
+void cache_store(const char *key, const char *product, const struct buf *body);
+
 /* slug.c: "Red Shirt, XL!" -> "red-shirt-xl"; "" when nothing is left. */
 char *slug_from(struct arena *a, const char *name);
 bool slug_valid(const char *s);

@@ -12,6 +12,9 @@ is_admin(const struct req *r)
 void
 products_list(struct req *r)
 {
+	const char *key = arena_printf(r->a, "list:%d:%s", is_admin(r), r->query);
+	if (cache_reply(r, key))
+		return;
 	int64_t skip, take;
 	if (query_int_or_reply(r, "skip", 0, 0, 1000000, &skip) != 0 ||
 	    query_int_or_reply(r, "take", 10, 1, 100, &take) != 0)
@@ -73,6 +76,7 @@ products_list(struct req *r)
 	jw_kint(&w, "take", take);
 	jw_obj_close(&w);
 	reply_w(r, 200);
+	cache_store(key, NULL, &r->out);
 }
 
 void
@@ -81,10 +85,16 @@ products_get(struct req *r)
 	const char *id = param_uuid_or_reply(r, "id");
 	if (id == NULL)
 		return;
+	const char *key = arena_printf(r->a, "id:%d:%s", is_admin(r), id);
+	if (cache_reply(r, key))
+		return;
 	PGresult *res = db_exec_or_reply(r, S(S_PRODUCT_DOC),
 	    (const char *[]){ id, is_admin(r) ? "true" : "false" });
-	if (res != NULL)
-		reply_doc(r, res, 200, "product not found");
+	if (res == NULL)
+		return;
+	reply_doc(r, res, 200, "product not found");
+	if (r->status == 200)
+		cache_store(key, id, &r->out);
 }
 
 void
@@ -95,8 +105,14 @@ products_get_by_slug(struct req *r)
 		reply_error(r, 404, "product not found");
 		return;
 	}
+	const char *key = arena_printf(r->a, "slug:%d:%s", is_admin(r), slug);
+	if (cache_reply(r, key))
+		return;
 	PGresult *res = db_exec_or_reply(r, S(S_PRODUCT_DOC_BY_SLUG),
 	    (const char *[]){ slug, is_admin(r) ? "true" : "false" });
-	if (res != NULL)
-		reply_doc(r, res, 200, "product not found");
+	if (res == NULL)
+		return;
+	reply_doc(r, res, 200, "product not found");
+	if (r->status == 200)
+		cache_store(key, NULL, &r->out);
 }
