@@ -21,4 +21,4 @@ FROM products p WHERE p.slug LIKE 'bench-product-%';
 INSERT INTO images (product_id, url, is_primary, position)
 SELECT p.id, 'https://cdn.example.com/' || p.slug || '.jpg', true, 0
 FROM products p WHERE p.slug LIKE 'bench-product-%';
-ANALYZE;
+ANALYZE categories, products, variants, images;
