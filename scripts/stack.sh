@@ -534,13 +534,23 @@ gen_nginx_conf() {
 			die "NGINX_EXTRA_PUBLIC: cannot read $NGINX_EXTRA_PUBLIC"
 		extra="        # NGINX_EXTRA_PUBLIC"$'\n'"        include $NGINX_EXTRA_PUBLIC;"$'\n'
 	fi
+	# NGINX_EXTRA_HTTP (opt-in, e.g. scripts/test.sh for the Razorpay
+	# stand-in): a file of extra server blocks included in http.
+	local extra_http=""
+	if [[ -n ${NGINX_EXTRA_HTTP:-} ]]; then
+		[[ $NGINX_EXTRA_HTTP =~ ^/[A-Za-z0-9/._+-]+$ ]] ||
+			die "NGINX_EXTRA_HTTP='$NGINX_EXTRA_HTTP' must be an absolute path of letters, digits and / . _ + -"
+		[[ -f $NGINX_EXTRA_HTTP && -r $NGINX_EXTRA_HTTP ]] ||
+			die "NGINX_EXTRA_HTTP: cannot read $NGINX_EXTRA_HTTP"
+		extra_http="    # NGINX_EXTRA_HTTP"$'\n'"    include $NGINX_EXTRA_HTTP;"$'\n'
+	fi
 	listen=$LISTEN_ADDR
 	[[ $listen == *:* && $listen != \[* ]] && listen="[$listen]"
 	errors=$(subst "$(<"$REPO/nginx/errors.conf.in")" BODY_MAX "$BODY_MAX")
 	local text
 	text=$(subst "$(<"$REPO/nginx/gateway.conf.in")" \
 		PUBLIC_LOCATIONS "$pub" INTERNAL_LOCATIONS "$int" ERROR_LOCATIONS "$errors" \
-		CORS_ORIGIN_MAP "$cors" USER_DIRECTIVE "$user" HSTS_HEADER "$hsts" EXTRA_PUBLIC "$extra" \
+		CORS_ORIGIN_MAP "$cors" USER_DIRECTIVE "$user" HSTS_HEADER "$hsts" EXTRA_PUBLIC "$extra" EXTRA_HTTP "$extra_http" \
 		NGINX_WORKERS "$NGINX_WORKERS" NGINX_CONNECTIONS "$NGINX_CONNECTIONS" \
 		VAR "$VAR" RUN "$RUN" LOG "$LOG" BODY_MAX "$BODY_MAX" \
 		AUTH_RATE "$AUTH_RATE" WEBHOOK_RATE "$WEBHOOK_RATE" \
@@ -603,10 +613,15 @@ running() {
 	printf '%s' "$pid"
 }
 
+# A pool's size: <SVC>_POOL_SIZE, else POOL_SIZE; the services that wait on
+# another service inside a request (pricing, order, payment call through
+# the internal listener) get twice POOL_SIZE, since a worker waiting on a
+# sub-request uses no CPU but holds its place in the pool.
 pool_size() {
-	local var
+	local var def=$POOL_SIZE
+	case $1 in pricing | order | payment) def=$((POOL_SIZE * 2)) ;; esac
 	var=$(svc_upper "$1")_POOL_SIZE
-	local n=${!var:-$POOL_SIZE}
+	local n=${!var:-$def}
 	[[ $n =~ ^[1-9][0-9]?$ ]] || die "$var='$n' must be 1..99"
 	printf '%s' "$n"
 }

@@ -1,0 +1,271 @@
+/* POST /orders: an order from seller-priced lines.
+ *
+ *   1. Idempotency-Key (common/idem.c): a retry gets the first answer.
+ *   2. The body, declared; the buyer is the caller unless an admin says
+ *      otherwise; the seller is a reseller, or the share link's seller.
+ *   3. One POST /pricing/calculate prices every line (the client's prices
+ *      are checked there, its totals are not even accepted); commission is
+ *      0 without a seller and when the seller is the buyer.
+ *   4. The stock is reserved (all lines or none) under the new order id.
+ *   5. One transaction: the order, its lines, its first history row and
+ *      ORDER_CREATED.  If it fails, the reservation is given back. */
+#include "order.h"
+#include "crypto.h"
+#include "idem.h"
+#include "log.h"
+#include "outbox.h"
+#include "valid.h"
+#include <string.h>
+#include <strings.h>
+
+enum { C_USER, C_SELLER, C_LINK, C_ADDRESS, C_ITEMS, C__MAX };
+static const struct field create_fields[C__MAX] = {
+	[C_USER] = { "userId", F_UUID, 0, 0, 0, NULL },
+	[C_SELLER] = { "sellerId", F_UUID, 0, 0, 0, NULL },
+	[C_LINK] = { "shareLinkId", F_UUID, 0, 0, 0, NULL },
+	[C_ADDRESS] = { "shippingAddress", F_STRING, F_TRIM, 0, 1000, NULL },
+	[C_ITEMS] = { "items", F_ARRAY, F_REQUIRED, 1, ORDER_ITEMS_MAX, NULL },
+};
+
+enum { I_PRODUCT, I_VARIANT, I_QUANTITY, I_PRICE, I__MAX };
+static const struct field item_fields[I__MAX] = {
+	[I_PRODUCT] = { "productId", F_UUID, F_REQUIRED, 0, 0, NULL },
+	[I_VARIANT] = { "variantId", F_UUID, 0, 0, 0, NULL },
+	[I_QUANTITY] = { "quantity", F_INT, F_REQUIRED, 1, ORDER_QTY_MAX, NULL },
+	[I_PRICE] = { "sellerPrice", F_MONEY, F_REQUIRED, 0, 0, NULL },
+};
+
+/* The request, validated. */
+struct draft {
+	const char *buyer, *seller, *link, *address;
+	struct line *lines;
+	size_t n;
+	struct priced p;
+};
+
+/* Body -> d.  0, or -1 after answering 400/403. */
+static int
+draft_read(struct req *r, struct draft *d)
+{
+	struct fval f[C__MAX];
+	struct jv *body = req_json_or_reply(r);
+	if (body == NULL || fields_or_reply(r, body, create_fields, C__MAX, f, NULL) != 0)
+		return -1;
+	const struct jv *arr = f[C_ITEMS].v;
+	d->n = arr->n;
+	d->lines = arena_alloc(r->a, d->n * sizeof *d->lines);
+	for (size_t i = 0; i < d->n; i++) {
+		struct fval g[I__MAX];
+		if (arr->items[i]->type != JV_OBJ) {
+			reply_error(r, 400, "items[%zu] must be an object", i);
+			return -1;
+		}
+		const char *pfx = arena_printf(r->a, "items[%zu].", i);
+		if (fields_or_reply(r, arr->items[i], item_fields, I__MAX, g, pfx) != 0)
+			return -1;
+		d->lines[i].product_id = g[I_PRODUCT].s;
+		d->lines[i].variant = g[I_VARIANT].set ? g[I_VARIANT].s : NULL;
+		d->lines[i].quantity = g[I_QUANTITY].i;
+		d->lines[i].seller_price = g[I_PRICE].i;
+	}
+	d->buyer = f[C_USER].set ? f[C_USER].s : r->user.sub;
+	d->seller = f[C_SELLER].set ? f[C_SELLER].s : NULL;
+	d->link = f[C_LINK].set ? f[C_LINK].s : NULL;
+	d->address = f[C_ADDRESS].set && f[C_ADDRESS].s[0] != '\0' ? f[C_ADDRESS].s : NULL;
+	if (strcasecmp(d->buyer, r->user.sub) != 0 && r->user.role != ROLE_ADMIN) {
+		reply_error(r, 403, "userId must be your own id");
+		return -1;
+	}
+	return 0;
+}
+
+/* Who the order is for and who sells it.  0, or -1 after answering. */
+static int
+parties_check(struct req *r, struct draft *d)
+{
+	const char *role;
+	int rc;
+	if (strcasecmp(d->buyer, r->user.sub) != 0) {
+		/* An admin ordering for someone: that someone must exist. */
+		if ((rc = peer_user_role(r, d->buyer, &role)) < 0)
+			return -1;
+		if (rc == 0) {
+			reply_error(r, 400, "userId does not name a user");
+			return -1;
+		}
+	}
+	if (d->link != NULL) {
+		struct share_link l;
+		if (peer_share_link_or_reply(r, d->link, &l) != 0)
+			return -1;
+		d->seller = l.seller_id;   /* the link's seller wins */
+		for (size_t i = 0; i < d->n; i++) {
+			if (l.product_id != NULL && strcmp(d->lines[i].product_id, l.product_id) != 0) {
+				reply_error(r, 400, "items[%zu].productId is not the product of the "
+				    "share link", i);
+				return -1;
+			}
+			if (l.has_price)
+				d->lines[i].seller_price = l.seller_price;
+		}
+		return 0;
+	}
+	if (d->seller != NULL) {
+		if ((rc = peer_user_role(r, d->seller, &role)) < 0)
+			return -1;
+		if (rc == 0 || strcmp(role, "RESELLER") != 0) {
+			reply_error(r, 400, "sellerId does not name a reseller");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* ORDER_CREATED (workers/README.md). */
+static void
+created_payload(struct buf *b, const char *id, const struct draft *d)
+{
+	struct jw w;
+	jw_init(&w, b);
+	jw_obj_open(&w);
+	jw_kstr(&w, "orderId", id);
+	jw_kstr(&w, "userId", d->buyer);
+	jw_kstr(&w, "sellerId", d->seller);
+	jw_kstr(&w, "shareLinkId", d->link);
+	jw_kstr(&w, "currency", d->p.currency);
+	jw_kint(&w, "subtotalPaise", d->p.subtotal);
+	jw_kint(&w, "commissionPaise", d->p.commission);
+	jw_kint(&w, "totalPaise", d->p.total);
+	jw_key(&w, "items");
+	jw_arr_open(&w);
+	for (size_t i = 0; i < d->n; i++) {
+		const struct line *l = &d->lines[i];
+		jw_obj_open(&w);
+		jw_kstr(&w, "productId", l->product_id);
+		jw_kstr(&w, "variantId", l->variant_id);
+		jw_kint(&w, "quantity", l->quantity);
+		jw_kint(&w, "sellerPricePaise", l->seller_price);
+		jw_kint(&w, "commissionPaise", l->commission);
+		jw_obj_close(&w);
+	}
+	jw_arr_close(&w);
+	jw_obj_close(&w);
+}
+
+/* The lines as the JSON S_ITEMS_INSERT reads (money in paise). */
+static void
+items_doc(struct buf *b, const struct draft *d)
+{
+	struct jw w;
+	jw_init(&w, b);
+	jw_arr_open(&w);
+	for (size_t i = 0; i < d->n; i++) {
+		const struct line *l = &d->lines[i];
+		jw_obj_open(&w);
+		jw_kint(&w, "position", (int64_t)i);
+		jw_kstr(&w, "product_id", l->product_id);
+		jw_kstr(&w, "variant_id", l->variant_id);
+		jw_kstr(&w, "product_name", l->product_name);
+		jw_kint(&w, "quantity", l->quantity);
+		jw_kint(&w, "base_price", l->base_price);
+		jw_kint(&w, "seller_price", l->seller_price);
+		jw_kint(&w, "subtotal", l->subtotal);
+		jw_kint(&w, "commission", l->commission);
+		jw_kint(&w, "commission_rate_bps", l->rate_bps);
+		jw_obj_close(&w);
+	}
+	jw_arr_close(&w);
+}
+
+/* The order's rows, written in one transaction.  Returns its S_ORDER_GET
+ * result, or NULL after answering (the transaction is rolled back). */
+static PGresult *
+order_store(struct req *r, const char *id, const struct draft *d)
+{
+	struct buf items = { 0 }, payload = { 0 };
+	PGresult *doc = NULL;
+	if (db_begin(r) != 0)
+		return NULL;
+	items_doc(&items, d);
+	created_payload(&payload, id, d);
+	const char *ins[] = { id, d->buyer, d->seller, d->link, d->p.currency,
+	    db_int(r, d->p.subtotal), db_int(r, d->p.commission), db_int(r, d->p.total),
+	    d->address };
+	if (db_exec_or_reply(r, S(S_ORDER_INSERT), ins) == NULL ||
+	    db_exec_or_reply(r, S(S_ITEMS_INSERT), (const char *[]){ id, items.p }) == NULL ||
+	    db_exec_or_reply(r, S(S_HISTORY_INSERT), (const char *[]){ id, NULL, "PENDING",
+	        "order created", r->user.sub, role_name(r->user.role) }) == NULL ||
+	    outbox_put(r, "ORDER_CREATED", id, &payload) == NULL ||
+	    (doc = db_exec_or_reply(r, S(S_ORDER_GET), (const char *[]){ id })) == NULL) {
+		db_rollback(r);
+		doc = NULL;
+		goto out;
+	}
+	if (db_commit(r) != 0)
+		doc = NULL;
+out:
+	buf_free(&items);
+	buf_free(&payload);
+	return doc;
+}
+
+/* After a failed store: whether the order is there after all (a commit
+ * whose answer was lost).  1 yes, 0 no, -1 cannot tell. */
+static int
+order_committed(struct req *r, const char *id)
+{
+	enum db_err err;
+	PGresult *res = db_exec(r, S(S_ORDER_EXISTS), (const char *[]){ id }, &err);
+	if (res == NULL)
+		return -1;
+	return PQntuples(res) == 1;
+}
+
+void
+orders_create(struct req *r)
+{
+	if (idem_begin_or_reply(r) <= 0)
+		return;
+	struct draft d;
+	memset(&d, 0, sizeof d);
+	if (draft_read(r, &d) != 0 || parties_check(r, &d) != 0 ||
+	    peer_price_or_reply(r, d.lines, d.n, &d.p) != 0)
+		return;
+	/* No seller, no commission; a reseller buying from themselves earns
+	 * nothing either. */
+	if (d.seller == NULL || strcasecmp(d.seller, d.buyer) == 0) {
+		d.p.commission = 0;
+		for (size_t i = 0; i < d.n; i++) {
+			d.lines[i].commission = 0;
+			d.lines[i].rate_bps = 0;
+		}
+	}
+	peer_product_names(r, d.lines, d.n);
+
+	char id[37];
+	crypto_uuid4(id);
+	if (peer_reserve_or_reply(r, id, d.lines, d.n) != 0)
+		return;
+	PGresult *doc = order_store(r, id, &d);
+	if (doc == NULL) {
+		int committed = order_committed(r, id);
+		if (committed == 0)
+			peer_release(r, id);
+		else
+			log_err("order %s: store failed, %s: its stock stays reserved", id,
+			    committed > 0 ? "yet the order was committed" :
+			    "and whether it was committed is unknown");
+		return;
+	}
+	struct order *o;
+	if (orders_read(r, doc, &o) != 1) {
+		reply_error(r, 500, "internal server error");
+		return;
+	}
+	log_info("order %s created for %s: %zu lines, total %lld paise", id, d.buyer, d.n,
+	    (long long)d.p.total);
+	struct jw w;
+	req_writer(r, &w);
+	json_order_put(&w, o, NULL);
+	reply_w(r, 201);
+}

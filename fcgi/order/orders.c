@@ -1,0 +1,136 @@
+/* Order reads: GET /orders (a page, filtered and limited to what the caller
+ * may see), GET /orders/:id (buyer, seller or admin) and the internal
+ * GET /internal/order/orders/:id (no ownership check). */
+#include "order.h"
+#include "valid.h"
+#include <string.h>
+#include <strings.h>
+
+/* A UUID query parameter: NULL when absent or empty, lower case; sets *bad
+ * after answering 400. */
+static const char *
+query_uuid(struct req *r, const char *name, bool *bad)
+{
+	const char *v = req_query(r, name);
+	if (v == NULL || v[0] == '\0')
+		return NULL;
+	if (!valid_uuid(v)) {
+		reply_error(r, 400, "%s must be a UUID", name);
+		*bad = true;
+		return NULL;
+	}
+	char *l = arena_strdup(r->a, v);
+	for (char *p = l; *p; p++)
+		if (*p >= 'A' && *p <= 'F')
+			*p = (char)(*p - 'A' + 'a');
+	return l;
+}
+
+static bool
+is_self(const struct req *r, const char *id)
+{
+	return id != NULL && strcasecmp(id, r->user.sub) == 0;
+}
+
+void
+orders_list(struct req *r)
+{
+	int64_t skip, take;
+	bool bad = false;
+	if (query_int_or_reply(r, "skip", 0, 0, 1000000, &skip) != 0 ||
+	    query_int_or_reply(r, "take", 20, 1, 100, &take) != 0)
+		return;
+	const char *user = query_uuid(r, "userId", &bad);
+	const char *seller = bad ? NULL : query_uuid(r, "sellerId", &bad);
+	if (bad)
+		return;
+	const char *status = req_query(r, "status");
+	if (status != NULL && status[0] == '\0')
+		status = NULL;
+	if (status != NULL && order_status_parse(status) == ST__MAX) {
+		reply_error(r, 400, "status must be one of PENDING, PAID, SHIPPED, DELIVERED, "
+		    "CANCELLED");
+		return;
+	}
+
+	/* Who sees what: an admin everything; a customer their own orders
+	 * (filtered by seller if they like); a reseller the orders they bought
+	 * or sold, and filters naming anyone else are refused. */
+	const char *visible = NULL;
+	switch (r->user.role) {
+	case ROLE_ADMIN:
+		break;
+	case ROLE_CUSTOMER:
+		if (user != NULL && !is_self(r, user)) {
+			reply_error(r, 403, "you may only list your own orders");
+			return;
+		}
+		user = r->user.sub;
+		break;
+	case ROLE_RESELLER:
+		if ((user != NULL && !is_self(r, user)) || (seller != NULL && !is_self(r, seller))) {
+			reply_error(r, 403, "you may only list orders you bought or sold");
+			return;
+		}
+		visible = r->user.sub;
+		break;
+	default:
+		reply_error(r, 403, "this action requires another role");
+		return;
+	}
+
+	PGresult *res = db_exec_or_reply(r, S(S_ORDER_LIST), (const char *[]){
+	    user, seller, status, visible, db_int(r, skip), db_int(r, take) });
+	if (res == NULL)
+		return;
+	struct order *v;
+	size_t n = orders_read(r, res, &v);
+	struct jw w;
+	req_writer(r, &w);
+	jw_obj_open(&w);
+	jw_key(&w, "data");
+	jw_arr_open(&w);
+	for (size_t i = 0; i < n; i++)
+		json_order_put(&w, &v[i], NULL);
+	jw_arr_close(&w);
+	jw_kint(&w, "total", PQntuples(res) > 0 ? db_get_ll(res, 0, "total_count") : 0);
+	jw_kint(&w, "skip", skip);
+	jw_kint(&w, "take", take);
+	jw_obj_close(&w);
+	reply_w(r, 200);
+}
+
+void
+orders_get(struct req *r)
+{
+	const char *id = param_uuid_or_reply(r, "id");
+	if (id == NULL)
+		return;
+	PGresult *res = db_exec_or_reply(r, S(S_ORDER_GET), (const char *[]){ id });
+	if (res == NULL)
+		return;
+	struct order *o;
+	if (orders_read(r, res, &o) != 1) {
+		reply_error(r, 404, "order %s not found", id);
+		return;
+	}
+	if (r->user.role != ROLE_ADMIN && !is_self(r, o->user_id) && !is_self(r, o->seller_id)) {
+		reply_error(r, 403, "you may only access your own orders");
+		return;
+	}
+	PGresult *h = db_exec_or_reply(r, S(S_HISTORY_GET), (const char *[]){ id });
+	if (h == NULL)
+		return;
+	struct jw w;
+	req_writer(r, &w);
+	json_order_put(&w, o, h);
+	reply_w(r, 200);
+}
+
+void
+orders_internal_get(struct req *r)
+{
+	const char *id = param_uuid_or_reply(r, "id");
+	if (id != NULL)
+		order_reply(r, id, 200);
+}
