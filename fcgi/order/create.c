@@ -240,7 +240,6 @@ orders_create(struct req *r)
 			d.lines[i].rate_bps = 0;
 		}
 	}
-	peer_product_names(r, d.lines, d.n);
 
 	char id[37];
 	crypto_uuid4(id);

@@ -133,7 +133,6 @@ int peer_price_or_reply(struct req *r, struct line *lines, size_t n, struct pric
 
 /* Product names for the lines (POST /internal/product/lookup); a failure
  * leaves them NULL and is only logged: names are for display. */
-void peer_product_names(struct req *r, struct line *lines, size_t n);
 
 /* POST /internal/product/reservations for the order's lines, all or none.
  * 409 (short) names the line; 400 for an unknown variant; 503 otherwise.

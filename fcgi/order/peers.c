@@ -195,6 +195,9 @@ priced_line(struct req *r, const struct jv *it, struct line *l)
 	    (l->variant != NULL && strcasecmp(vid, l->variant) != 0))
 		return "item has no variantId or another one";
 	l->variant_id = lower(r->a, vid);
+	const char *name = jstr(it, "productName");
+	if (name != NULL)
+		l->product_name = name;
 	int64_t seller, rate;
 	const struct jv *q = json_get(it, "quantity");
 	char qty[24];
@@ -268,41 +271,6 @@ peer_price_or_reply(struct req *r, struct line *lines, size_t n, struct priced *
 }
 
 /* ---- product ---- */
-
-void
-peer_product_names(struct req *r, struct line *lines, size_t n)
-{
-	struct buf body = { 0 };
-	struct jw w;
-	jw_init(&w, &body);
-	jw_obj_open(&w);
-	jw_key(&w, "items");
-	jw_arr_open(&w);
-	for (size_t i = 0; i < n; i++) {
-		jw_obj_open(&w);
-		jw_kstr(&w, "productId", lines[i].product_id);
-		jw_kstr(&w, "variantId", lines[i].variant_id);
-		jw_obj_close(&w);
-	}
-	jw_arr_close(&w);
-	jw_obj_close(&w);
-	struct http_resp resp;
-	int rc = http_internal(r, "POST", "/internal/product/lookup", &body, &resp);
-	buf_free(&body);
-	const struct jv *items = rc == 0 && resp.status == 200 && resp.json ?
-	    json_get(resp.json, "items") : NULL;
-	if (items == NULL || items->type != JV_ARR || items->n != n) {
-		log_warn("product lookup for names failed (%s): orders keep no names",
-		    rc != 0 ? resp.error : arena_printf(r->a, "status %ld", resp.status));
-		return;
-	}
-	for (size_t i = 0; i < n; i++) {
-		const struct jv *it = items->items[i];
-		const char *name = it && it->type == JV_OBJ ? jstr(it, "name") : NULL;
-		if (name != NULL && utf8_chars(name) <= 200)
-			lines[i].product_name = name;
-	}
-}
 
 int
 peer_reserve_or_reply(struct req *r, const char *order_id, const struct line *lines,

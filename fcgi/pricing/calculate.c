@@ -116,6 +116,7 @@ calculate_post(struct req *r)
 		jw_obj_open(&w);
 		jw_kstr(&w, "productId", items[i].product_id);
 		jw_kstr(&w, "variantId", items[i].variant_id);
+		jw_kstr(&w, "productName", items[i].name);
 		jw_kmoney(&w, "basePrice", items[i].price);
 		jw_kmoney(&w, "sellerPrice", l->seller);
 		jw_kint(&w, "quantity", l->quantity);

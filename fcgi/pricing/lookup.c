@@ -71,6 +71,9 @@ parse_item(struct req *r, const struct jv *it, struct priced *p)
 		return "item has a malformed categoryId";
 	}
 
+	const struct jv *name = json_get(it, "name");
+	p->name = name != NULL && name->type == JV_STR ? name->s : NULL;
+
 	const struct jv *act = json_get(it, "isActive");
 	if (act == NULL || act->type != JV_BOOL)
 		return "item has no boolean isActive";

@@ -50,6 +50,7 @@ struct priced {
 	const char *variant_id;    /* the variant priced (default when none asked) */
 	const char *category_id;   /* NULL when uncategorised */
 	const char *currency;      /* "INR" */
+	const char *name;          /* the product's name, or NULL */
 	int64_t price;             /* the variant's price: the base a seller price
 	                              is checked against, paise */
 };
