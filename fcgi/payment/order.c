@@ -1,0 +1,126 @@
+/* The order being paid.  Its amount always comes from the order service
+ * (GET /internal/order/orders/:id): the client's amount is accepted for
+ * compatibility with the contract's clients, and must equal the total. */
+#include "payment.h"
+#include "http.h"
+#include "log.h"
+#include "money.h"
+#include "valid.h"
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+static const char *const methods[] = { "CARD", "UPI", "NETBANKING", "WALLET", NULL };
+
+enum { F_ORDER, F_USER, F_AMOUNT, F_CURRENCY, F_METHOD, F__MAX };
+static const struct field pay_fields[F__MAX] = {
+	[F_ORDER] = { "orderId", F_UUID, F_REQUIRED, 0, 0, NULL },
+	[F_USER] = { "userId", F_UUID, 0, 0, 0, NULL },
+	[F_AMOUNT] = { "amount", F_MONEY, 0, 0, 0, NULL },
+	[F_CURRENCY] = { "currency", F_STRING, F_TRIM, 3, 3, NULL },
+	[F_METHOD] = { "method", F_ENUM, 0, 0, 0, methods },
+};
+
+static bool
+currency_ok(const char *s)
+{
+	if (strlen(s) != 3)
+		return false;
+	for (const char *p = s; *p; p++)
+		if (*p < 'A' || *p > 'Z')
+			return false;
+	return true;
+}
+
+/* Fetches the order; 0, or -1 after answering 404/503. */
+static int
+order_fetch_or_reply(struct req *r, const char *id, struct order_info *o)
+{
+	char path[128];
+	struct http_resp hr;
+	snprintf(path, sizeof path, "/internal/order/orders/%s", id);
+	if (http_internal(r, "GET", path, NULL, &hr) != 0) {
+		reply_error(r, 503, "order service unavailable, try again shortly");
+		return -1;
+	}
+	if (hr.status == 404) {
+		reply_error(r, 404, "order not found");
+		return -1;
+	}
+	const struct jv *j = hr.json;
+	if (hr.status != 200 || j == NULL || j->type != JV_OBJ) {
+		log_err("order service: GET %s -> %ld", path, hr.status);
+		reply_error(r, 503, "order service unavailable, try again shortly");
+		return -1;
+	}
+	memset(o, 0, sizeof *o);
+	o->id = id;
+	o->user_id = rzp_str(j, "userId");
+	o->status = rzp_str(j, "status");
+	o->currency = rzp_str(j, "currency");
+	const struct jv *total = json_get(j, "total");
+	if (o->user_id == NULL || o->status == NULL) {
+		log_err("order service: order %s has no userId or status", id);
+		reply_error(r, 503, "order service unavailable, try again shortly");
+		return -1;
+	}
+	if (o->currency == NULL)
+		o->currency = "INR";
+	if (total == NULL || (total->type != JV_NUM && total->type != JV_STR) ||
+	    money_parse(total->s, total->len, &o->total) != MONEY_OK || !currency_ok(o->currency)) {
+		log_err("order service: order %s has no usable total or currency", id);
+		reply_error(r, 503, "order service unavailable, try again shortly");
+		return -1;
+	}
+	return 0;
+}
+
+int
+pay_request_or_reply(struct req *r, struct pay_request *pr)
+{
+	struct fval f[F__MAX];
+	struct jv *body = req_json_or_reply(r);
+	if (body == NULL || fields_or_reply(r, body, pay_fields, F__MAX, f, NULL) != 0)
+		return -1;
+	bool admin = r->user.role == ROLE_ADMIN;
+	if (f[F_CURRENCY].set && !currency_ok(f[F_CURRENCY].s)) {
+		reply_error(r, 400, "currency must be a three-letter ISO code in upper case (INR)");
+		return -1;
+	}
+	if (f[F_USER].set && !admin && strcasecmp(f[F_USER].s, r->user.sub) != 0) {
+		reply_error(r, 403, "userId must be your own user id");
+		return -1;
+	}
+	memset(pr, 0, sizeof *pr);
+	pr->method = f[F_METHOD].set ? f[F_METHOD].s : NULL;
+	struct order_info *o = &pr->order;
+	if (order_fetch_or_reply(r, f[F_ORDER].s, o) != 0)
+		return -1;
+	if (!admin && strcasecmp(o->user_id, r->user.sub) != 0) {
+		reply_error(r, 403, "you may only pay for your own orders");
+		return -1;
+	}
+	if (f[F_USER].set && strcasecmp(f[F_USER].s, o->user_id) != 0) {
+		reply_error(r, 400, "userId does not match the order's customer");
+		return -1;
+	}
+	if (strcmp(o->status, "PENDING") != 0) {
+		reply_error(r, 409, "order is %s: only a PENDING order can be paid", o->status);
+		return -1;
+	}
+	if (f[F_AMOUNT].set && f[F_AMOUNT].i != o->total) {
+		char want[32];
+		reply_error(r, 400, "amount does not match the order total (%s)",
+		    money_format(o->total, want, sizeof want));
+		return -1;
+	}
+	if (f[F_CURRENCY].set && strcmp(f[F_CURRENCY].s, o->currency) != 0) {
+		reply_error(r, 400, "currency does not match the order currency (%s)", o->currency);
+		return -1;
+	}
+	if (o->total <= 0) {
+		reply_error(r, 409, "order has nothing to pay");
+		return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,185 @@
+/* POST /payments/webhook: Razorpay's events, the source of truth.
+ *
+ * 1. The signature: X-Razorpay-Signature is the HMAC-SHA256 of the raw
+ *    body (r->body, exactly the bytes received) with
+ *    RAZORPAY_WEBHOOK_SECRET, compared in constant time.  A bad or missing
+ *    signature, or no secret configured, is a 400 and changes nothing.
+ * 2. Only then the body is parsed (any content type).
+ * 3. One transaction: the delivery's X-Razorpay-Event-Id (or "body:" and
+ *    the body's SHA-256 without one) is inserted into webhook_events, then
+ *    the effect (apply.c) is written.  A repeat finds the id taken and
+ *    answers 200 without an effect; concurrent identical deliveries wait
+ *    on the key and find it taken.
+ * 4. 200 for everything Razorpay should not retry: applied, duplicate,
+ *    unknown order, amount mismatch (logged as an error), unknown event.
+ *    Only a database outage answers 503, so Razorpay retries.
+ *
+ * No outgoing HTTP call happens here: the answer takes milliseconds, and
+ * the relay delivers the events. */
+#include "payment.h"
+#include "config.h"
+#include "crypto.h"
+#include "log.h"
+#include <string.h>
+
+/* The delivery's dedup key, arena-owned. */
+static const char *
+event_key(struct req *r)
+{
+	const char *h = req_header(r, "HTTP_X_RAZORPAY_EVENT_ID");
+	if (h != NULL && h[0] != '\0') {
+		size_t n = strlen(h);
+		bool ok = n <= 190;
+		for (const char *p = h; ok && *p; p++)
+			ok = *p > 0x20 && *p < 0x7f;
+		if (ok)
+			return h;
+	}
+	char hex[65];
+	crypto_sha256_hex(r->body, r->body_len, hex);
+	return arena_printf(r->a, "body:%s", hex);
+}
+
+static enum apply_result
+on_payment(struct req *r, enum pay_event ev, const struct jv *root)
+{
+	struct rzp_payment p;
+	if (rzp_payment_read(rzp_get(root, "payload.payment.entity"), &p) != 0) {
+		log_warn("webhook: %s without a readable payment entity", rzp_str(root, "event"));
+		return APPLY_UNKNOWN;
+	}
+	return pay_apply(r, ev, &p, NULL);
+}
+
+/* refund.created / refund.processed / refund.failed: the refund entity
+ * and, in every sample, the payment entity. */
+static enum apply_result
+on_refund(struct req *r, const struct jv *root)
+{
+	struct rzp_refund f;
+	if (rzp_refund_read(rzp_get(root, "payload.refund.entity"), &f) != 0) {
+		log_warn("webhook: %s without a readable refund entity", rzp_str(root, "event"));
+		return APPLY_UNKNOWN;
+	}
+	PGresult *pay = NULL;
+	struct rzp_payment p;
+	if (rzp_payment_read(rzp_get(root, "payload.payment.entity"), &p) == 0 &&
+	    p.order_id != NULL && strcmp(p.id, f.payment_id) == 0 &&
+	    (strcmp(p.status, "captured") == 0 || strcmp(p.status, "refunded") == 0)) {
+		/* Refunded implies captured: when the capture's own event has
+		 * not arrived yet, it is applied first (events come in any
+		 * order). */
+		enum apply_result ar = pay_apply(r, PAY_EV_CAPTURED, &p, &pay);
+		if (ar == APPLY_ERROR || ar == APPLY_MISMATCH || ar == APPLY_UNKNOWN)
+			return ar;
+	} else {
+		pay = db_exec_or_reply(r, S(S_PAY_LOCK_RZP_PAYMENT), (const char *[]){ f.payment_id });
+		if (pay == NULL)
+			return APPLY_ERROR;
+		if (PQntuples(pay) != 1) {
+			log_warn("webhook: refund %s of razorpay payment %s: not one of ours", f.id,
+			    f.payment_id);
+			return APPLY_UNKNOWN;
+		}
+	}
+	PGresult *refund, *after;
+	return pay_apply_refund(r, pay, &f, NULL, NULL, &refund, &after);
+}
+
+static const char *
+outcome_name(enum apply_result ar)
+{
+	switch (ar) {
+	case APPLY_CHANGED: return "applied";
+	case APPLY_UNCHANGED: return "unchanged";
+	case APPLY_MISMATCH: return "rejected";
+	case APPLY_UNKNOWN:
+	case APPLY_ERROR: break;
+	}
+	return "ignored";
+}
+
+static void
+ack(struct req *r, const char *event, const char *status)
+{
+	struct jw w;
+	req_writer(r, &w);
+	jw_obj_open(&w);
+	jw_kstr(&w, "status", status);
+	jw_kstr(&w, "event", event);
+	jw_obj_close(&w);
+	reply_w(r, 200);
+}
+
+void
+webhook_post(struct req *r)
+{
+	if (r->body_too_large) {
+		reply_error(r, 413, "request body is too large");
+		return;
+	}
+	const char *secret = config_str("RAZORPAY_WEBHOOK_SECRET", NULL);
+	if (secret == NULL) {
+		log_err("webhook refused: RAZORPAY_WEBHOOK_SECRET is not set");
+		reply_error(r, 400, "webhook signature cannot be verified");
+		return;
+	}
+	const char *sig = req_header(r, "HTTP_X_RAZORPAY_SIGNATURE");
+	if (sig == NULL || sig[0] == '\0') {
+		log_warn("webhook refused: no X-Razorpay-Signature (from %s)", r->remote_addr);
+		reply_error(r, 400, "missing X-Razorpay-Signature header");
+		return;
+	}
+	if (!rzp_webhook_ok(secret, r->body, r->body_len, sig)) {
+		log_warn("webhook refused: invalid signature (from %s)", r->remote_addr);
+		reply_error(r, 400, "invalid webhook signature");
+		return;
+	}
+
+	char err[128];
+	struct jv *root = r->body_len ? json_parse(r->a, r->body, r->body_len, err, sizeof err) : NULL;
+	if (root == NULL || root->type != JV_OBJ) {
+		log_err("webhook: signed body is not a JSON object");
+		reply_error(r, 400, "webhook body must be a JSON object");
+		return;
+	}
+	const char *event = rzp_str(root, "event");
+	if (event == NULL || event[0] == '\0' || strlen(event) > 100) {
+		reply_error(r, 400, "event is required");
+		return;
+	}
+	const char *key = event_key(r);
+
+	if (db_begin(r) != 0)
+		return;
+	PGresult *claim = db_exec_or_reply(r, S(S_WEBHOOK_CLAIM), (const char *[]){ key, event });
+	if (claim == NULL) {
+		db_rollback(r);
+		return;
+	}
+	if (PQntuples(claim) == 0) {
+		db_rollback(r);
+		log_info("webhook %s %s: duplicate", event, key);
+		ack(r, event, "duplicate");
+		return;
+	}
+	enum apply_result ar = APPLY_UNKNOWN;
+	if (strcmp(event, "payment.captured") == 0 || strcmp(event, "order.paid") == 0)
+		ar = on_payment(r, PAY_EV_CAPTURED, root);
+	else if (strcmp(event, "payment.authorized") == 0)
+		ar = on_payment(r, PAY_EV_AUTHORIZED, root);
+	else if (strcmp(event, "payment.failed") == 0)
+		ar = on_payment(r, PAY_EV_FAILED, root);
+	else if (strncmp(event, "refund.", 7) == 0 && (strcmp(event + 7, "created") == 0 ||
+	    strcmp(event + 7, "processed") == 0 || strcmp(event + 7, "failed") == 0))
+		ar = on_refund(r, root);
+	if (ar == APPLY_ERROR) {
+		db_rollback(r);
+		return;
+	}
+	/* The claim commits with the effect, or alone (ignored, rejected). */
+	if (db_commit(r) != 0)
+		return;
+	log_info("webhook %s %s: %s", event, key, outcome_name(ar));
+	ack(r, event, outcome_name(ar));
+}
