@@ -12,6 +12,7 @@ static const struct stmt tx_stmts[] = {
 	{ "tx_begin", "BEGIN", 0, true },
 	{ "tx_commit", "COMMIT", 0, false },
 	{ "tx_rollback", "ROLLBACK", 0, false },
+	{ "db_ping", "SELECT 1", 0, true },
 };
 #define TX_COMMIT (&tx_stmts[1])
 #define TX_ROLLBACK (&tx_stmts[2])
@@ -122,7 +123,13 @@ db_notifications(void (*fn)(const char *payload, void *arg), void *arg)
 {
 	if (!db_up() && db_connect(NULL) != 0)
 		return 0;
-	if (PQconsumeInput(db.conn) == 0) {
+	/* One round trip: the server handles its pending notify interrupts
+	 * when it reads a query, so every notification of a transaction that
+	 * committed before this call arrives ahead of the answer. */
+	PGresult *res = PQexecPrepared(db.conn, "db_ping", 0, NULL, NULL, NULL, 0);
+	bool ok = PQresultStatus(res) == PGRES_TUPLES_OK;
+	PQclear(res);
+	if (!ok) {
 		db_disconnect();
 		return 0;
 	}

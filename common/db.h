@@ -48,10 +48,11 @@ PGresult *db_exec_or_reply(struct req *r, const struct stmt *s,
 const char *db_constraint(void);
 
 /* LISTEN: channel is listened to on every connection from now on.
- * db_notifications reads what has arrived without blocking and calls fn
- * for each payload; it returns the connection generation, which changes
- * on every (re)connection (notifications may have been missed: a cache
- * must then drop everything), or 0 when there is no connection. */
+ * db_notifications makes one round trip (so that every notification of a
+ * transaction committed before the call has arrived) and calls fn for each
+ * payload; it returns the connection generation, which changes on every
+ * (re)connection (notifications may have been missed: a cache must then
+ * drop everything), or 0 when there is no connection. */
 void db_listen(const char *channel);
 unsigned long db_notifications(void (*fn)(const char *payload, void *arg), void *arg);
 

@@ -4,12 +4,16 @@
  * Correctness comes from PostgreSQL: row triggers on products, variants
  * and images NOTIFY catalog with the product id, statement triggers on
  * categories NOTIFY with an empty payload (sql/product/003_cache.sql).
- * Before every lookup the worker reads what has arrived on its connection
- * (no round trip): a product id drops that product's entries, and every
- * notification makes lists, slugs and categories stale; an empty payload or
- * a new connection (notifications may have been missed) drops everything.
- * A read can therefore lag a commit by the time PostgreSQL takes to
- * deliver a NOTIFY to an idle connection (well under a millisecond).
+ * Before every lookup the worker makes one tiny round trip (SELECT 1):
+ * PostgreSQL handles a session's pending notify interrupts when it reads a
+ * query, so the answer comes after every notification of any transaction
+ * that committed before the read began (a write whose HTTP answer the
+ * client already has is such a transaction).  A product id drops that
+ * product's entries, and every notification makes lists, slugs and
+ * categories stale; an empty payload or a new connection (notifications
+ * may have been missed) drops everything.  The round trip costs far less
+ * than building the document (one index-free SELECT 1 against a JSON query
+ * over four tables).
  * Prices for orders never come from here: the internal lookup is uncached.
  *
  * Bounded by CATALOG_CACHE_ENTRIES (default 20000) and CATALOG_CACHE_MB

@@ -208,7 +208,7 @@ product_slug_or_reply(struct req *r, const struct fval *f)
 		for (char *p = suffix; *p; p++)
 			if (*p == '-' || *p == '_' || (*p >= 'A' && *p <= 'Z'))
 				*p = (char)('a' + (*p & 15));
-		slug = arena_printf(r->a, "%s-%s", slug, suffix);
+		slug = slug_with_suffix(r->a, slug, suffix);
 	}
 	return slug;
 }

@@ -59,6 +59,8 @@ void cache_store(const char *key, const char *product, const struct buf *body);
 /* slug.c: "Red Shirt, XL!" -> "red-shirt-xl"; "" when nothing is left. */
 char *slug_from(struct arena *a, const char *name);
 bool slug_valid(const char *s);
+/* base + "-" + suffix, base cut so that the whole fits SLUG_MAX (80). */
+char *slug_with_suffix(struct arena *a, const char *base, const char *suffix);
 
 /* Answers 200/201 with a document that PostgreSQL built (first row,
  * column "doc"), or 404 with msg when there is no row. */

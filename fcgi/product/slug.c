@@ -24,6 +24,18 @@ slug_from(struct arena *a, const char *name)
 	return out;
 }
 
+char *
+slug_with_suffix(struct arena *a, const char *base, const char *suffix)
+{
+	/* The result must stay a valid slug of at most SLUG_MAX characters. */
+	size_t keep = strlen(base), room = SLUG_MAX - 1 - strlen(suffix);
+	if (keep > room)
+		keep = room;
+	while (keep > 0 && base[keep - 1] == '-')
+		keep--;
+	return arena_printf(a, "%.*s-%s", (int)keep, base, suffix);
+}
+
 bool
 slug_valid(const char *s)
 {
