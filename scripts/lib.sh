@@ -96,11 +96,16 @@ lib_port_free() {
 	return 0
 }
 
-# lib_pick_port [EXCLUDED...]: a free TCP port in 20000-59999 not in EXCLUDED.
+# lib_pick_port [EXCLUDED...]: a free TCP port not in EXCLUDED, taken from
+# 10000 up to the kernel's ephemeral range (which starts at 32768 by
+# default): a port inside that range can be taken by any outgoing
+# connection between the pick and the bind.
 lib_pick_port() {
-	local p i x taken
+	local p i x taken low=32768 high
+	read -r low high </proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || true
+	((low > 11000)) || low=32768
 	for ((i = 0; i < 200; i++)); do
-		p=$((20000 + (RANDOM * 32768 + RANDOM) % 40000))
+		p=$((10000 + (RANDOM * 32768 + RANDOM) % (low - 10000)))
 		taken=0
 		for x in "$@"; do [[ $x == "$p" ]] && taken=1; done
 		((taken)) && continue
