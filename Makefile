@@ -128,7 +128,7 @@ unit: deps
 	@for t in $(UNIT_BIN); do $$t || exit 1; done
 
 bench: deps
-	@$(MAKE) --no-print-directory build $(BIN)/bench-hello
+	@$(MAKE) --no-print-directory build $(BIN)/bench-hello $(STUBS:%=$(BIN)/%)
 	@bench/run.sh
 
 clean:

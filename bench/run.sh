@@ -7,8 +7,16 @@
 # a real GET /products/:id body.  Prints a table and writes bench/results.md.
 #
 # Called by make after it built $BIN_DIR/* and $BIN_DIR/bench-hello.
+# Then POST /orders (one customer, one reseller, registered first) with the
+# same wrk runs, and, when the payment service, the relay and the Razorpay
+# stand-in ($BIN_DIR/razorpay-stub, started as scripts/test.sh starts it)
+# are built, the latency from a signed payment.captured webhook being
+# accepted to its order being PAID, over BENCH_WEBHOOKS orders, measured
+# inside PostgreSQL (bench/webhooks.sh).
+#
 # Knobs (bench/README.md): BENCH_DURATION (10s), BENCH_WARMUP (2s),
 # BENCH_CONNECTIONS ("16 64"), BENCH_THREADS (2), BENCH_POOL_SIZE (2),
+# BENCH_WEBHOOKS (1000), BENCH_WEBHOOK_RATE (200 a second),
 # BENCH_RESULTS (bench/results.md), BENCH_KEEP=1 (leave the stack running).
 #
 # Exit status: 0 when the bench ran (targets missed or not), non-zero when it
@@ -29,8 +37,14 @@ THREADS=${BENCH_THREADS:-2}
 read -ra CONNS <<<"${BENCH_CONNECTIONS:-16 64}"
 POOL=${BENCH_POOL_SIZE:-2}
 RESULTS=${BENCH_RESULTS:-$REPO/bench/results.md}
+WEBHOOKS=${BENCH_WEBHOOKS:-1000}
+WEBHOOK_SEND_RATE=${BENCH_WEBHOOK_RATE:-200}
 # The issue's targets, at 64 connections, as a share of the hello ceiling.
 TARGET_CONNS=64
+# POST /orders: absolute targets at 16 connections.
+ORDER_TARGET_CONNS=16 ORDER_TARGET_RPS=1000 ORDER_TARGET_P99=50
+# Webhook -> PAID: p50 and p99 in ms.
+PAID_TARGET_P50=20 PAID_TARGET_P99=100
 
 note() { printf 'bench: %s\n' "$*"; }
 die() {
@@ -45,6 +59,13 @@ for v in DURATION WARMUP; do
 done
 [[ $THREADS =~ ^[1-9][0-9]?$ ]] || die "BENCH_THREADS='$THREADS' must be 1..99"
 [[ $POOL =~ ^[1-9][0-9]?$ ]] || die "BENCH_POOL_SIZE='$POOL' must be 1..99"
+# The stand-in holds at most 4096 Razorpay orders (t/razorpay/README.md).
+if ! [[ $WEBHOOKS =~ ^[0-9]+$ ]] || ((WEBHOOKS > 4000)); then
+	die "BENCH_WEBHOOKS='$WEBHOOKS' must be 0..4000 (0 skips the webhook measurement)"
+fi
+if ! [[ $WEBHOOK_SEND_RATE =~ ^[1-9][0-9]*$ ]] || ((WEBHOOK_SEND_RATE > 2000)); then
+	die "BENCH_WEBHOOK_RATE='$WEBHOOK_SEND_RATE' must be 1..2000 (webhooks a second)"
+fi
 ((${#CONNS[@]} > 0)) || die "BENCH_CONNECTIONS is empty"
 for c in "${CONNS[@]}"; do
 	if ! [[ $c =~ ^[1-9][0-9]*$ ]] || ((c < THREADS)); then
@@ -91,6 +112,74 @@ stop_hello() {
 	rm -f "$HELLO_PIDF"
 }
 
+# ---- the Razorpay stand-in: exactly as scripts/test.sh runs it ----
+STUB_BIN=$BIN_DIR/razorpay-stub
+STUB_UP=0
+
+# stub_conf: the nginx server block for RAZORPAY_STUB_PORT (before the stack
+# starts, so nginx comes up with it).
+stub_conf() {
+	local conf=$BENCH_VAR/razorpay-stub.nginx.conf
+	cat >"$conf" <<-EOF
+		# Written by bench/run.sh (as scripts/test.sh): the Razorpay stand-in (t/razorpay/).
+		server {
+		    listen 127.0.0.1:$RAZORPAY_STUB_PORT;
+		    server_name _;
+		    set \$gw_internal 0;
+		    error_page 502 503 504 =503 @stub_down;
+		    location / {
+		        fastcgi_pass unix:$BENCH_VAR/run/razorpay-stub.sock;
+		    }
+		    location @stub_down {
+		        return 503 '{"error":{"code":"SERVER_ERROR","description":"razorpay-stub is not running","source":"NA","step":"NA","reason":"NA","metadata":{}}}';
+		    }
+		}
+	EOF
+	export NGINX_EXTRA_HTTP=$conf
+}
+
+# stub_start: spawn the pool (the stack's .env is loaded by then) and wait
+# until it answers through nginx.
+stub_start() {
+	local run=$BENCH_VAR/run i code
+	rm -f "$run/razorpay-stub.sock"
+	note "starting the Razorpay stand-in on 127.0.0.1:$RAZORPAY_STUB_PORT"
+	STUB_UP=1
+	SERVICE_NAME=razorpay-stub POOL_SIZE=${BENCH_STUB_POOL_SIZE:-4} \
+		LOG_FILE=$BENCH_VAR/log/razorpay-stub.log \
+		spawn-fcgi -s "$run/razorpay-stub.sock" -M 0600 -P "$run/razorpay-stub.pid" \
+		-- "$STUB_BIN" </dev/null >>"$BENCH_VAR/log/spawn-fcgi.log" 2>&1 || return 1
+	for ((i = 0; i < 40; i++)); do
+		code=$(curl -s -o /dev/null -w '%{http_code}' -m 2 \
+			"http://127.0.0.1:$RAZORPAY_STUB_PORT/_stub/health" 2>/dev/null) || code=000
+		[[ $code == 200 ]] && return 0
+		sleep 0.25
+	done
+	return 1
+}
+
+# stub_stop: SIGTERM the pool master by its pid (only if it still runs the
+# stand-in), then SIGKILL what is left of its tree after 5 s.
+stub_stop() {
+	((STUB_UP)) || return 0
+	local pidf=$BENCH_VAR/run/razorpay-stub.pid pid p tree=() left=0 i
+	pid=$(lib_pid_read "$pidf" | head -n 1) || return 0
+	if lib_pid_alive "$pid" && lib_pid_is "$pid" razorpay-stub; then
+		mapfile -t tree < <(lib_proc_tree "$pid")
+		kill -TERM "$pid" 2>/dev/null || true
+		for ((i = 0; i < 50; i++)); do
+			left=0
+			for p in "${tree[@]}"; do lib_pid_alive "$p" && left=1; done
+			((left)) || break
+			sleep 0.1
+		done
+		for p in "${tree[@]}"; do
+			lib_pid_alive "$p" && kill -KILL "$p" 2>/dev/null
+		done
+	fi
+	rm -f "$pidf" "$BENCH_VAR/run/razorpay-stub.sock"
+}
+
 show_logs() {
 	local f
 	[[ -n $BENCH_VAR && -d $BENCH_VAR/log ]] || return 0
@@ -110,8 +199,10 @@ on_exit() {
 	if [[ ${BENCH_KEEP:-0} == 1 ]]; then
 		note "BENCH_KEEP=1: the stack keeps running in $BENCH_VAR (http://127.0.0.1:${PORT:-?}); stop it with:"
 		note "  kill \$(cat $HELLO_PIDF); VAR_DIR=$BENCH_VAR ENV_FILE=$BENCH_VAR/bench.env $STACK stop && rm -rf $BENCH_VAR"
+		((STUB_UP)) && note "  (stack.sh stop also stops the Razorpay stand-in, 127.0.0.1:$RAZORPAY_STUB_PORT: its pid file is in $BENCH_VAR/run)"
 		return 0
 	fi
+	stub_stop || true
 	stop_hello
 	if ((STACK_UP)) || [[ -d $BENCH_VAR/run ]]; then
 		"$STACK" stop >/dev/null || printf 'bench: warning: stack stop failed (%s)\n' "$BENCH_VAR" >&2
@@ -130,7 +221,7 @@ for k in JWT_SECRET JWT_EXPIRES_IN REFRESH_TOKEN_EXPIRES_IN RAZORPAY_KEY_ID \
 	RAZORPAY_KEY_SECRET RAZORPAY_WEBHOOK_SECRET RAZORPAY_API_BASE \
 	RAZORPAYX_ACCOUNT_NUMBER CORS_ORIGINS LISTEN_ADDR HSTS BODY_MAX LOCAL_PG \
 	WEBHOOK_RATE WEBHOOK_BURST AUTH_RATE AUTH_BURST POOL_SIZE NGINX_WORKERS \
-	COMMISSION_HOLD_DAYS NGINX_EXTRA_PUBLIC INTERNAL_URL; do
+	COMMISSION_HOLD_DAYS NGINX_EXTRA_PUBLIC NGINX_EXTRA_HTTP WEBHOOK_TARGET INTERNAL_URL; do
 	unset "$k"
 done
 while IFS= read -r k; do unset "$k"; done < <(compgen -v | grep -E '_(DATABASE_URL|POOL_SIZE)$' || true)
@@ -150,6 +241,32 @@ export CORS_ORIGINS=http://localhost:5173
 export POOL_SIZE=$POOL
 export PG_FSYNC=off # a throwaway cluster: durability is not needed
 BASE=http://127.0.0.1:$PORT
+
+# The webhook measurement needs the payment service, the order service (and
+# what it calls), the relay and the Razorpay stand-in (make tests builds it).
+WH_SKIP=""
+if ((WEBHOOKS == 0)); then
+	WH_SKIP="BENCH_WEBHOOKS=0"
+else
+	for p in payment order auth pricing product relay razorpay-stub; do
+		[[ -x $BIN_DIR/$p ]] && continue
+		WH_SKIP="$BIN_DIR/$p is not built"
+		[[ $p == razorpay-stub ]] && WH_SKIP+=" (make tests builds it; make bench does not)"
+		break
+	done
+fi
+if [[ -z $WH_SKIP ]]; then
+	# As scripts/test.sh: the stand-in's own loopback port, served by the
+	# stack's nginx (NGINX_EXTRA_HTTP), and the payment service pointed at it.
+	RAZORPAY_STUB_PORT=$(lib_pick_port "$PORT" "$INTERNAL_PORT" "$PG_PORT") || die "no free port"
+	export RAZORPAY_STUB_PORT
+	export RAZORPAY_API_BASE=http://127.0.0.1:$RAZORPAY_STUB_PORT/v1
+	# nginx's per-address limit on /payments/webhook (50r/s burst 100 by
+	# default) would answer 429 to a steady BENCH_WEBHOOK_RATE above it.
+	export WEBHOOK_RATE=$((WEBHOOK_SEND_RATE * 4 > 1000 ? WEBHOOK_SEND_RATE * 4 : 1000))r/s
+	export WEBHOOK_BURST=1000
+	stub_conf
+fi
 LOADAVG_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo '?')
 
 # stack_run: scripts/stack.sh run, its output in a log shown on failure.
@@ -165,6 +282,9 @@ STACK_UP=1
 stack_run
 lib_env_load "$ENV_FILE" # the stack's database URLs and JWT_SECRET (bench-hello needs it)
 [[ -n ${PRODUCT_DATABASE_URL:-} ]] || die "no PRODUCT_DATABASE_URL in $ENV_FILE"
+if [[ -z $WH_SKIP ]]; then
+	stub_start || die "razorpay-stub: did not start (its log: $LOG/razorpay-stub.log)"
+fi
 
 # ---------------------------------------------------------------- the catalog
 
@@ -179,12 +299,13 @@ NIDS=$(wc -l <"$BENCH_IDS")
 ((NIDS > 0)) || die "bench/seed.sql created no products"
 note "$NIDS product ids in $BENCH_IDS"
 
-# check METHOD URL [JSON]: one request; its status code in CODE (000: no
-# answer), its body in $BENCH_VAR/check.out.
+# check METHOD URL [JSON [TOKEN]]: one request (with TOKEN: as that user);
+# its status code in CODE (000: no answer), its body in $BENCH_VAR/check.out.
 check() {
-	local method=$1 url=$2 data=${3:-}
+	local method=$1 url=$2 data=${3:-} token=${4:-}
 	local args=(-s -o "$BENCH_VAR/check.out" -w '%{http_code}' -m 10 -X "$method")
 	[[ -n $data ]] && args+=(-H 'Content-Type: application/json' --data-binary "$data")
+	[[ -n $token ]] && args+=(-H "Authorization: Bearer $token")
 	CODE=$(curl "${args[@]}" "$url" 2>/dev/null) || CODE=000
 }
 body_excerpt() { head -c 300 "$BENCH_VAR/check.out" 2>/dev/null | tr '\n' ' '; }
@@ -252,7 +373,9 @@ lat_ms() {
 }
 
 # run_wrk CONNS DURATION URL [LUA]: one wrk run; sets W_RPS W_P50 W_P99
-# (ms) W_REQS W_NON2XX W_SOCKERR and W_OUT (the whole output).
+# (ms) W_REQS W_NON2XX W_SOCKERR and W_OUT (the whole output), and
+# W_UNEXPECTED / W_UNEXPECTED_FIRST from a script's "BENCH_UNEXPECTED <n>
+# <first>" line (orders.lua: answers other than 201), 0 without one.
 run_wrk() {
 	local conns=$1 dur=$2 url=$3 lua=${4:-}
 	local args=(-t"$THREADS" -c"$conns" -d"$dur" --latency)
@@ -268,6 +391,9 @@ run_wrk() {
 	W_NON2XX=$(awk -F: '/Non-2xx or 3xx responses:/ {gsub(/ /, "", $2); print $2}' <<<"$W_OUT")
 	W_NON2XX=${W_NON2XX:-0}
 	W_SOCKERR=$(sed -n 's/^ *Socket errors: *//p' <<<"$W_OUT")
+	W_UNEXPECTED=$(awk '$1 == "BENCH_UNEXPECTED" {print $2}' <<<"$W_OUT")
+	W_UNEXPECTED=${W_UNEXPECTED:-0}
+	W_UNEXPECTED_FIRST=$(sed -n 's/^BENCH_UNEXPECTED [0-9]* //p' <<<"$W_OUT")
 	[[ -n $W_RPS && -n $W_REQS ]] || {
 		printf '%s\n' "$W_OUT" >&2
 		die "could not read wrk's output"
@@ -278,22 +404,24 @@ run_wrk() {
 ROWS=()            # "key|name|conns|rps|p50|p99"
 NOTES=()
 declare -A RPS     # RPS[key.conns]
+declare -A P99     # P99[key.conns], ms
 
 # bench KEY NAME URL [LUA]: warm up, then one run per connection count.  A
-# run with any non-2xx response stops the bench: it would have measured errors.
+# run with any non-2xx response (or any answer its script counts as
+# unexpected) stops the bench: it would have measured errors.
 bench() {
 	local key=$1 name=$2 url=$3 lua=${4:-} c
 	note "$name: warm-up ${WARMUP}"
 	run_wrk "${CONNS[-1]}" "$WARMUP" "$url" "$lua"
-	((W_NON2XX == 0)) || {
+	((W_NON2XX == 0 && W_UNEXPECTED == 0)) || {
 		printf '%s\n' "$W_OUT" >&2
-		die "$name: $W_NON2XX of $W_REQS responses were not 2xx during the warm-up"
+		die "$name: $W_NON2XX of $W_REQS responses were not 2xx ($W_UNEXPECTED unexpected${W_UNEXPECTED_FIRST:+, the first: $W_UNEXPECTED_FIRST}) during the warm-up"
 	}
 	for c in "${CONNS[@]}"; do
 		run_wrk "$c" "$DURATION" "$url" "$lua"
-		if ((W_NON2XX > 0)); then
+		if ((W_NON2XX > 0 || W_UNEXPECTED > 0)); then
 			printf '%s\n' "$W_OUT" >&2
-			die "$name at $c connections: $W_NON2XX of $W_REQS responses were not 2xx: a bench of errors is worthless"
+			die "$name at $c connections: $W_NON2XX of $W_REQS responses were not 2xx ($W_UNEXPECTED unexpected${W_UNEXPECTED_FIRST:+, the first: $W_UNEXPECTED_FIRST}): a bench of errors is worthless"
 		fi
 		note "$(printf '%-26s %4d conns %9d req/s  p50 %8s ms  p99 %8s ms' "$name" "$c" "$W_RPS" "$W_P50" "$W_P99")"
 		if [[ -n $W_SOCKERR ]]; then
@@ -302,6 +430,7 @@ bench() {
 		fi
 		ROWS+=("$key|$name|$c|$W_RPS|$W_P50|$W_P99")
 		RPS[$key.$c]=$W_RPS
+		P99[$key.$c]=$W_P99
 	done
 }
 
@@ -333,7 +462,19 @@ else
 fi
 ((PRICING)) || note "${NOTES[-1]}"
 
-TOTAL_RUNS=$((4 + PRICING))
+# POST /orders needs the order service and the three it calls.
+ORDERS=1
+for p in order auth pricing product; do
+	if [[ ! -x $BIN_DIR/$p ]]; then
+		ORDERS=0
+		NOTES+=("POST /orders skipped: $BIN_DIR/$p is not built")
+		note "${NOTES[-1]}"
+		break
+	fi
+done
+((ORDERS)) || WH_SKIP=${WH_SKIP:-"POST /orders is not measured"}
+
+TOTAL_RUNS=$((4 + PRICING + ORDERS))
 note "measuring $TOTAL_RUNS endpoints x ${#CONNS[@]} connection counts, ${DURATION} each after ${WARMUP} of warm-up (wrk -t$THREADS)"
 bench static "nginx static (ceiling)" "$BASE/bench/static"
 bench hello "FastCGI hello (ceiling)" "$BASE/bench/hello"
@@ -341,6 +482,50 @@ bench list "GET /products?take=10" "$BASE/products?take=10"
 bench get "GET /products/:id" "$BASE/products" "$REPO/bench/get_product.lua"
 if ((PRICING)); then
 	bench calc "POST /pricing/calculate" "$BASE/pricing/calculate" "$REPO/bench/calculate.lua"
+fi
+
+# register ROLE: a new user through POST /auth/register; sets REG_EMAIL,
+# REG_TOKEN (an access token: JWT_EXPIRES_IN, 15 minutes) and REG_ID.
+BENCH_PASSWORD=bench-password-$RANDOM$RANDOM
+register() {
+	local role=$1
+	REG_EMAIL=bench-${role,,}-$(date +%s%N)@example.com
+	check POST "$BASE/auth/register" \
+		'{"email":"'"$REG_EMAIL"'","password":"'"$BENCH_PASSWORD"'","firstName":"Bench","role":"'"$role"'"}'
+	[[ $CODE == 201 ]] || die "POST /auth/register ($role) answered $CODE: $(body_excerpt)"
+	REG_TOKEN=$(sed -n 's/.*"accessToken":"\([^"]*\)".*/\1/p' "$BENCH_VAR/check.out")
+	[[ -n $REG_TOKEN ]] || die "POST /auth/register ($role): no accessToken in $(body_excerpt)"
+	REG_ID=$(psql "$AUTH_DATABASE_URL" -X -At -v ON_ERROR_STOP=1 \
+		-c "SELECT id FROM users WHERE email = '$REG_EMAIL'") || die "could not read the new user's id"
+	[[ $REG_ID =~ ^[0-9a-f-]{36}$ ]] || die "POST /auth/register ($role): no user $REG_EMAIL in auth_db"
+}
+
+if ((ORDERS)); then
+	# One reseller to sell through, one customer who buys: registered now, so
+	# the customer's token is fresh for the runs (and logged in again before
+	# the webhooks).
+	register RESELLER
+	BENCH_SELLER=$REG_ID
+	register CUSTOMER
+	BENCH_CUSTOMER=$REG_ID BENCH_CUSTOMER_EMAIL=$REG_EMAIL BENCH_TOKEN=$REG_TOKEN
+	export BENCH_SELLER BENCH_TOKEN
+	note "customer $BENCH_CUSTOMER buys through reseller $BENCH_SELLER"
+	check POST "$BASE/orders" \
+		'{"sellerId":"'"$BENCH_SELLER"'","items":[{"productId":"'"$FIRST_ID"'","quantity":1,"sellerPrice":9999.00}]}' \
+		"$BENCH_TOKEN"
+	[[ $CODE == 201 ]] || die "POST /orders answered $CODE, not 201: $(body_excerpt)"
+	bench orders "POST /orders" "$BASE/orders" "$REPO/bench/orders.lua"
+fi
+
+# Webhook -> PAID (bench/webhooks.sh): sets PAID_* and adds to NOTES.
+PAID_N=0
+if [[ -z $WH_SKIP ]]; then
+	# shellcheck source=bench/webhooks.sh
+	. "$REPO/bench/webhooks.sh"
+	webhooks_measure
+else
+	NOTES+=("webhook -> PAID not measured: $WH_SKIP")
+	note "${NOTES[-1]}"
 fi
 LOADAVG_AFTER=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo '?')
 
@@ -393,6 +578,52 @@ OUT=$BENCH_VAR/results.md
 		if awk -v r="$r" -v w="$want" 'BEGIN {exit !(r >= w)}'; then met=yes; else met="**no**"; fi
 		printf '| %s | ≥ %s× | %s× | %s |\n' "$name" "$want" "$r" "$met"
 	done
+	printf '\n## Targets (absolute)\n\n'
+	printf '| what | target | measured | met |\n|---|--:|--:|---|\n'
+	got=${RPS[orders.$ORDER_TARGET_CONNS]:-}
+	if ((!ORDERS)); then
+		printf '| POST /orders, %s conns | ≥ %s orders/s, p99 ≤ %s ms | - | skipped |\n' \
+			"$ORDER_TARGET_CONNS" "$(commas "$ORDER_TARGET_RPS")" "$ORDER_TARGET_P99"
+	elif [[ -z $got ]]; then
+		printf '| POST /orders, %s conns | ≥ %s orders/s, p99 ≤ %s ms | - | not measured (%s not in BENCH_CONNECTIONS) |\n' \
+			"$ORDER_TARGET_CONNS" "$(commas "$ORDER_TARGET_RPS")" "$ORDER_TARGET_P99" "$ORDER_TARGET_CONNS"
+	else
+		met=yes
+		((got >= ORDER_TARGET_RPS)) || met="**no**"
+		printf '| POST /orders, %s conns | ≥ %s orders/s | %s/s | %s |\n' "$ORDER_TARGET_CONNS" \
+			"$(commas "$ORDER_TARGET_RPS")" "$(commas "$got")" "$met"
+		p=${P99[orders.$ORDER_TARGET_CONNS]}
+		if awk -v a="$p" -v b="$ORDER_TARGET_P99" 'BEGIN {exit !(a <= b)}'; then met=yes; else met="**no**"; fi
+		printf '| POST /orders, %s conns | p99 ≤ %s ms | %s ms | %s |\n' "$ORDER_TARGET_CONNS" "$ORDER_TARGET_P99" "$p" "$met"
+	fi
+	if ((PAID_N > 0)); then
+		for t in "p50|$PAID_P50|$PAID_TARGET_P50" "p99|$PAID_P99|$PAID_TARGET_P99"; do
+			IFS='|' read -r what got want <<<"$t"
+			if awk -v a="$got" -v b="$want" 'BEGIN {exit !(a <= b)}'; then met=yes; else met="**no**"; fi
+			printf '| webhook accepted -> order PAID, %s orders | %s ≤ %s ms | %s ms | %s |\n' \
+				"$(commas "$PAID_N")" "$what" "$want" "$got" "$met"
+		done
+	else
+		printf '| webhook accepted -> order PAID | p50 ≤ %s ms, p99 ≤ %s ms | - | not measured (Notes) |\n' \
+			"$PAID_TARGET_P50" "$PAID_TARGET_P99"
+	fi
+	# shellcheck disable=SC2016 # backquotes for markdown
+	if ((PAID_N > 0)); then
+		printf '\n## Webhook -> PAID (%s orders)\n\n' "$(commas "$PAID_N")"
+		printf -- '- %s signed `payment.captured` webhooks (one per PENDING order of the POST /orders runs, after its\n' "$(commas "$PAID_N")"
+		printf -- '  `POST /payments/razorpay/create-order`), sent one after another (%s keep-alive connection(s)) at %s/s (achieved %s/s);\n' \
+			"$WH_CONNS" "$WEBHOOK_SEND_RATE" "$WH_SENT_RATE"
+		printf -- '  every answer 200 `applied`, every order PAID; load average %s when they started\n' "$LOADAVG_WH"
+		printf -- '- measured in PostgreSQL (one clock): payment_db `webhook_events.received_at` (the webhook transaction'"'"'s\n'
+		printf -- '  start, right after the signature check) -> order_db `order_status_history.created_at` of the PAID row\n'
+		printf -- '  (the start of the transaction applying PAYMENT_SUCCESS); split at payment_db `outbox.sent_at` (the\n'
+		printf -- '  start of the relay transaction that claimed the event). Nearest-rank percentiles.\n\n'
+		printf '| span | p50 ms | p99 ms | max ms |\n|---|--:|--:|--:|\n'
+		printf '| webhook accepted -> order PAID | %s | %s | %s |\n' "$PAID_P50" "$PAID_P99" "$PAID_MAX"
+		printf '| webhook accepted -> relay claims PAYMENT_SUCCESS | %s | %s | %s |\n' "$PICK_P50" "$PICK_P99" "$PICK_MAX"
+		printf '| relay claim -> order PAID | %s | %s | %s |\n' "$APPLY_P50" "$APPLY_P99" "$APPLY_MAX"
+		printf '| POST /payments/webhook answer (nginx `$request_time`) | %s | %s | - |\n' "$WH_RT_P50" "$WH_RT_P99"
+	fi
 	printf '\n## Notes\n\n'
 	printf -- '- The machine may be shared with other work while this runs: absolute numbers are noisy;\n'
 	printf -- '  the ratios to the ceilings measured in the same run are the comparable figures.\n'
