@@ -116,69 +116,6 @@ stop_hello() {
 STUB_BIN=$BIN_DIR/razorpay-stub
 STUB_UP=0
 
-# stub_conf: the nginx server block for RAZORPAY_STUB_PORT (before the stack
-# starts, so nginx comes up with it).
-stub_conf() {
-	local conf=$BENCH_VAR/razorpay-stub.nginx.conf
-	cat >"$conf" <<-EOF
-		# Written by bench/run.sh (as scripts/test.sh): the Razorpay stand-in (t/razorpay/).
-		server {
-		    listen 127.0.0.1:$RAZORPAY_STUB_PORT;
-		    server_name _;
-		    set \$gw_internal 0;
-		    error_page 502 503 504 =503 @stub_down;
-		    location / {
-		        fastcgi_pass unix:$BENCH_VAR/run/razorpay-stub.sock;
-		    }
-		    location @stub_down {
-		        return 503 '{"error":{"code":"SERVER_ERROR","description":"razorpay-stub is not running","source":"NA","step":"NA","reason":"NA","metadata":{}}}';
-		    }
-		}
-	EOF
-	export NGINX_EXTRA_HTTP=$conf
-}
-
-# stub_start: spawn the pool (the stack's .env is loaded by then) and wait
-# until it answers through nginx.
-stub_start() {
-	local run=$BENCH_VAR/run i code
-	rm -f "$run/razorpay-stub.sock"
-	note "starting the Razorpay stand-in on 127.0.0.1:$RAZORPAY_STUB_PORT"
-	STUB_UP=1
-	SERVICE_NAME=razorpay-stub POOL_SIZE=${BENCH_STUB_POOL_SIZE:-4} \
-		LOG_FILE=$BENCH_VAR/log/razorpay-stub.log \
-		spawn-fcgi -s "$run/razorpay-stub.sock" -M 0600 -P "$run/razorpay-stub.pid" \
-		-- "$STUB_BIN" </dev/null >>"$BENCH_VAR/log/spawn-fcgi.log" 2>&1 || return 1
-	for ((i = 0; i < 40; i++)); do
-		code=$(curl -s -o /dev/null -w '%{http_code}' -m 2 \
-			"http://127.0.0.1:$RAZORPAY_STUB_PORT/_stub/health" 2>/dev/null) || code=000
-		[[ $code == 200 ]] && return 0
-		sleep 0.25
-	done
-	return 1
-}
-
-# stub_stop: SIGTERM the pool master by its pid (only if it still runs the
-# stand-in), then SIGKILL what is left of its tree after 5 s.
-stub_stop() {
-	((STUB_UP)) || return 0
-	local pidf=$BENCH_VAR/run/razorpay-stub.pid pid p tree=() left=0 i
-	pid=$(lib_pid_read "$pidf" | head -n 1) || return 0
-	if lib_pid_alive "$pid" && lib_pid_is "$pid" razorpay-stub; then
-		mapfile -t tree < <(lib_proc_tree "$pid")
-		kill -TERM "$pid" 2>/dev/null || true
-		for ((i = 0; i < 50; i++)); do
-			left=0
-			for p in "${tree[@]}"; do lib_pid_alive "$p" && left=1; done
-			((left)) || break
-			sleep 0.1
-		done
-		for p in "${tree[@]}"; do
-			lib_pid_alive "$p" && kill -KILL "$p" 2>/dev/null
-		done
-	fi
-	rm -f "$pidf" "$BENCH_VAR/run/razorpay-stub.sock"
-}
 
 show_logs() {
 	local f
@@ -202,7 +139,7 @@ on_exit() {
 		((STUB_UP)) && note "  (stack.sh stop also stops the Razorpay stand-in, 127.0.0.1:$RAZORPAY_STUB_PORT: its pid file is in $BENCH_VAR/run)"
 		return 0
 	fi
-	stub_stop || true
+	((STUB_UP)) && lib_stub_stop "$BENCH_VAR" || true
 	stop_hello
 	if ((STACK_UP)) || [[ -d $BENCH_VAR/run ]]; then
 		"$STACK" stop >/dev/null || printf 'bench: warning: stack stop failed (%s)\n' "$BENCH_VAR" >&2
@@ -251,7 +188,6 @@ else
 	for p in payment order auth pricing product relay razorpay-stub; do
 		[[ -x $BIN_DIR/$p ]] && continue
 		WH_SKIP="$BIN_DIR/$p is not built"
-		[[ $p == razorpay-stub ]] && WH_SKIP+=" (make tests builds it; make bench does not)"
 		break
 	done
 fi
@@ -265,7 +201,7 @@ if [[ -z $WH_SKIP ]]; then
 	# default) would answer 429 to a steady BENCH_WEBHOOK_RATE above it.
 	export WEBHOOK_RATE=$((WEBHOOK_SEND_RATE * 4 > 1000 ? WEBHOOK_SEND_RATE * 4 : 1000))r/s
 	export WEBHOOK_BURST=1000
-	stub_conf
+	lib_stub_conf "$BENCH_VAR"
 fi
 LOADAVG_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo '?')
 
@@ -283,7 +219,8 @@ stack_run
 lib_env_load "$ENV_FILE" # the stack's database URLs and JWT_SECRET (bench-hello needs it)
 [[ -n ${PRODUCT_DATABASE_URL:-} ]] || die "no PRODUCT_DATABASE_URL in $ENV_FILE"
 if [[ -z $WH_SKIP ]]; then
-	stub_start || die "razorpay-stub: did not start (its log: $LOG/razorpay-stub.log)"
+	STUB_UP=1
+	lib_stub_start "$BENCH_VAR" "${BENCH_STUB_POOL_SIZE:-4}" || die "razorpay-stub: did not start (its log: $LOG/razorpay-stub.log)"
 fi
 
 # ---------------------------------------------------------------- the catalog

@@ -113,3 +113,67 @@ lib_pick_port() {
 	done
 	return 1
 }
+
+# ---- the Razorpay stand-in (t/razorpay/), for scripts/test.sh and bench/run.sh ----
+
+# lib_stub_conf VAR: the nginx server block for RAZORPAY_STUB_PORT (before the stack
+# starts, so nginx comes up with it).
+lib_stub_conf() {
+	local var=$1 conf=$1/razorpay-stub.nginx.conf
+	cat >"$conf" <<-EOF
+		# Written by scripts/lib.sh (tests, bench): the Razorpay stand-in (t/razorpay/).
+		server {
+		    listen 127.0.0.1:$RAZORPAY_STUB_PORT;
+		    server_name _;
+		    set \$gw_internal 0;
+		    error_page 502 503 504 =503 @stub_down;
+		    location / {
+		        fastcgi_pass unix:$var/run/razorpay-stub.sock;
+		    }
+		    location @stub_down {
+		        return 503 '{"error":{"code":"SERVER_ERROR","description":"razorpay-stub is not running","source":"NA","step":"NA","reason":"NA","metadata":{}}}';
+		    }
+		}
+	EOF
+	export NGINX_EXTRA_HTTP=$conf
+}
+
+# lib_stub_start VAR POOL_SIZE: spawn the pool (the stack's .env is loaded by then) and wait
+# until it answers through nginx.
+lib_stub_start() {
+	local var=$1 run=$1/run i code
+	rm -f "$run/razorpay-stub.sock"
+	printf 'starting the Razorpay stand-in on 127.0.0.1:%s\n' "$RAZORPAY_STUB_PORT"
+	SERVICE_NAME=razorpay-stub POOL_SIZE=${2:-4} \
+		LOG_FILE=$var/log/razorpay-stub.log \
+		spawn-fcgi -s "$run/razorpay-stub.sock" -M 0600 -P "$run/razorpay-stub.pid" \
+		-- "$BIN_DIR/razorpay-stub" </dev/null >>"$var/log/spawn-fcgi.log" 2>&1 || return 1
+	for ((i = 0; i < 40; i++)); do
+		code=$(curl -s -o /dev/null -w '%{http_code}' -m 2 \
+			"http://127.0.0.1:$RAZORPAY_STUB_PORT/_stub/health" 2>/dev/null) || code=000
+		[[ $code == 200 ]] && return 0
+		sleep 0.25
+	done
+	return 1
+}
+
+# lib_stub_stop VAR: SIGTERM the pool master by its pid (only if it still runs the
+# stand-in), then SIGKILL what is left of its tree after 5 s.
+lib_stub_stop() {
+	local var=$1 pidf=$1/run/razorpay-stub.pid pid p tree=() left=0 i
+	pid=$(lib_pid_read "$pidf" | head -n 1) || return 0
+	if lib_pid_alive "$pid" && lib_pid_is "$pid" razorpay-stub; then
+		mapfile -t tree < <(lib_proc_tree "$pid")
+		kill -TERM "$pid" 2>/dev/null || true
+		for ((i = 0; i < 50; i++)); do
+			left=0
+			for p in "${tree[@]}"; do lib_pid_alive "$p" && left=1; done
+			((left)) || break
+			sleep 0.1
+		done
+		for p in "${tree[@]}"; do
+			lib_pid_alive "$p" && kill -KILL "$p" 2>/dev/null
+		done
+	fi
+	rm -f "$pidf" "$var/run/razorpay-stub.sock"
+}

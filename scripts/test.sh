@@ -83,68 +83,6 @@ run_suite() {
 # ---- the Razorpay stand-in ----
 STUB_BIN=$BIN_DIR/razorpay-stub
 
-# stub_conf: the nginx server block for RAZORPAY_STUB_PORT (before the stack
-# starts, so nginx comes up with it).
-stub_conf() {
-	local conf=$TEST_VAR/razorpay-stub.nginx.conf
-	cat >"$conf" <<-EOF
-		# Written by scripts/test.sh: the Razorpay stand-in (t/razorpay/).
-		server {
-		    listen 127.0.0.1:$RAZORPAY_STUB_PORT;
-		    server_name _;
-		    set \$gw_internal 0;
-		    error_page 502 503 504 =503 @stub_down;
-		    location / {
-		        fastcgi_pass unix:$TEST_VAR/run/razorpay-stub.sock;
-		    }
-		    location @stub_down {
-		        return 503 '{"error":{"code":"SERVER_ERROR","description":"razorpay-stub is not running","source":"NA","step":"NA","reason":"NA","metadata":{}}}';
-		    }
-		}
-	EOF
-	export NGINX_EXTRA_HTTP=$conf
-}
-
-# stub_start: spawn the pool (the stack's .env is loaded by then) and wait
-# until it answers through nginx.
-stub_start() {
-	local run=$TEST_VAR/run i code
-	rm -f "$run/razorpay-stub.sock"
-	note "starting the Razorpay stand-in on 127.0.0.1:$RAZORPAY_STUB_PORT"
-	SERVICE_NAME=razorpay-stub POOL_SIZE=${TEST_STUB_POOL_SIZE:-4} \
-		LOG_FILE=$TEST_VAR/log/razorpay-stub.log \
-		spawn-fcgi -s "$run/razorpay-stub.sock" -M 0600 -P "$run/razorpay-stub.pid" \
-		-- "$STUB_BIN" </dev/null >>"$TEST_VAR/log/spawn-fcgi.log" 2>&1 || return 1
-	for ((i = 0; i < 40; i++)); do
-		code=$(curl -s -o /dev/null -w '%{http_code}' -m 2 \
-			"http://127.0.0.1:$RAZORPAY_STUB_PORT/_stub/health" 2>/dev/null) || code=000
-		[[ $code == 200 ]] && return 0
-		sleep 0.25
-	done
-	return 1
-}
-
-# stub_stop: SIGTERM the pool master by its pid (only if it still runs the
-# stand-in), then SIGKILL what is left of its tree after 5 s.
-stub_stop() {
-	local pidf=$TEST_VAR/run/razorpay-stub.pid pid p tree=() left=0 i
-	pid=$(lib_pid_read "$pidf" | head -n 1) || return 0
-	if lib_pid_alive "$pid" && lib_pid_is "$pid" razorpay-stub; then
-		mapfile -t tree < <(lib_proc_tree "$pid")
-		kill -TERM "$pid" 2>/dev/null || true
-		for ((i = 0; i < 50; i++)); do
-			left=0
-			for p in "${tree[@]}"; do lib_pid_alive "$p" && left=1; done
-			((left)) || break
-			sleep 0.1
-		done
-		for p in "${tree[@]}"; do
-			lib_pid_alive "$p" && kill -KILL "$p" 2>/dev/null
-		done
-	fi
-	rm -f "$pidf" "$TEST_VAR/run/razorpay-stub.sock"
-}
-
 show_logs() {
 	local f
 	[[ -n $TEST_VAR && -d $TEST_VAR/log ]] || return 0
@@ -167,7 +105,7 @@ teardown() {
 		note "  VAR_DIR=$TEST_VAR ENV_FILE=$TEST_VAR/test.env $STACK stop && rm -rf $TEST_VAR"
 		return 0
 	fi
-	stub_stop
+	lib_stub_stop "$TEST_VAR"
 	if ((STACK_UP)) || [[ -d $TEST_VAR/run ]]; then
 		"$STACK" stop || {
 			FAILED=$((FAILED + 1))
@@ -280,7 +218,7 @@ if [[ $SANITIZE == 1 ]]; then
 	export STOP_TIMEOUT=${STOP_TIMEOUT:-20} HEALTH_TIMEOUT=${HEALTH_TIMEOUT:-90}
 fi
 
-[[ -x $STUB_BIN ]] && stub_conf
+[[ -x $STUB_BIN ]] && lib_stub_conf "$TEST_VAR"
 note "starting a throwaway stack in $TEST_VAR (port $PORT, internal $INTERNAL_PORT, postgres $PG_PORT)"
 STACK_UP=1
 if ! "$STACK" run; then
@@ -294,7 +232,7 @@ fi
 export BASE_URL=http://127.0.0.1:$PORT
 export INTERNAL_URL=http://127.0.0.1:$INTERNAL_PORT
 lib_env_load "$ENV_FILE" # the stack's secrets and database URLs, for the tests
-if [[ -x $STUB_BIN ]] && ! stub_start; then
+if [[ -x $STUB_BIN ]] && ! lib_stub_start "$TEST_VAR" "${TEST_STUB_POOL_SIZE:-4}"; then
 	FAILED=$((FAILED + 1))
 	FAILURES+=("razorpay-stub: did not start (log: razorpay-stub.log)")
 fi
