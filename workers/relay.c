@@ -68,6 +68,7 @@ struct source {
 	PGconn *conn;
 	bool dirty;          /* a NOTIFY came, or a batch was full */
 	double due;          /* monotonic time of the next known due row */
+	bool retrying;       /* rows wait for a later attempt: watch next_attempt_at */
 	double retry_connect;
 };
 
@@ -127,8 +128,24 @@ source_connect(struct source *s)
 		source_disconnect(s);
 		return;
 	}
+	/* Prepared once per connection: parsed and planned once. */
+	static const struct { const char *name, *sql; int n; } stmts[] = {
+		{ "relay_claim", sql_claim, 0 },
+		{ "relay_sent", sql_sent, 1 },
+		{ "relay_failed", sql_failed, 4 },
+		{ "relay_next_due", sql_next_due, 0 },
+		{ "relay_begin", "BEGIN", 0 },
+		{ "relay_commit", "COMMIT", 0 },
+		{ "relay_rollback", "ROLLBACK", 0 },
+	};
+	bool ok = true;
+	for (size_t i = 0; ok && i < sizeof stmts / sizeof stmts[0]; i++) {
+		PGresult *p = PQprepare(s->conn, stmts[i].name, stmts[i].sql, stmts[i].n, NULL);
+		ok = PQresultStatus(p) == PGRES_COMMAND_OK;
+		PQclear(p);
+	}
 	PGresult *res = PQexec(s->conn, "LISTEN outbox");
-	bool ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+	ok = ok && PQresultStatus(res) == PGRES_COMMAND_OK;
 	PQclear(res);
 	if (!ok) {
 		log_warn("%s: could not listen: %s", s->name, PQerrorMessage(s->conn));
@@ -136,6 +153,7 @@ source_connect(struct source *s)
 		return;
 	}
 	s->dirty = true;   /* catch up on what arrived while we were away */
+	s->retrying = true;   /* and learn when earlier failures are due */
 	log_info("%s: connected", s->name);
 }
 
@@ -241,13 +259,14 @@ relay_row(struct source *s, PGresult *rows, int i)
 	PGresult *res;
 	if (!failed) {
 		const char *p[] = { id };
-		res = PQexecParams(s->conn, sql_sent, 1, NULL, p, NULL, NULL, 0);
+		res = PQexecPrepared(s->conn, "relay_sent", 1, p, NULL, NULL, 0);
 	} else {
 		char delay[32], maxa[32];
 		snprintf(delay, sizeof delay, "%.3f", backoff(attempts));
 		snprintf(maxa, sizeof maxa, "%ld", max_attempts);
 		const char *p[] = { id, why, delay, maxa };
-		res = PQexecParams(s->conn, sql_failed, 4, NULL, p, NULL, NULL, 0);
+		res = PQexecPrepared(s->conn, "relay_failed", 4, p, NULL, NULL, 0);
+		s->retrying = true;
 		if (exec_ok(res) && PQntuples(res) == 1 &&
 		    strcmp(PQgetvalue(res, 0, 0), "DEAD") == 0)
 			log_err("%s: event %s (%s) is dead after %ld attempts: %s", s->name,
@@ -267,16 +286,16 @@ relay_row(struct source *s, PGresult *rows, int i)
 static int
 relay_batch(struct source *s)
 {
-	PGresult *res = PQexec(s->conn, "BEGIN");
+	PGresult *res = PQexecPrepared(s->conn, "relay_begin", 0, NULL, NULL, NULL, 0);
 	bool ok = exec_ok(res);
 	PQclear(res);
 	if (!ok)
 		return -1;
-	PGresult *rows = PQexecParams(s->conn, sql_claim, 0, NULL, NULL, NULL, NULL, 0);
+	PGresult *rows = PQexecPrepared(s->conn, "relay_claim", 0, NULL, NULL, NULL, 0);
 	if (!exec_ok(rows)) {
 		log_err("%s: claim failed: %s", s->name, PQerrorMessage(s->conn));
 		PQclear(rows);
-		res = PQexec(s->conn, "ROLLBACK");
+		res = PQexecPrepared(s->conn, "relay_rollback", 0, NULL, NULL, NULL, 0);
 		PQclear(res);
 		return -1;
 	}
@@ -284,7 +303,8 @@ relay_batch(struct source *s)
 	for (int i = 0; i < n && rc == 0; i++)
 		rc = relay_row(s, rows, i);
 	PQclear(rows);
-	res = rc == 0 ? PQexec(s->conn, "COMMIT") : PQexec(s->conn, "ROLLBACK");
+	res = PQexecPrepared(s->conn, rc == 0 ? "relay_commit" : "relay_rollback", 0, NULL,
+	    NULL, NULL, 0);
 	ok = exec_ok(res);
 	PQclear(res);
 	return rc == 0 && ok ? n : -1;
@@ -304,12 +324,17 @@ relay_source(struct source *s)
 		if (n < atoi(BATCH) || stopping)
 			break;
 	}
-	/* When is the next retry due? */
-	PGresult *res = PQexecParams(s->conn, sql_next_due, 0, NULL, NULL, NULL, NULL, 0);
+	/* When is the next retry due?  Only failed attempts schedule rows in
+	 * the future, so there is nothing to ask while none has failed. */
+	if (!s->retrying)
+		return;
+	PGresult *res = PQexecPrepared(s->conn, "relay_next_due", 0, NULL, NULL, NULL, 0);
 	s->due = 0;
 	if (exec_ok(res) && PQntuples(res) == 1 && !PQgetisnull(res, 0, 0)) {
 		double wait = atof(PQgetvalue(res, 0, 0));
 		s->due = now_s() + (wait > 0 ? wait : 0);
+	} else if (exec_ok(res)) {
+		s->retrying = false;   /* nothing pending any more */
 	}
 	PQclear(res);
 }
