@@ -161,25 +161,37 @@ const struct stmt product_stmts[S__MAX] = {
 	    "SELECT v.id, coalesce(v.price, p.base_price) AS price, v.is_default, v.stock "
 	    "FROM products p JOIN variants v ON v.product_id = p.id AND v.deleted_at IS NULL "
 	    "WHERE p.id = $1 AND p.deleted_at IS NULL ORDER BY v.position, v.id", 1, true },
-	[S_RES_INSERT] = { "res_insert",
-	    "INSERT INTO reservations (order_id, status) VALUES ($1, 'RESERVED') "
-	    "ON CONFLICT (order_id) DO NOTHING RETURNING order_id", 1, false },
+	/* The whole reservation in one statement.  `locked` takes the row locks
+	 * in id order (no deadlock between reservations) and sees the latest
+	 * stock; `verdict` names the first line that fails; the inserts and the
+	 * update run only when every line passes and the order had no
+	 * reservation yet (ON CONFLICT: a retry reserves nothing). */
+	[S_RES_ATOMIC] = { "res_atomic",
+	    "WITH req AS (SELECT * FROM unnest($2::uuid[], $3::int[]) AS q(id, qty)), "
+	    "locked AS (SELECT v.id, v.stock, p.is_active, p.deleted_at IS NULL AS live "
+	    "FROM variants v JOIN products p ON p.id = v.product_id "
+	    "WHERE v.id = ANY($2::uuid[]) AND v.deleted_at IS NULL "
+	    "ORDER BY v.id FOR UPDATE OF v), "
+	    "judged AS (SELECT req.id, CASE WHEN l.id IS NULL OR NOT l.live THEN 'missing' "
+	    "WHEN NOT l.is_active THEN 'inactive' WHEN l.stock < req.qty THEN 'short' END AS why "
+	    "FROM req LEFT JOIN locked l ON l.id = req.id), "
+	    "verdict AS (SELECT (SELECT id FROM judged WHERE why IS NOT NULL ORDER BY id LIMIT 1) "
+	    "AS bad, (SELECT why FROM judged WHERE why IS NOT NULL ORDER BY id LIMIT 1) AS why), "
+	    "ins AS (INSERT INTO reservations (order_id, status) SELECT $1, 'RESERVED' "
+	    "FROM verdict WHERE verdict.bad IS NULL ON CONFLICT (order_id) DO NOTHING "
+	    "RETURNING order_id), "
+	    "take AS (UPDATE variants v SET stock = v.stock - req.qty, updated_at = now() "
+	    "FROM req WHERE v.id = req.id AND EXISTS (SELECT 1 FROM ins) RETURNING v.id), "
+	    "lines AS (INSERT INTO reservation_lines (order_id, variant_id, quantity) "
+	    "SELECT $1, req.id, req.qty FROM req WHERE EXISTS (SELECT 1 FROM ins) "
+	    "RETURNING variant_id) "
+	    "SELECT EXISTS (SELECT 1 FROM ins) AS reserved, "
+	    "(SELECT count(*) FROM take) + (SELECT count(*) FROM lines) AS written, "
+	    "verdict.bad AS bad_variant, verdict.why FROM verdict", 3, false },
 	[S_RES_GET] = { "res_get",
 	    "SELECT r.status, l.variant_id, l.quantity FROM reservations r "
 	    "LEFT JOIN reservation_lines l USING (order_id) WHERE r.order_id = $1 "
 	    "ORDER BY l.variant_id", 1, false },
-	/* Rows are locked in id order: concurrent reservations cannot deadlock. */
-	[S_RES_LOCK] = { "res_lock",
-	    "SELECT v.id, v.stock, p.is_active, p.deleted_at IS NULL AS product_live "
-	    "FROM variants v JOIN products p ON p.id = v.product_id "
-	    "WHERE v.id = ANY($1::uuid[]) AND v.deleted_at IS NULL "
-	    "ORDER BY v.id FOR UPDATE OF v", 1, false },
-	[S_RES_TAKE] = { "res_take",
-	    "UPDATE variants v SET stock = v.stock - q.qty, updated_at = now() "
-	    "FROM unnest($1::uuid[], $2::int[]) AS q(id, qty) WHERE v.id = q.id", 2, false },
-	[S_RES_LINES] = { "res_lines",
-	    "INSERT INTO reservation_lines (order_id, variant_id, quantity) "
-	    "SELECT $1, id, qty FROM unnest($2::uuid[], $3::int[]) AS q(id, qty)", 3, false },
 	[S_RES_RELEASE] = { "res_release",
 	    "UPDATE reservations SET status = 'RELEASED', released_at = now() "
 	    "WHERE order_id = $1 AND status = 'RESERVED' RETURNING order_id", 1, false },

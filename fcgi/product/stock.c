@@ -107,6 +107,29 @@ reply_reservation(struct req *r, const char *order_id, const PGresult *res)
 	reply_w(r, 200);
 }
 
+/* The answer for a reservation made now: its lines are the request's. */
+static void
+reply_reservation_lines(struct req *r, const char *order, const char **ids,
+    const long long *qty, size_t n)
+{
+	struct jw w;
+	req_writer(r, &w);
+	jw_obj_open(&w);
+	jw_kstr(&w, "orderId", order);
+	jw_kstr(&w, "status", "RESERVED");
+	jw_key(&w, "items");
+	jw_arr_open(&w);
+	for (size_t i = 0; i < n; i++) {
+		jw_obj_open(&w);
+		jw_kstr(&w, "variantId", ids[i]);
+		jw_kint(&w, "quantity", qty[i]);
+		jw_obj_close(&w);
+	}
+	jw_arr_close(&w);
+	jw_obj_close(&w);
+	reply_w(r, 200);
+}
+
 struct line {
 	const char *variant;
 	long long qty;
@@ -157,64 +180,46 @@ stock_reserve(struct req *r)
 			return;
 		}
 	}
-	if (db_begin(r) != 0)
-		return;
-	PGresult *ins = db_exec_or_reply(r, S(S_RES_INSERT), (const char *[]){ order });
-	if (ins == NULL) {
-		db_rollback(r);
-		return;
-	}
-	if (PQntuples(ins) == 0) {
-		/* A retry: answer what the first call did, reserve nothing. */
-		PGresult *prev = db_exec_or_reply(r, S(S_RES_GET), (const char *[]){ order });
-		db_rollback(r);
-		if (prev == NULL)
-			return;
-		if (strcmp(db_get(prev, 0, "status"), "RESERVED") != 0) {
-			reply_error(r, 409, "the reservation for order %s was released", order);
-			return;
-		}
-		reply_reservation(r, order, prev);
-		return;
-	}
+	/* One statement, so one atomic round trip (S_RES_ATOMIC): it locks the
+	 * variants in id order, judges every line, and only when all pass
+	 * inserts the reservation, takes the stock and writes the lines. */
 	const char *idarr = db_uuid_array(r, ids, m), *qtyarr = db_int_array(r, qty, m);
-	PGresult *lock = db_exec_or_reply(r, S(S_RES_LOCK), (const char *[]){ idarr });
-	if (lock == NULL) {
-		db_rollback(r);
+	enum db_err err;
+	PGresult *res = db_exec(r, S(S_RES_ATOMIC), (const char *[]){ order, idarr, qtyarr }, &err);
+	if (res == NULL) {
+		if (err == DB_CHECK)   /* the stock >= 0 constraint: a race lost */
+			reply_error(r, 409, "insufficient stock");
+		else if (err == DB_DOWN)
+			reply_error(r, 503, "database unavailable, try again shortly");
+		else
+			reply_error(r, 500, "internal server error");
 		return;
 	}
-	/* Both lists are in id order. */
-	int rows = PQntuples(lock), row = 0;
-	for (size_t i = 0; i < m; i++) {
-		if (row >= rows || strcmp(db_get(lock, row, "id"), ids[i]) != 0 ||
-		    !db_get_bool(lock, row, "product_live")) {
-			db_rollback(r);
-			reply_error(r, 404, "variant %s not found", ids[i]);
-			return;
-		}
-		if (!db_get_bool(lock, row, "is_active")) {
-			db_rollback(r);
-			reply_error(r, 409, "variant %s belongs to an inactive product", ids[i]);
-			return;
-		}
-		if (db_get_ll(lock, row, "stock") < qty[i]) {
-			db_rollback(r);
-			reply_error(r, 409, "insufficient stock for variant %s", ids[i]);
-			return;
-		}
-		row++;
-	}
-	if (db_exec_or_reply(r, S(S_RES_TAKE), (const char *[]){ idarr, qtyarr }) == NULL ||
-	    db_exec_or_reply(r, S(S_RES_LINES), (const char *[]){ order, idarr, qtyarr }) == NULL) {
-		db_rollback(r);
+	if (db_get_bool(res, 0, "reserved")) {
+		reply_reservation_lines(r, order, ids, qty, m);
 		return;
 	}
-	PGresult *done = db_exec_or_reply(r, S(S_RES_GET), (const char *[]){ order });
-	if (done == NULL || db_commit(r) != 0) {
-		db_rollback(r);
+	const char *bad = db_get(res, 0, "bad_variant");
+	if (bad != NULL) {
+		const char *why = db_get(res, 0, "why");
+		if (strcmp(why, "missing") == 0)
+			reply_error(r, 404, "variant %s not found", bad);
+		else if (strcmp(why, "inactive") == 0)
+			reply_error(r, 409, "variant %s belongs to an inactive product", bad);
+		else
+			reply_error(r, 409, "insufficient stock for variant %s", bad);
 		return;
 	}
-	reply_reservation(r, order, done);
+	/* The order has a reservation already: a retry gets the first answer
+	 * and reserves nothing. */
+	PGresult *prev = db_exec_or_reply(r, S(S_RES_GET), (const char *[]){ order });
+	if (prev == NULL)
+		return;
+	if (PQntuples(prev) == 0 || strcmp(db_get(prev, 0, "status"), "RESERVED") != 0) {
+		reply_error(r, 409, "the reservation for order %s was released", order);
+		return;
+	}
+	reply_reservation(r, order, prev);
 }
 
 /* Returns the reservation's stock inside the open transaction.  Returns
