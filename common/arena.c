@@ -148,6 +148,7 @@ arena_alloc(struct arena *a, size_t n)
 char *
 arena_strndup(struct arena *a, const char *s, size_t n)
 {
+	n = strnlen(s, n);   /* like strndup: never read past a NUL */
 	char *p = arena_alloc(a, n + 1);
 	memcpy(p, s, n);
 	p[n] = '\0';

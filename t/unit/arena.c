@@ -181,7 +181,25 @@ x_allocators(void)
 	free(s);
 }
 
+/* arena_strndup stops at a NUL like strndup: copying a short string with a
+ * generous bound must not read past it. */
+static void
+arena_strndup_stops_at_nul(void)
+{
+	struct arena *a = arena_new(1024);
+	char *small = malloc(4);
+	T_REQUIRE(small != NULL);
+	memcpy(small, "abc", 4);
+	char *c = arena_strndup(a, small, 500);
+	T_EQ_STR(c, "abc");
+	char *d = arena_strndup(a, "abcdef", 3);
+	T_EQ_STR(d, "abc");
+	free(small);
+	arena_free(a);
+}
+
 static const struct t_case cases[] = {
+	T_CASE(arena_strndup_stops_at_nul),
 	T_CASE(arena_many_allocations_across_chunks),
 	T_CASE(arena_big_allocation),
 	T_CASE(arena_strings),
