@@ -44,7 +44,7 @@ export BUILD_DIR := $(abspath $(BUILD))
 export SANITIZE
 
 .PHONY: all build tests deps run stop test unit migrate admin health logs bench clean \
-        dead-events retry-event
+        dead-events retry-event fuzz
 all: build
 
 build: $(PROGRAMS:%=$(BIN)/%) $(WORKERS:%=$(BIN)/%)
@@ -130,6 +130,30 @@ unit: deps
 bench: deps
 	@$(MAKE) --no-print-directory build $(BIN)/bench-hello $(STUBS:%=$(BIN)/%)
 	@bench/run.sh
+
+# Fuzzing (clang + libFuzzer, not part of make test): each harness in t/fuzz/
+# runs for FUZZ_SECONDS (default 30) on the seeds in t/fuzz/corpus.
+FUZZ_SECONDS ?= 30
+FUZZ_DIR := build/fuzz
+FUZZ_CFLAGS := -std=c17 -D_GNU_SOURCE -O1 -g -Icommon -I/usr/include/postgresql \
+               -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
+FUZZ_COMMON := $(COMMON_SRC:%.c=$(FUZZ_DIR)/%.o)
+FUZZERS := $(patsubst t/fuzz/%.c,$(FUZZ_DIR)/fuzz_%,$(wildcard t/fuzz/*.c))
+
+$(FUZZ_DIR)/%.o: %.c
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -c $< -o $@
+
+$(FUZZ_DIR)/fuzz_%: $(FUZZ_DIR)/t/fuzz/%.o $(FUZZ_COMMON)
+	clang -fsanitize=fuzzer,address,undefined -o $@ $^ $(LIBS)
+
+fuzz: $(FUZZERS)
+	@for f in $(FUZZERS); do \
+		echo "== $$f ($(FUZZ_SECONDS) s)"; \
+		mkdir -p $(FUZZ_DIR)/corpus/$$(basename $$f); \
+		$$f -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
+			$(FUZZ_DIR)/corpus/$$(basename $$f) t/fuzz/corpus 2>&1 | tail -n 3 || exit 1; \
+	done
 
 clean:
 	rm -rf build
