@@ -394,3 +394,23 @@ db_int_array(struct req *r, const long long *v, size_t n)
 	*p = '\0';
 	return s;
 }
+
+void
+db_reply_page(struct req *r, const PGresult *res,
+    void (*put)(struct jw *, const PGresult *, int), int64_t skip, int64_t take)
+{
+	struct jw w;
+	req_writer(r, &w);
+	jw_obj_open(&w);
+	jw_key(&w, "data");
+	jw_arr_open(&w);
+	for (int i = 0; i < PQntuples(res); i++)
+		if (!db_isnull(res, i, "id"))
+			put(&w, res, i);
+	jw_arr_close(&w);
+	jw_kint(&w, "total", PQntuples(res) > 0 ? db_get_ll(res, 0, "total") : 0);
+	jw_kint(&w, "skip", skip);
+	jw_kint(&w, "take", take);
+	jw_obj_close(&w);
+	reply_w(r, 200);
+}

@@ -71,6 +71,13 @@ bool db_isnull(const PGresult *res, int row, const char *col);
 long long db_get_ll(const PGresult *res, int row, const char *col);
 bool db_get_bool(const PGresult *res, int row, const char *col);
 
+/* Answers 200 {"data":[...],"total":N,"skip":S,"take":T} from a page
+ * query whose rows carry the filtered count in column "total" (count(*)
+ * OVER ()), writing each row with put; a row whose "id" is NULL (the outer
+ * join that keeps the count on an empty page) is skipped. */
+void db_reply_page(struct req *r, const PGresult *res,
+    void (*put)(struct jw *, const PGresult *, int), int64_t skip, int64_t take);
+
 /* int64 -> decimal text in the arena, for parameters. */
 const char *db_int(struct req *r, long long v);
 /* Array parameters for "$1::uuid[]" / "$1::int[]": "{a,b,NULL}".  The ids

@@ -244,18 +244,5 @@ payments_list(struct req *r)
 	PGresult *res = db_exec_or_reply(r, S(S_PAY_LIST), p);
 	if (res == NULL)
 		return;
-	struct jw w;
-	req_writer(r, &w);
-	jw_obj_open(&w);
-	jw_key(&w, "data");
-	jw_arr_open(&w);
-	for (int i = 0; i < PQntuples(res); i++)
-		if (!db_isnull(res, i, "id"))
-			json_payment_put(&w, res, i);
-	jw_arr_close(&w);
-	jw_kint(&w, "total", PQntuples(res) > 0 ? db_get_ll(res, 0, "total") : 0);
-	jw_kint(&w, "skip", skip);
-	jw_kint(&w, "take", take);
-	jw_obj_close(&w);
-	reply_w(r, 200);
+	db_reply_page(r, res, json_payment_put, skip, take);
 }
