@@ -185,6 +185,30 @@ write_failed(struct req *r, enum db_err err, const char *what)
 		reply_error(r, 500, "internal server error");
 }
 
+/* Runs stmt (id, product id) for each id inside the open transaction.
+ * 0, or -1 after rolling back and answering (400 for an id that is not
+ * one of the product's). */
+static int
+remove_or_reply(struct req *r, const struct stmt *stmt, const char *pid,
+    const char **ids, size_t n, const char *field, const char *what)
+{
+	enum db_err err;
+	for (size_t i = 0; i < n; i++) {
+		PGresult *x = db_exec(r, stmt, (const char *[]){ ids[i], pid }, &err);
+		if (x == NULL) {
+			write_failed(r, err, "");
+			return -1;
+		}
+		if (PQntuples(x) == 0) {
+			db_rollback(r);
+			reply_error(r, 400, "%s[%zu] does not name %s of this product", field, i,
+			    what);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 static const char *
 product_slug_or_reply(struct req *r, const struct fval *f)
 {
@@ -384,19 +408,9 @@ products_update(struct req *r)
 		reply_error(r, 404, "product not found");
 		return;
 	}
-	for (size_t i = 0; i < nrv; i++) {
-		PGresult *x = db_exec(r, S(S_VARIANT_REMOVE), (const char *[]){ rv[i], pid }, &err);
-		if (x == NULL) {
-			write_failed(r, err, "");
-			return;
-		}
-		if (PQntuples(x) == 0) {
-			db_rollback(r);
-			reply_error(r, 400, "removeVariantIds[%zu] does not name a variant of "
-			    "this product", i);
-			return;
-		}
-	}
+	if (remove_or_reply(r, S(S_VARIANT_REMOVE), pid, rv, nrv, "removeVariantIds",
+	    "a variant") != 0)
+		return;
 	for (size_t i = 0; i < nv; i++)
 		if (variant_write(r, pid, &vs[i], i, false) != 0)
 			return;
@@ -410,19 +424,9 @@ products_update(struct req *r)
 		reply_error(r, 409, "a product must keep at least one variant");
 		return;
 	}
-	for (size_t i = 0; i < nri; i++) {
-		PGresult *x = db_exec(r, S(S_IMAGE_REMOVE), (const char *[]){ ri[i], pid }, &err);
-		if (x == NULL) {
-			write_failed(r, err, "");
-			return;
-		}
-		if (PQntuples(x) == 0) {
-			db_rollback(r);
-			reply_error(r, 400, "removeImageIds[%zu] does not name an image of "
-			    "this product", i);
-			return;
-		}
-	}
+	if (remove_or_reply(r, S(S_IMAGE_REMOVE), pid, ri, nri, "removeImageIds",
+	    "an image") != 0)
+		return;
 	bool new_primary = false;
 	for (size_t i = 0; i < ni; i++)
 		new_primary |= is[i].f[I_PRIMARY].set && is[i].f[I_PRIMARY].b;
