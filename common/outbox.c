@@ -4,8 +4,7 @@
 
 const struct stmt outbox_stmts[] = {
 	{ "outbox_put",
-	  "INSERT INTO outbox (type, aggregate_id, payload) "
-	  "VALUES ($1, $2, $3::jsonb) RETURNING event_id", 3, false },
+	  OUTBOX_INSERT "VALUES ($1, $2, $3::jsonb) RETURNING event_id", 3, false },
 	{ "outbox_dead",
 	  "SELECT coalesce(json_agg(json_build_object('eventId', event_id, 'type', type, "
 	  "'aggregateId', aggregate_id, 'attempts', attempts, 'lastError', last_error, "

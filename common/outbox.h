@@ -7,6 +7,12 @@
 #include "json.h"
 #include "req.h"
 
+/* The start of the one INSERT of an event: outbox_put uses it, and so does
+ * a statement that writes a state change and its event at once (a
+ * data-modifying CTE, fcgi/order/main.c S_ORDER_CREATE), followed by
+ * "VALUES (type, aggregate id, payload::jsonb)". */
+#define OUTBOX_INSERT "INSERT INTO outbox (type, aggregate_id, payload) "
+
 extern const struct stmt outbox_stmts[];
 extern const size_t outbox_nstmts;
 

@@ -7,7 +7,13 @@
  * transaction, delivered to each deployed consumer, and marked SENT, or
  * rescheduled with exponential backoff and jitter, or parked DEAD after
  * RELAY_MAX_ATTEMPTS.  A relay killed mid-batch leaves its rows PENDING:
- * delivery is at-least-once and consumers are idempotent. */
+ * delivery is at-least-once and consumers are idempotent.
+ *
+ * A batch costs two round trips whatever its size (libpq pipeline mode):
+ * BEGIN with the claim, then one UPDATE marking every delivered row SENT
+ * with the COMMIT (a failed delivery adds its own UPDATE).  After a NOTIFY
+ * the relay lingers RELAY_LINGER_MS (default 2) before claiming, so under
+ * load one batch carries the events of several transactions. */
 #include "config.h"
 #include "crypto.h"
 #include "http.h"
@@ -50,9 +56,10 @@ static const char sql_claim[] =
     "to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"') AS at "
     "FROM outbox WHERE status = 'PENDING' AND next_attempt_at <= now() "
     "ORDER BY id LIMIT " BATCH " FOR UPDATE SKIP LOCKED";
+/* $1: the delivered rows' ids, an array literal of integers we read. */
 static const char sql_sent[] =
     "UPDATE outbox SET status = 'SENT', sent_at = now(), attempts = attempts + 1, "
-    "last_error = NULL WHERE id = $1";
+    "last_error = NULL WHERE id = ANY ($1::bigint[])";
 static const char sql_failed[] =
     "UPDATE outbox SET attempts = attempts + 1, last_error = $2, "
     "next_attempt_at = now() + make_interval(secs => $3::double precision), "
@@ -67,6 +74,7 @@ struct source {
 	char *url;
 	PGconn *conn;
 	bool dirty;          /* a NOTIFY came, or a batch was full */
+	double dirty_at;     /* monotonic time the first NOTIFY came */
 	double due;          /* monotonic time of the next known due row */
 	bool retrying;       /* rows wait for a later attempt: watch next_attempt_at */
 	double retry_connect;
@@ -76,6 +84,7 @@ static struct source sources[MAX_SOURCES];
 static int nsources;
 static char deployed[512];
 static long max_attempts, poll_ms;
+static double linger_s;
 static double backoff_max;
 static CURL *curl;
 static volatile sig_atomic_t stopping;
@@ -256,25 +265,21 @@ relay_row(struct source *s, PGresult *rows, int i)
 	}
 	buf_free(&env);
 
-	PGresult *res;
-	if (!failed) {
-		const char *p[] = { id };
-		res = PQexecPrepared(s->conn, "relay_sent", 1, p, NULL, NULL, 0);
-	} else {
-		char delay[32], maxa[32];
-		snprintf(delay, sizeof delay, "%.3f", backoff(attempts));
-		snprintf(maxa, sizeof maxa, "%ld", max_attempts);
-		const char *p[] = { id, why, delay, maxa };
-		res = PQexecPrepared(s->conn, "relay_failed", 4, p, NULL, NULL, 0);
-		s->retrying = true;
-		if (exec_ok(res) && PQntuples(res) == 1 &&
-		    strcmp(PQgetvalue(res, 0, 0), "DEAD") == 0)
-			log_err("%s: event %s (%s) is dead after %ld attempts: %s", s->name,
-			    PQgetvalue(rows, i, PQfnumber(rows, "event_id")), type, attempts + 1, why);
-		else
-			log_warn("%s: event %s (%s) attempt %ld failed: %s", s->name,
-			    PQgetvalue(rows, i, PQfnumber(rows, "event_id")), type, attempts + 1, why);
-	}
+	if (!failed)
+		return 1;   /* marked SENT with the rest of the batch */
+	char delay[32], maxa[32];
+	snprintf(delay, sizeof delay, "%.3f", backoff(attempts));
+	snprintf(maxa, sizeof maxa, "%ld", max_attempts);
+	const char *p[] = { id, why, delay, maxa };
+	PGresult *res = PQexecPrepared(s->conn, "relay_failed", 4, p, NULL, NULL, 0);
+	s->retrying = true;
+	if (exec_ok(res) && PQntuples(res) == 1 &&
+	    strcmp(PQgetvalue(res, 0, 0), "DEAD") == 0)
+		log_err("%s: event %s (%s) is dead after %ld attempts: %s", s->name,
+		    PQgetvalue(rows, i, PQfnumber(rows, "event_id")), type, attempts + 1, why);
+	else
+		log_warn("%s: event %s (%s) attempt %ld failed: %s", s->name,
+		    PQgetvalue(rows, i, PQfnumber(rows, "event_id")), type, attempts + 1, why);
 	int ok = exec_ok(res) ? 0 : -1;
 	if (ok != 0)
 		log_err("%s: could not record delivery: %s", s->name, PQerrorMessage(s->conn));
@@ -282,42 +287,105 @@ relay_row(struct source *s, PGresult *rows, int i)
 	return ok;
 }
 
+/* Two prepared statements in one round trip (libpq pipeline mode).
+ * Returns the second one's result (the caller clears it), or NULL when
+ * either failed (logged; the connection may have to be dropped). */
+static PGresult *
+exec_two(struct source *s, const char *n1, int np1, const char *const *p1,
+    const char *n2, int np2, const char *const *p2)
+{
+	PGconn *c = s->conn;
+	if (!PQenterPipelineMode(c))
+		return NULL;
+	PGresult *out = NULL;
+	bool ok = PQsendQueryPrepared(c, n1, np1, p1, NULL, NULL, 0) &&
+	    PQsendQueryPrepared(c, n2, np2, p2, NULL, NULL, 0) && PQpipelineSync(c);
+	/* Each statement's result is followed by a NULL; then the sync. */
+	for (int k = 0; ok && k < 2; k++) {
+		PGresult *r = PQgetResult(c);
+		if (r == NULL) {
+			ok = false;
+			break;
+		}
+		if (!exec_ok(r))
+			ok = false;
+		if (k == 1 && ok)
+			out = r;
+		else
+			PQclear(r);
+		while ((r = PQgetResult(c)) != NULL)
+			PQclear(r);
+	}
+	if (ok) {
+		PGresult *sync = PQgetResult(c);
+		ok = sync != NULL && PQresultStatus(sync) == PGRES_PIPELINE_SYNC;
+		PQclear(sync);
+	}
+	if (!ok || !PQexitPipelineMode(c)) {
+		log_err("%s: %s/%s failed: %s", s->name, n1, n2, PQerrorMessage(c));
+		PQclear(out);
+		/* A half-read pipeline cannot be trusted: start over. */
+		source_disconnect(s);
+		return NULL;
+	}
+	return out;
+}
+
 /* Claims and delivers one batch.  Returns rows handled, or -1. */
 static int
 relay_batch(struct source *s)
 {
-	PGresult *res = PQexecPrepared(s->conn, "relay_begin", 0, NULL, NULL, NULL, 0);
-	bool ok = exec_ok(res);
-	PQclear(res);
-	if (!ok)
+	PGresult *rows = exec_two(s, "relay_begin", 0, NULL, "relay_claim", 0, NULL);
+	if (rows == NULL)
 		return -1;
-	PGresult *rows = PQexecPrepared(s->conn, "relay_claim", 0, NULL, NULL, NULL, 0);
-	if (!exec_ok(rows)) {
-		log_err("%s: claim failed: %s", s->name, PQerrorMessage(s->conn));
-		PQclear(rows);
+	int n = PQntuples(rows), rc = 0;
+	struct buf sent = { 0 };
+	buf_adds(&sent, "{");
+	size_t nsent = 0;
+	for (int i = 0; i < n && rc >= 0; i++) {
+		rc = relay_row(s, rows, i);
+		if (rc == 1) {
+			if (nsent++ > 0)
+				buf_adds(&sent, ",");
+			buf_adds(&sent, PQgetvalue(rows, i, PQfnumber(rows, "id")));
+		}
+	}
+	buf_adds(&sent, "}");
+	PQclear(rows);
+	PGresult *res;
+	if (rc < 0) {
 		res = PQexecPrepared(s->conn, "relay_rollback", 0, NULL, NULL, NULL, 0);
 		PQclear(res);
+		buf_free(&sent);
 		return -1;
 	}
-	int n = PQntuples(rows), rc = 0;
-	for (int i = 0; i < n && rc == 0; i++)
-		rc = relay_row(s, rows, i);
-	PQclear(rows);
-	res = PQexecPrepared(s->conn, rc == 0 ? "relay_commit" : "relay_rollback", 0, NULL,
-	    NULL, NULL, 0);
-	ok = exec_ok(res);
+	if (nsent > 0) {
+		const char *p[] = { sent.p };
+		res = exec_two(s, "relay_sent", 1, p, "relay_commit", 0, NULL);
+	} else {
+		res = PQexecPrepared(s->conn, "relay_commit", 0, NULL, NULL, NULL, 0);
+		if (!exec_ok(res)) {
+			log_err("%s: commit failed: %s", s->name, PQerrorMessage(s->conn));
+			PQclear(res);
+			res = NULL;
+		}
+	}
+	buf_free(&sent);
+	if (res == NULL)
+		return -1;
 	PQclear(res);
-	return rc == 0 && ok ? n : -1;
+	return n;
 }
 
 static void
 relay_source(struct source *s)
 {
 	s->dirty = false;
+	s->dirty_at = 0;
 	for (;;) {
 		int n = relay_batch(s);
 		if (n < 0) {
-			if (PQstatus(s->conn) != CONNECTION_OK)
+			if (s->conn != NULL && PQstatus(s->conn) != CONNECTION_OK)
 				source_disconnect(s);
 			return;
 		}
@@ -370,6 +438,10 @@ main(void)
 	log_open("relay");
 	max_attempts = config_long("RELAY_MAX_ATTEMPTS", 20);
 	poll_ms = config_long("RELAY_POLL_MS", 1000);
+	long linger_ms = config_long("RELAY_LINGER_MS", 2);
+	if (linger_ms < 0) linger_ms = 0;
+	if (linger_ms > 1000) linger_ms = 1000;
+	linger_s = (double)linger_ms / 1000.0;
 	backoff_max = (double)config_long("RELAY_BACKOFF_MAX_S", 60);
 	if (max_attempts < 1) max_attempts = 1;
 	if (poll_ms < 10) poll_ms = 10;
@@ -404,7 +476,8 @@ main(void)
 				if (s->conn == NULL)
 					continue;
 			}
-			if (s->dirty || poll || (s->due > 0 && t >= s->due))
+			bool woken = s->dirty && t >= s->dirty_at + linger_s;
+			if (woken || poll || (s->due > 0 && t >= s->due))
 				relay_source(s);
 		}
 		/* Sleep until a NOTIFY, the next due retry, or the next poll. */
@@ -419,6 +492,7 @@ main(void)
 				continue;
 			}
 			if (s->due > 0 && s->due < wake) wake = s->due;
+			if (s->dirty && s->dirty_at + linger_s < wake) wake = s->dirty_at + linger_s;
 			int fd = PQsocket(s->conn);
 			if (fd >= 0 && fd < FD_SETSIZE) {
 				FD_SET(fd, &fds);
@@ -445,6 +519,8 @@ main(void)
 			}
 			PGnotify *note;
 			while ((note = PQnotifies(s->conn)) != NULL) {
+				if (!s->dirty)
+					s->dirty_at = now_s();
 				s->dirty = true;
 				PQfreemem(note);
 			}

@@ -1,5 +1,6 @@
 /* order: orders, their status machine and their events, on order_db. */
 #include "order.h"
+#include "outbox.h"
 #include "server.h"
 
 /* An order's columns and its items' columns, as orders_read reads them. */
@@ -24,20 +25,30 @@
 	"AND ($4::uuid IS NULL OR user_id = $4 OR seller_id = $4)"
 
 const struct stmt order_stmts[S__MAX] = {
-	[S_ORDER_INSERT] = { "order_insert",
-	    "INSERT INTO orders (id, user_id, seller_id, share_link_id, currency, subtotal, "
-	    "commission, total, shipping_address) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-	    9, false },
-	/* $2: [{position, product_id, ...}] built by our JSON writer. */
-	[S_ITEMS_INSERT] = { "items_insert",
-	    "INSERT INTO order_items (order_id, position, product_id, variant_id, product_name, "
-	    "quantity, base_price, seller_price, subtotal, commission, commission_rate_bps) "
-	    "SELECT $1, x.position, x.product_id, x.variant_id, x.product_name, x.quantity, "
+	/* A new order in one statement (so one round trip and one implicit
+	 * transaction): the order, its lines ($10: [{id, position, product_id,
+	 * ...}] built by our JSON writer), its first history row ($11 actor,
+	 * $12 role) and ORDER_CREATED ($13) in the outbox.  The lines' and
+	 * history's foreign keys are checked at the end of the statement, when
+	 * the order row is there. */
+	[S_ORDER_CREATE] = { "order_create",
+	    "WITH o AS (INSERT INTO orders (id, user_id, seller_id, share_link_id, currency, "
+	    "subtotal, commission, total, shipping_address) "
+	    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING created_at, updated_at), "
+	    "i AS (INSERT INTO order_items (id, order_id, position, product_id, variant_id, "
+	    "product_name, quantity, base_price, seller_price, subtotal, commission, "
+	    "commission_rate_bps) "
+	    "SELECT x.id, $1, x.position, x.product_id, x.variant_id, x.product_name, x.quantity, "
 	    "x.base_price, x.seller_price, x.subtotal, x.commission, x.commission_rate_bps "
-	    "FROM jsonb_to_recordset($2::jsonb) AS x(position integer, product_id uuid, "
+	    "FROM jsonb_to_recordset($10::jsonb) AS x(id uuid, position integer, product_id uuid, "
 	    "variant_id uuid, product_name text, quantity integer, base_price bigint, "
 	    "seller_price bigint, subtotal bigint, commission bigint, "
-	    "commission_rate_bps integer)", 2, false },
+	    "commission_rate_bps integer)), "
+	    "h AS (INSERT INTO order_status_history (order_id, from_status, to_status, notes, "
+	    "actor_id, actor_role) VALUES ($1, NULL, 'PENDING', 'order created', $11, $12)), "
+	    "e AS (" OUTBOX_INSERT "VALUES ('ORDER_CREATED', $1, $13::jsonb)) "
+	    "SELECT " ISO("created_at") " AS created_at, " ISO("updated_at") " AS updated_at "
+	    "FROM o", 13, false },
 	[S_HISTORY_INSERT] = { "history_insert",
 	    "INSERT INTO order_status_history (order_id, from_status, to_status, notes, "
 	    "actor_id, actor_role) VALUES ($1, $2, $3, $4, $5, $6)", 6, false },

@@ -14,7 +14,7 @@
 #include <stdint.h>
 
 enum order_stmt {
-	S_ORDER_INSERT, S_ITEMS_INSERT, S_HISTORY_INSERT,
+	S_ORDER_CREATE, S_HISTORY_INSERT,
 	S_ORDER_GET, S_HISTORY_GET, S_ORDER_LIST,
 	S_ORDER_STATE, S_ORDER_LOCK, S_ORDER_SET_STATUS, S_ORDER_EXISTS,
 	S__MAX
@@ -101,10 +101,15 @@ struct line {
 	const char *variant;       /* asked for, or NULL: the default variant */
 	int64_t quantity;
 	int64_t seller_price;      /* paise */
-	/* out: from the pricing service */
-	const char *variant_id;    /* the variant priced */
-	const char *product_name;  /* NULL when the lookup failed */
-	int64_t base_price, subtotal, commission, rate_bps;
+	/* from the product service, when the stock is reserved */
+	const char *variant_id;    /* the variant reserved */
+	const char *product_name;  /* or NULL */
+	const char *category_id;   /* or NULL */
+	const char *currency;
+	int64_t base_price;        /* the variant's price, paise */
+	/* from the pricing service */
+	int64_t subtotal, commission, rate_bps;
+	char item_id[37];          /* the order line's id */
 };
 
 struct priced {
@@ -113,7 +118,8 @@ struct priced {
 };
 
 /* GET /internal/auth/users/:id.  Returns 1 and the role (arena-owned) when
- * the user exists, 0 when not, -1 after answering 503. */
+ * the user exists, 0 when not, -1 after answering 503.  Roles are kept per
+ * worker for a few minutes (peers.c). */
 int peer_user_role(struct req *r, const char *id, const char **role);
 
 struct share_link {
@@ -126,19 +132,18 @@ struct share_link {
  * 410 (expired) or 503 itself and returns -1. */
 int peer_share_link_or_reply(struct req *r, const char *id, struct share_link *out);
 
-/* One POST /pricing/calculate for every line: fills the lines' "out"
- * fields and the totals.  Passes the pricing service's 400/404/409 through;
- * 503 when it is unavailable.  0, or -1 after answering. */
-int peer_price_or_reply(struct req *r, struct line *lines, size_t n, struct priced *p);
-
-/* Product names for the lines (POST /internal/product/lookup); a failure
- * leaves them NULL and is only logged: names are for display. */
-
-/* POST /internal/product/reservations for the order's lines, all or none.
- * 409 (short) names the line; 400 for an unknown variant; 503 otherwise.
- * 0, or -1 after answering. */
-int peer_reserve_or_reply(struct req *r, const char *order_id, const struct line *lines,
+/* POST /internal/product/reservations for the order's lines, all or none,
+ * which also resolves each line's variant, name, category and base price
+ * (the "from the product service" fields).  Passes the product service's
+ * 404 and 409 (both naming the line) through; 503 otherwise.  0, or -1
+ * after answering (nothing is then reserved). */
+int peer_reserve_or_reply(struct req *r, const char *order_id, struct line *lines,
     size_t n);
+/* POST /internal/pricing/quote for the reserved lines: fills the "from the
+ * pricing service" fields and the totals.  Passes the pricing service's
+ * 400/404/409 through; 503 when it is unavailable.  0, or -1 after
+ * answering. */
+int peer_quote_or_reply(struct req *r, struct line *lines, size_t n, struct priced *p);
 /* Gives the order's reserved stock back (best effort, logged). */
 void peer_release(struct req *r, const char *order_id);
 

@@ -1,6 +1,8 @@
 /* Calls to other services through the gateway's internal listener
  * (docs/internal-api.md): auth (who is the seller), share-link (the link
- * ordered through), pricing (the prices), product (names and stock).
+ * ordered through), product (stock, and the base prices read in the same
+ * statement that reserves it), pricing (the seller prices checked and the
+ * commission).
  *
  * A peer that cannot be reached, answers 5xx or answers something
  * malformed is a 503 naming the service; the detail goes to the log. */
@@ -68,9 +70,35 @@ lower(struct arena *a, const char *s)
 
 /* ---- auth ---- */
 
+/* A user's role never changes (auth has no endpoint that changes one) and
+ * users are not deleted, so a role once read is kept by the worker for
+ * ROLE_TTL seconds: most orders then need no call to auth.  A role changed
+ * by hand in auth_db is seen within ROLE_TTL.  Unknown ids are not kept. */
+#define ROLE_SLOTS 1024
+#define ROLE_TTL 300
+static struct {
+	char id[37];
+	char role[16];
+	time_t until;
+} roles[ROLE_SLOTS];
+
+static unsigned
+role_slot(const char *id)
+{
+	unsigned h = 2166136261u;
+	for (const char *c = id; *c; c++)
+		h = (h ^ (unsigned char)(*c | 0x20)) * 16777619u;
+	return h % ROLE_SLOTS;
+}
+
 int
 peer_user_role(struct req *r, const char *id, const char **role)
 {
+	unsigned slot = role_slot(id);
+	if (roles[slot].until > r->now && strcasecmp(roles[slot].id, id) == 0) {
+		*role = arena_strdup(r->a, roles[slot].role);
+		return 1;
+	}
 	struct http_resp resp;
 	const char *path = arena_printf(r->a, "/internal/auth/users/%s", id);
 	int rc = http_internal(r, "GET", path, NULL, &resp);
@@ -82,6 +110,11 @@ peer_user_role(struct req *r, const char *id, const char **role)
 	*role = resp.json ? jstr(resp.json, "role") : NULL;
 	if (got == NULL || strcasecmp(got, id) != 0 || *role == NULL)
 		return unavailable(r, "auth", "user answer without id or role");
+	if (strlen(id) < sizeof roles[slot].id && strlen(*role) < sizeof roles[slot].role) {
+		snprintf(roles[slot].id, sizeof roles[slot].id, "%s", id);
+		snprintf(roles[slot].role, sizeof roles[slot].role, "%s", *role);
+		roles[slot].until = r->now + ROLE_TTL;
+	}
 	return 1;
 }
 
@@ -180,6 +213,85 @@ peer_share_link_or_reply(struct req *r, const char *id, struct share_link *out)
 	return 0;
 }
 
+/* ---- product: the reservation, and the lines' base prices ---- */
+
+/* Reads the product service's resolution of line l (answer lines[i]).
+ * NULL, or why it is malformed. */
+static const char *
+reserved_line(struct req *r, const struct jv *it, struct line *l)
+{
+	if (it == NULL || it->type != JV_OBJ)
+		return "line is not an object";
+	const char *pid = jstr(it, "productId"), *vid = jstr(it, "variantId");
+	if (pid == NULL || strcasecmp(pid, l->product_id) != 0)
+		return "line is not the product asked for";
+	if (vid == NULL || !valid_uuid(vid) ||
+	    (l->variant != NULL && strcasecmp(vid, l->variant) != 0))
+		return "line has no variantId or another one";
+	l->variant_id = lower(r->a, vid);
+	l->product_name = jstr(it, "name");
+	const char *cat = jstr(it, "categoryId");
+	if (cat != NULL && !valid_uuid(cat))
+		return "line has a malformed categoryId";
+	l->category_id = cat ? lower(r->a, cat) : NULL;
+	l->currency = jstr(it, "currency");
+	if (l->currency == NULL || strlen(l->currency) != 3)
+		return "line has no currency";
+	if (jmoney(it, "price", &l->base_price) != 0 || l->base_price <= 0)
+		return "line has no valid price";
+	return NULL;
+}
+
+int
+peer_reserve_or_reply(struct req *r, const char *order_id, struct line *lines, size_t n)
+{
+	struct buf body = { 0 };
+	struct jw w;
+	jw_init(&w, &body);
+	jw_obj_open(&w);
+	jw_kstr(&w, "orderId", order_id);
+	jw_key(&w, "items");
+	jw_arr_open(&w);
+	for (size_t i = 0; i < n; i++) {
+		jw_obj_open(&w);
+		jw_kstr(&w, "productId", lines[i].product_id);
+		if (lines[i].variant != NULL)
+			jw_kstr(&w, "variantId", lines[i].variant);
+		jw_kint(&w, "quantity", lines[i].quantity);
+		jw_obj_close(&w);
+	}
+	jw_arr_close(&w);
+	jw_obj_close(&w);
+	struct http_resp resp;
+	int rc = http_internal(r, "POST", "/internal/product/reservations", &body, &resp);
+	buf_free(&body);
+	if (rc == 0 && (resp.status == 404 || resp.status == 409)) {
+		/* The product service names the line: "items[1]: ...". */
+		reply_error(r, (int)resp.status, "%s", peer_message(&resp, "insufficient stock"));
+		return -1;
+	}
+	if (rc == 0 && resp.status == 200) {
+		const struct jv *got = resp.json ? json_get(resp.json, "lines") : NULL;
+		const char *why = NULL;
+		if (got == NULL || got->type != JV_ARR || got->n != n)
+			why = "answer has no lines array of the size asked for";
+		for (size_t i = 0; why == NULL && i < n; i++) {
+			why = reserved_line(r, got->items[i], &lines[i]);
+			if (why != NULL)
+				why = arena_printf(r->a, "lines[%zu]: %s", i, why);
+		}
+		if (why == NULL)
+			return 0;
+		unavailable(r, "product", why);
+	} else {
+		unavailable(r, "product", failure(r, rc, &resp));
+	}
+	/* A timeout or a malformed answer may hide a reservation that was
+	 * made: give it back. */
+	peer_release(r, order_id);
+	return -1;
+}
+
 /* ---- pricing ---- */
 
 /* Reads answer item i into l.  NULL, or why it is malformed. */
@@ -191,25 +303,20 @@ priced_line(struct req *r, const struct jv *it, struct line *l)
 	const char *pid = jstr(it, "productId"), *vid = jstr(it, "variantId");
 	if (pid == NULL || strcasecmp(pid, l->product_id) != 0)
 		return "item is not the product asked for";
-	if (vid == NULL || !valid_uuid(vid) ||
-	    (l->variant != NULL && strcasecmp(vid, l->variant) != 0))
-		return "item has no variantId or another one";
-	l->variant_id = lower(r->a, vid);
-	const char *name = jstr(it, "productName");
-	if (name != NULL)
-		l->product_name = name;
-	int64_t seller, rate;
+	if (vid == NULL || strcasecmp(vid, l->variant_id) != 0)
+		return "item is not the variant asked for";
+	int64_t seller, base, rate;
 	const struct jv *q = json_get(it, "quantity");
 	char qty[24];
 	snprintf(qty, sizeof qty, "%lld", (long long)l->quantity);
 	if (q == NULL || q->type != JV_NUM || strcmp(q->s, qty) != 0)
 		return "item has another quantity";
-	if (jmoney(it, "basePrice", &l->base_price) != 0 ||
+	if (jmoney(it, "basePrice", &base) != 0 || base != l->base_price ||
 	    jmoney(it, "sellerPrice", &seller) != 0 || seller != l->seller_price ||
 	    jmoney(it, "subtotal", &l->subtotal) != 0 ||
 	    jmoney(it, "commission", &l->commission) != 0 ||
 	    jmoney(it, "commissionRate", &rate) != 0)
-		return "item has missing or malformed prices";
+		return "item has missing, other or malformed prices";
 	/* commissionRate is a percentage with two decimals: 10.00 = 1000 bps. */
 	l->rate_bps = rate;
 	if (l->base_price > l->seller_price || l->subtotal != l->seller_price * l->quantity ||
@@ -219,7 +326,7 @@ priced_line(struct req *r, const struct jv *it, struct line *l)
 }
 
 int
-peer_price_or_reply(struct req *r, struct line *lines, size_t n, struct priced *p)
+peer_quote_or_reply(struct req *r, struct line *lines, size_t n, struct priced *p)
 {
 	struct buf body = { 0 };
 	struct jw w;
@@ -228,18 +335,22 @@ peer_price_or_reply(struct req *r, struct line *lines, size_t n, struct priced *
 	jw_key(&w, "items");
 	jw_arr_open(&w);
 	for (size_t i = 0; i < n; i++) {
+		const struct line *l = &lines[i];
 		jw_obj_open(&w);
-		jw_kstr(&w, "productId", lines[i].product_id);
-		if (lines[i].variant != NULL)
-			jw_kstr(&w, "variantId", lines[i].variant);
-		jw_kint(&w, "quantity", lines[i].quantity);
-		jw_kmoney(&w, "sellerPrice", lines[i].seller_price);
+		jw_kstr(&w, "productId", l->product_id);
+		jw_kstr(&w, "variantId", l->variant_id);
+		jw_kint(&w, "quantity", l->quantity);
+		jw_kmoney(&w, "sellerPrice", l->seller_price);
+		if (l->category_id != NULL)
+			jw_kstr(&w, "categoryId", l->category_id);
+		jw_kmoney(&w, "price", l->base_price);
+		jw_kstr(&w, "currency", l->currency);
 		jw_obj_close(&w);
 	}
 	jw_arr_close(&w);
 	jw_obj_close(&w);
 	struct http_resp resp;
-	int rc = http_internal(r, "POST", "/pricing/calculate", &body, &resp);
+	int rc = http_internal(r, "POST", "/internal/pricing/quote", &body, &resp);
 	buf_free(&body);
 	if (rc == 0 && (resp.status == 400 || resp.status == 404 || resp.status == 409)) {
 		reply_error(r, (int)resp.status, "%s", peer_message(&resp, "the order cannot be priced"));
@@ -261,61 +372,15 @@ peer_price_or_reply(struct req *r, struct line *lines, size_t n, struct priced *
 		com += lines[i].commission;
 	}
 	const char *cur = jstr(a, "currency");
-	p->currency = cur != NULL && strlen(cur) == 3 ? cur : "INR";
+	if (cur == NULL || strcmp(cur, lines[0].currency) != 0)
+		return unavailable(r, "pricing", "answer in another currency");
+	p->currency = cur;
 	if (jmoney(a, "subtotal", &p->subtotal) != 0 || jmoney(a, "commission", &p->commission) != 0 ||
 	    jmoney(a, "total", &p->total) != 0)
 		return unavailable(r, "pricing", "answer has no valid totals");
 	if (p->subtotal != sub || p->commission != com || p->total < p->subtotal)
 		return unavailable(r, "pricing", "answer totals are not the sums of its lines");
 	return 0;
-}
-
-/* ---- product ---- */
-
-int
-peer_reserve_or_reply(struct req *r, const char *order_id, const struct line *lines,
-    size_t n)
-{
-	struct buf body = { 0 };
-	struct jw w;
-	jw_init(&w, &body);
-	jw_obj_open(&w);
-	jw_kstr(&w, "orderId", order_id);
-	jw_key(&w, "items");
-	jw_arr_open(&w);
-	for (size_t i = 0; i < n; i++) {
-		jw_obj_open(&w);
-		jw_kstr(&w, "variantId", lines[i].variant_id);
-		jw_kint(&w, "quantity", lines[i].quantity);
-		jw_obj_close(&w);
-	}
-	jw_arr_close(&w);
-	jw_obj_close(&w);
-	struct http_resp resp;
-	int rc = http_internal(r, "POST", "/internal/product/reservations", &body, &resp);
-	buf_free(&body);
-	if (rc == 0 && resp.status == 200)
-		return 0;
-	if (rc == 0 && (resp.status == 409 || resp.status == 404)) {
-		/* Name the (first) line of the variant the product service names. */
-		const char *msg = peer_message(&resp, "insufficient stock");
-		size_t line = 0;
-		for (size_t i = 0; i < n; i++) {
-			if (strstr(msg, lines[i].variant_id) != NULL) {
-				line = i;
-				break;
-			}
-		}
-		if (resp.status == 409)
-			reply_error(r, 409, "items[%zu]: %s", line, msg);
-		else
-			reply_error(r, 400, "items[%zu].variantId: %s", line, msg);
-		return -1;
-	}
-	/* A timeout may hide a reservation that was made: give it back. */
-	unavailable(r, "product", failure(r, rc, &resp));
-	peer_release(r, order_id);
-	return -1;
 }
 
 void

@@ -5,7 +5,12 @@
  * rule's markup cap; subtotal = sellerPrice x quantity; commission = half-up
  * round of subtotal x rate / 100 %.  Totals are the sums of the lines, so
  * the lines always add up to them.  total = subtotal: the commission is the
- * seller's share of what the customer pays, not an extra charge. */
+ * seller's share of what the customer pays, not an extra charge.
+ *
+ * POST /internal/pricing/quote (internal listener only) prices the same way
+ * lines whose base prices the caller brings: the order service, whose stock
+ * reservation has just read them from the product service in the same
+ * statement that reserved them (docs/internal-api.md). */
 #include "pricing.h"
 #include "money.h"
 #include "valid.h"
@@ -33,6 +38,34 @@ struct line {
 	const struct rule *rule;
 };
 
+/* The common fields of items[i] into items[i] (product, variant) and
+ * lines[i] (quantity, seller price); g gets every declared field.  0, or
+ * -1 after answering 400. */
+static int
+item_read(struct req *r, const struct jv *it, size_t i, const struct field *fields,
+    size_t nfields, struct fval *g, struct priced *p, struct line *l)
+{
+	if (it->type != JV_OBJ) {
+		reply_error(r, 400, "items[%zu] must be an object", i);
+		return -1;
+	}
+	char *pfx = arena_printf(r->a, "items[%zu].", i);
+	if (fields_or_reply(r, it, fields, nfields, g, pfx) != 0)
+		return -1;
+	p->product_id = g[I_PRODUCT].s;
+	p->variant = g[I_VARIANT].set ? g[I_VARIANT].s : NULL;
+	l->quantity = g[I_QUANTITY].i;
+	l->seller = g[I_PRICE].i;
+	if (l->seller > MONEY_MAX / l->quantity) {
+		reply_error(r, 400, "items[%zu].quantity times sellerPrice is too large", i);
+		return -1;
+	}
+	return 0;
+}
+
+static void price_and_reply(struct req *r, const struct priced *items, struct line *lines,
+    size_t n);
+
 void
 calculate_post(struct req *r)
 {
@@ -46,32 +79,75 @@ calculate_post(struct req *r)
 	size_t n = arr->n;
 	struct priced *items = arena_alloc(r->a, n * sizeof *items);
 	struct line *lines = arena_alloc(r->a, n * sizeof *lines);
-
 	for (size_t i = 0; i < n; i++) {
-		const struct jv *it = arr->items[i];
-		if (it->type != JV_OBJ) {
-			reply_error(r, 400, "items[%zu] must be an object", i);
-			return;
-		}
 		struct fval g[I__MAX];
-		char *pfx = arena_printf(r->a, "items[%zu].", i);
-		if (fields_or_reply(r, it, item_fields, I__MAX, g, pfx) != 0)
+		if (item_read(r, arr->items[i], i, item_fields, I__MAX, g, &items[i],
+		    &lines[i]) != 0)
 			return;
-		items[i].product_id = g[I_PRODUCT].s;
-		items[i].variant = g[I_VARIANT].set ? g[I_VARIANT].s : NULL;
-		lines[i].quantity = g[I_QUANTITY].i;
-		lines[i].seller = g[I_PRICE].i;
-		if (lines[i].seller > MONEY_MAX / lines[i].quantity) {
-			reply_error(r, 400, "items[%zu].quantity times sellerPrice is too large", i);
+	}
+	if (lookup_or_reply(r, items, n) != 0)
+		return;
+	for (size_t i = 0; i < n; i++)
+		if (priced_usable_or_reply(r, &items[i]) != 0)
+			return;
+	price_and_reply(r, items, lines, n);
+}
+
+/* The quote's items: calculate's, with the variant required and the
+ * product's facts the caller read from the product service. */
+enum { Q_CATEGORY = I__MAX, Q_BASE, Q_CURRENCY, Q_NAME, Q__MAX };
+static const struct field quote_item_fields[Q__MAX] = {
+	[I_PRODUCT] = { "productId", F_UUID, F_REQUIRED, 0, 0, NULL },
+	[I_VARIANT] = { "variantId", F_UUID, F_REQUIRED, 0, 0, NULL },
+	[I_QUANTITY] = { "quantity", F_INT, F_REQUIRED, 1, 10000, NULL },
+	[I_PRICE] = { "sellerPrice", F_MONEY, F_REQUIRED, 0, 0, NULL },
+	[Q_CATEGORY] = { "categoryId", F_UUID, 0, 0, 0, NULL },
+	[Q_BASE] = { "price", F_MONEY, F_REQUIRED, 1, 0, NULL },
+	[Q_CURRENCY] = { "currency", F_STRING, 0, 3, 3, NULL },
+	[Q_NAME] = { "name", F_STRING, 0, 0, 500, NULL },
+};
+enum { QB_ITEMS, QB__MAX };
+static const struct field quote_fields[QB__MAX] = {
+	[QB_ITEMS] = { "items", F_ARRAY, F_REQUIRED, 1, PRICING_ITEMS_MAX, NULL },
+};
+
+void
+quote_post(struct req *r)
+{
+	struct fval f[QB__MAX];
+	struct jv *body = req_json_or_reply(r);
+	if (body == NULL || fields_or_reply(r, body, quote_fields, QB__MAX, f, NULL) != 0)
+		return;
+	const struct jv *arr = f[QB_ITEMS].v;
+	size_t n = arr->n;
+	struct priced *items = arena_alloc(r->a, n * sizeof *items);
+	struct line *lines = arena_alloc(r->a, n * sizeof *lines);
+	for (size_t i = 0; i < n; i++) {
+		struct fval g[Q__MAX];
+		struct priced *p = &items[i];
+		if (item_read(r, arr->items[i], i, quote_item_fields, Q__MAX, g, p,
+		    &lines[i]) != 0)
+			return;
+		p->found = true;
+		p->active = true;
+		p->variant_id = p->variant;
+		p->category_id = g[Q_CATEGORY].set ? g[Q_CATEGORY].s : NULL;
+		p->price = g[Q_BASE].i;
+		p->currency = g[Q_CURRENCY].set ? g[Q_CURRENCY].s : "INR";
+		p->name = g[Q_NAME].set ? g[Q_NAME].s : NULL;
+		if (!pricing_is_currency(p->currency)) {
+			reply_error(r, 400, "items[%zu].currency must be three capital letters", i);
 			return;
 		}
 	}
+	price_and_reply(r, items, lines, n);
+}
 
-	if (lookup_or_reply(r, items, n) != 0)
-		return;
+/* Rules, checks and the answer for priced lines. */
+static void
+price_and_reply(struct req *r, const struct priced *items, struct line *lines, size_t n)
+{
 	for (size_t i = 0; i < n; i++) {
-		if (priced_usable_or_reply(r, &items[i]) != 0)
-			return;
 		if (strcmp(items[i].currency, items[0].currency) != 0) {
 			reply_error(r, 409, "items[%zu] is priced in %s, items[0] in %s: "
 			    "calculate one currency at a time", i, items[i].currency,

@@ -16,8 +16,8 @@ unavailable(struct req *r, const char *why)
 	return -1;
 }
 
-static bool
-is_currency(const char *s)
+bool
+pricing_is_currency(const char *s)
 {
 	if (s == NULL || strlen(s) != 3)
 		return false;
@@ -87,7 +87,7 @@ parse_item(struct req *r, const struct jv *it, struct priced *p)
 	const struct jv *cur = json_get(it, "currency");
 	if (cur == NULL || cur->type == JV_NULL)
 		p->currency = "INR";
-	else if (cur->type == JV_STR && is_currency(cur->s))
+	else if (cur->type == JV_STR && pricing_is_currency(cur->s))
 		p->currency = cur->s;
 	else
 		return "item has a malformed currency";

@@ -58,6 +58,7 @@ static const struct route routes[] = {
 	{ "GET",    "/pricing/rules/:id",          ROLE_ADMIN,   rules_get, 0 },
 	{ "PATCH",  "/pricing/rules/:id",          ROLE_ADMIN,   rules_update, 0 },
 	{ "DELETE", "/pricing/rules/:id",          ROLE_ADMIN,   rules_delete, 0 },
+	{ "POST",   "/internal/pricing/quote",     ROUTE_PUBLIC, quote_post, ROUTE_INTERNAL },
 };
 
 static const struct service pricing = {

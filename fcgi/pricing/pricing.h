@@ -58,6 +58,8 @@ struct priced {
 /* Asks POST /internal/product/lookup once for items[0..n).  Returns 0, or
  * -1 after answering 503 (service down, 5xx or a malformed answer). */
 int lookup_or_reply(struct req *r, struct priced *items, size_t n);
+/* Three capital letters ("INR"). */
+bool pricing_is_currency(const char *s);
 /* 404 for an unknown product or variant, 409 for an inactive product.
  * Returns 0, or -1 after answering. */
 int priced_usable_or_reply(struct req *r, const struct priced *p);
@@ -101,6 +103,7 @@ int64_t pricing_ratio_bps(int64_t num, int64_t den);
 
 /* ---- the handlers ---- */
 void calculate_post(struct req *r);                 /* calculate.c */
+void quote_post(struct req *r);
 void margin_validate(struct req *r);                /* margin.c */
 void product_pricing_get(struct req *r);            /* product.c */
 void rules_list(struct req *r);                     /* rules.c */

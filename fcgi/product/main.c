@@ -161,33 +161,49 @@ const struct stmt product_stmts[S__MAX] = {
 	    "SELECT v.id, coalesce(v.price, p.base_price) AS price, v.is_default, v.stock "
 	    "FROM products p JOIN variants v ON v.product_id = p.id AND v.deleted_at IS NULL "
 	    "WHERE p.id = $1 AND p.deleted_at IS NULL ORDER BY v.position, v.id", 1, true },
-	/* The whole reservation in one statement.  `locked` takes the row locks
-	 * in id order (no deadlock between reservations) and sees the latest
-	 * stock; `verdict` names the first line that fails; the inserts and the
-	 * update run only when every line passes and the order had no
-	 * reservation yet (ON CONFLICT: a retry reserves nothing). */
+	/* The whole reservation in one statement.  $2/$3/$4: one entry per
+	 * request line (product id or NULL, variant id or NULL, quantity).
+	 * `res` resolves each line to its variant (the product's default when
+	 * none is named; a named variant must be the product's) and price;
+	 * `need` sums the lines of one variant; `locked` takes the row locks in
+	 * id order (no deadlock between reservations) and sees the latest
+	 * stock; `judged` says why a line fails.  The inserts and the update
+	 * run only when every line passes and the order had no reservation yet
+	 * (ON CONFLICT: a retry reserves nothing).  One row per request line,
+	 * in request order. */
 	[S_RES_ATOMIC] = { "res_atomic",
-	    "WITH req AS (SELECT * FROM unnest($2::uuid[], $3::int[]) AS q(id, qty)), "
-	    "locked AS (SELECT v.id, v.stock, p.is_active, p.deleted_at IS NULL AS live "
-	    "FROM variants v JOIN products p ON p.id = v.product_id "
-	    "WHERE v.id = ANY($2::uuid[]) AND v.deleted_at IS NULL "
-	    "ORDER BY v.id FOR UPDATE OF v), "
-	    "judged AS (SELECT req.id, CASE WHEN l.id IS NULL OR NOT l.live THEN 'missing' "
-	    "WHEN NOT l.is_active THEN 'inactive' WHEN l.stock < req.qty THEN 'short' END AS why "
-	    "FROM req LEFT JOIN locked l ON l.id = req.id), "
-	    "verdict AS (SELECT (SELECT id FROM judged WHERE why IS NOT NULL ORDER BY id LIMIT 1) "
-	    "AS bad, (SELECT why FROM judged WHERE why IS NOT NULL ORDER BY id LIMIT 1) AS why), "
+	    "WITH req AS (SELECT * FROM unnest($2::uuid[], $3::uuid[], $4::int[]) "
+	    "WITH ORDINALITY AS q(product_id, variant_id, qty, ord)), "
+	    "res AS (SELECT req.ord, req.qty, v.id AS variant_id, p.id AS product_id, p.name, "
+	    "p.category_id, p.is_active, coalesce(v.price, p.base_price) AS price, p.currency "
+	    "FROM req LEFT JOIN LATERAL ("
+	    "(SELECT v.id, v.price, v.product_id FROM variants v WHERE v.id = req.variant_id "
+	    "AND v.deleted_at IS NULL AND (req.product_id IS NULL OR v.product_id = req.product_id)) "
+	    "UNION ALL "
+	    "(SELECT v.id, v.price, v.product_id FROM variants v WHERE req.variant_id IS NULL "
+	    "AND v.product_id = req.product_id AND v.deleted_at IS NULL "
+	    "ORDER BY v.is_default DESC, v.position, v.id LIMIT 1)) v ON true "
+	    "LEFT JOIN products p ON p.id = v.product_id AND p.deleted_at IS NULL), "
+	    "need AS (SELECT variant_id AS id, sum(qty) AS qty FROM res "
+	    "WHERE product_id IS NOT NULL GROUP BY variant_id), "
+	    "locked AS (SELECT v.id, v.stock FROM variants v "
+	    "WHERE v.id IN (SELECT id FROM need) AND v.deleted_at IS NULL "
+	    "ORDER BY v.id FOR UPDATE), "
+	    "judged AS (SELECT res.ord, CASE WHEN res.product_id IS NULL OR l.id IS NULL "
+	    "THEN 'missing' WHEN NOT res.is_active THEN 'inactive' "
+	    "WHEN l.stock < need.qty THEN 'short' END AS why "
+	    "FROM res LEFT JOIN need ON need.id = res.variant_id "
+	    "LEFT JOIN locked l ON l.id = res.variant_id), "
 	    "ins AS (INSERT INTO reservations (order_id, status) SELECT $1, 'RESERVED' "
-	    "FROM verdict WHERE verdict.bad IS NULL ON CONFLICT (order_id) DO NOTHING "
-	    "RETURNING order_id), "
-	    "take AS (UPDATE variants v SET stock = v.stock - req.qty, updated_at = now() "
-	    "FROM req WHERE v.id = req.id AND EXISTS (SELECT 1 FROM ins) RETURNING v.id), "
+	    "WHERE NOT EXISTS (SELECT 1 FROM judged WHERE why IS NOT NULL) "
+	    "ON CONFLICT (order_id) DO NOTHING RETURNING order_id), "
+	    "take AS (UPDATE variants v SET stock = v.stock - need.qty, updated_at = now() "
+	    "FROM need WHERE v.id = need.id AND EXISTS (SELECT 1 FROM ins)), "
 	    "lines AS (INSERT INTO reservation_lines (order_id, variant_id, quantity) "
-	    "SELECT $1, req.id, req.qty FROM req WHERE EXISTS (SELECT 1 FROM ins) "
-	    "RETURNING variant_id) "
-	    "SELECT EXISTS (SELECT 1 FROM ins) AS reserved, "
-	    "(SELECT count(*) FROM take) + (SELECT count(*) FROM lines) AS written, "
-	    "verdict.bad AS bad_variant, verdict.why FROM verdict", 3, false },
+	    "SELECT $1, need.id, need.qty FROM need WHERE EXISTS (SELECT 1 FROM ins)) "
+	    "SELECT res.ord, res.qty, res.product_id, res.variant_id, res.name, res.category_id, "
+	    "res.price, res.currency, j.why, EXISTS (SELECT 1 FROM ins) AS reserved "
+	    "FROM res JOIN judged j USING (ord) ORDER BY res.ord", 4, false },
 	[S_RES_GET] = { "res_get",
 	    "SELECT r.status, l.variant_id, l.quantity FROM reservations r "
 	    "LEFT JOIN reservation_lines l USING (order_id) WHERE r.order_id = $1 "

@@ -23,9 +23,10 @@ static const struct field reserve_fields[RS__MAX] = {
 	[RS_ORDER] = { "orderId", F_UUID, F_REQUIRED, 0, 0, NULL },
 	[RS_ITEMS] = { "items", F_ARRAY, F_REQUIRED, 1, LOOKUP_MAX, NULL },
 };
-enum { RI_VARIANT, RI_QTY, RI__MAX };
+enum { RI_PRODUCT, RI_VARIANT, RI_QTY, RI__MAX };
 static const struct field reserve_item_fields[RI__MAX] = {
-	[RI_VARIANT] = { "variantId", F_UUID, F_REQUIRED, 0, 0, NULL },
+	[RI_PRODUCT] = { "productId", F_UUID, 0, 0, 0, NULL },
+	[RI_VARIANT] = { "variantId", F_UUID, 0, 0, 0, NULL },
 	[RI_QTY] = { "quantity", F_INT, F_REQUIRED, 1, 1000000, NULL },
 };
 
@@ -84,48 +85,51 @@ stock_lookup(struct req *r)
 	reply_w(r, 200);
 }
 
+/* "lines": what each request line resolved to (rows of S_RES_ATOMIC, in
+ * request order). */
 static void
-reply_reservation(struct req *r, const char *order_id, const PGresult *res)
+lines_put(struct jw *w, const PGresult *res)
+{
+	jw_key(w, "lines");
+	jw_arr_open(w);
+	for (int i = 0; i < PQntuples(res); i++) {
+		jw_obj_open(w);
+		jw_kstr(w, "productId", db_get(res, i, "product_id"));
+		jw_kstr(w, "variantId", db_get(res, i, "variant_id"));
+		jw_kstr(w, "name", db_get(res, i, "name"));
+		jw_kstr(w, "categoryId", db_get(res, i, "category_id"));
+		jw_kmoney(w, "price", db_get_ll(res, i, "price"));
+		jw_kstr(w, "currency", db_get(res, i, "currency"));
+		jw_kint(w, "quantity", db_get_ll(res, i, "qty"));
+		jw_obj_close(w);
+	}
+	jw_arr_close(w);
+}
+
+/* The answer: the reservation held (held: an S_RES_GET result) and the
+ * request's lines resolved (lines: the S_RES_ATOMIC result). */
+static void
+reply_reservation(struct req *r, const char *order_id, const PGresult *held,
+    const PGresult *lines)
 {
 	struct jw w;
 	req_writer(r, &w);
 	jw_obj_open(&w);
 	jw_kstr(&w, "orderId", order_id);
-	jw_kstr(&w, "status", db_get(res, 0, "status"));
+	jw_kstr(&w, "status", db_get(held, 0, "status"));
 	jw_key(&w, "items");
 	jw_arr_open(&w);
-	for (int i = 0; i < PQntuples(res); i++) {
-		if (db_isnull(res, i, "variant_id"))
+	for (int i = 0; i < PQntuples(held); i++) {
+		if (db_isnull(held, i, "variant_id"))
 			continue;
 		jw_obj_open(&w);
-		jw_kstr(&w, "variantId", db_get(res, i, "variant_id"));
-		jw_kint(&w, "quantity", db_get_ll(res, i, "quantity"));
+		jw_kstr(&w, "variantId", db_get(held, i, "variant_id"));
+		jw_kint(&w, "quantity", db_get_ll(held, i, "quantity"));
 		jw_obj_close(&w);
 	}
 	jw_arr_close(&w);
-	jw_obj_close(&w);
-	reply_w(r, 200);
-}
-
-/* The answer for a reservation made now: its lines are the request's. */
-static void
-reply_reservation_lines(struct req *r, const char *order, const char **ids,
-    const long long *qty, size_t n)
-{
-	struct jw w;
-	req_writer(r, &w);
-	jw_obj_open(&w);
-	jw_kstr(&w, "orderId", order);
-	jw_kstr(&w, "status", "RESERVED");
-	jw_key(&w, "items");
-	jw_arr_open(&w);
-	for (size_t i = 0; i < n; i++) {
-		jw_obj_open(&w);
-		jw_kstr(&w, "variantId", ids[i]);
-		jw_kint(&w, "quantity", qty[i]);
-		jw_obj_close(&w);
-	}
-	jw_arr_close(&w);
+	if (lines != NULL)
+		lines_put(&w, lines);
 	jw_obj_close(&w);
 	reply_w(r, 200);
 }
@@ -141,6 +145,68 @@ line_cmp(const void *a, const void *b)
 	return strcmp(((const struct line *)a)->variant, ((const struct line *)b)->variant);
 }
 
+/* The answer for a reservation made now: its lines are the request's,
+ * summed per variant, in variant id order (as S_RES_GET reads them back). */
+static void
+reply_reservation_made(struct req *r, const char *order, const PGresult *res)
+{
+	int n = PQntuples(res);
+	struct line *v = arena_alloc(r->a, (size_t)n * sizeof *v);
+	for (int i = 0; i < n; i++) {
+		v[i].variant = db_get(res, i, "variant_id");
+		v[i].qty = db_get_ll(res, i, "qty");
+	}
+	qsort(v, (size_t)n, sizeof *v, line_cmp);
+	int m = 0;
+	for (int i = 0; i < n; i++) {
+		if (m > 0 && strcmp(v[m - 1].variant, v[i].variant) == 0)
+			v[m - 1].qty += v[i].qty;
+		else
+			v[m++] = v[i];
+	}
+	struct jw w;
+	req_writer(r, &w);
+	jw_obj_open(&w);
+	jw_kstr(&w, "orderId", order);
+	jw_kstr(&w, "status", "RESERVED");
+	jw_key(&w, "items");
+	jw_arr_open(&w);
+	for (int i = 0; i < m; i++) {
+		jw_obj_open(&w);
+		jw_kstr(&w, "variantId", v[i].variant);
+		jw_kint(&w, "quantity", v[i].qty);
+		jw_obj_close(&w);
+	}
+	jw_arr_close(&w);
+	lines_put(&w, res);
+	jw_obj_close(&w);
+	reply_w(r, 200);
+}
+
+/* A line that cannot be reserved: 404 (unknown or deleted) or 409. */
+static void
+reply_line_refused(struct req *r, const PGresult *res, int row, const char *const *pids,
+    const char *const *vids)
+{
+	const char *why = db_get(res, row, "why");
+	const char *variant = db_get(res, row, "variant_id");
+	const char *product = db_get(res, row, "product_id");
+	if (strcmp(why, "missing") == 0) {
+		if (vids[row] != NULL && pids[row] != NULL)
+			reply_error(r, 404, "items[%d]: variant %s of product %s not found", row,
+			    vids[row], pids[row]);
+		else if (vids[row] != NULL)
+			reply_error(r, 404, "items[%d]: variant %s not found", row, vids[row]);
+		else
+			reply_error(r, 404, "items[%d]: product %s not found", row, pids[row]);
+	} else if (strcmp(why, "inactive") == 0) {
+		reply_error(r, 409, "items[%d]: product %s is not available for sale (variant %s)",
+		    row, product, variant);
+	} else {
+		reply_error(r, 409, "items[%d]: insufficient stock for variant %s", row, variant);
+	}
+}
+
 void
 stock_reserve(struct req *r)
 {
@@ -149,43 +215,29 @@ stock_reserve(struct req *r)
 	if (body == NULL || fields_or_reply(r, body, reserve_fields, RS__MAX, f, NULL) != 0)
 		return;
 	const char *order = f[RS_ORDER].s;
-	size_t n = f[RS_ITEMS].v->n, nl = 0;
-	struct line *lines = arena_alloc(r->a, n * sizeof *lines);
+	size_t n = f[RS_ITEMS].v->n;
+	const char **pids = arena_alloc(r->a, n * sizeof *pids);
+	const char **vids = arena_alloc(r->a, n * sizeof *vids);
+	long long *qty = arena_alloc(r->a, n * sizeof *qty);
 	for (size_t i = 0; i < n; i++) {
 		struct fval it[RI__MAX];
 		const char *pfx = arena_printf(r->a, "items[%zu].", i);
 		if (fields_or_reply(r, f[RS_ITEMS].v->items[i], reserve_item_fields, RI__MAX,
 		    it, pfx) != 0)
 			return;
-		lines[nl].variant = it[RI_VARIANT].s;
-		lines[nl].qty = it[RI_QTY].i;
-		nl++;
-	}
-	/* Lines for the same variant are summed; ids sorted. */
-	qsort(lines, nl, sizeof *lines, line_cmp);
-	size_t m = 0;
-	for (size_t i = 0; i < nl; i++) {
-		if (m > 0 && strcmp(lines[m - 1].variant, lines[i].variant) == 0)
-			lines[m - 1].qty += lines[i].qty;
-		else
-			lines[m++] = lines[i];
-	}
-	const char **ids = arena_alloc(r->a, m * sizeof *ids);
-	long long *qty = arena_alloc(r->a, m * sizeof *qty);
-	for (size_t i = 0; i < m; i++) {
-		ids[i] = lines[i].variant;
-		qty[i] = lines[i].qty;
-		if (qty[i] > 1000000) {
-			reply_error(r, 400, "quantity for variant %s is too large", ids[i]);
+		pids[i] = it[RI_PRODUCT].set ? it[RI_PRODUCT].s : NULL;
+		vids[i] = it[RI_VARIANT].set ? it[RI_VARIANT].s : NULL;
+		qty[i] = it[RI_QTY].i;
+		if (pids[i] == NULL && vids[i] == NULL) {
+			reply_error(r, 400, "items[%zu] needs a productId or a variantId", i);
 			return;
 		}
 	}
-	/* One statement, so one atomic round trip (S_RES_ATOMIC): it locks the
-	 * variants in id order, judges every line, and only when all pass
-	 * inserts the reservation, takes the stock and writes the lines. */
-	const char *idarr = db_uuid_array(r, ids, m), *qtyarr = db_int_array(r, qty, m);
+	/* One statement, so one atomic round trip (S_RES_ATOMIC). */
 	enum db_err err;
-	PGresult *res = db_exec(r, S(S_RES_ATOMIC), (const char *[]){ order, idarr, qtyarr }, &err);
+	PGresult *res = db_exec(r, S(S_RES_ATOMIC), (const char *[]){ order,
+	    db_uuid_array(r, pids, n), db_uuid_array(r, vids, n), db_int_array(r, qty, n) },
+	    &err);
 	if (res == NULL) {
 		if (err == DB_CHECK)   /* the stock >= 0 constraint: a race lost */
 			reply_error(r, 409, "insufficient stock");
@@ -195,19 +247,19 @@ stock_reserve(struct req *r)
 			reply_error(r, 500, "internal server error");
 		return;
 	}
-	if (db_get_bool(res, 0, "reserved")) {
-		reply_reservation_lines(r, order, ids, qty, m);
+	if (PQntuples(res) != (int)n) {
+		log_err("reservation for order %s: %d rows for %zu lines", order, PQntuples(res), n);
+		reply_error(r, 500, "internal server error");
 		return;
 	}
-	const char *bad = db_get(res, 0, "bad_variant");
-	if (bad != NULL) {
-		const char *why = db_get(res, 0, "why");
-		if (strcmp(why, "missing") == 0)
-			reply_error(r, 404, "variant %s not found", bad);
-		else if (strcmp(why, "inactive") == 0)
-			reply_error(r, 409, "variant %s belongs to an inactive product", bad);
-		else
-			reply_error(r, 409, "insufficient stock for variant %s", bad);
+	for (int i = 0; i < (int)n; i++) {
+		if (!db_isnull(res, i, "why")) {
+			reply_line_refused(r, res, i, pids, vids);
+			return;
+		}
+	}
+	if (db_get_bool(res, 0, "reserved")) {
+		reply_reservation_made(r, order, res);
 		return;
 	}
 	/* The order has a reservation already: a retry gets the first answer
@@ -219,7 +271,7 @@ stock_reserve(struct req *r)
 		reply_error(r, 409, "the reservation for order %s was released", order);
 		return;
 	}
-	reply_reservation(r, order, prev);
+	reply_reservation(r, order, prev, res);
 }
 
 /* Returns the reservation's stock inside the open transaction.  Returns
@@ -263,7 +315,7 @@ stock_release(struct req *r)
 		db_rollback(r);
 		return;
 	}
-	reply_reservation(r, order, now);
+	reply_reservation(r, order, now, NULL);
 }
 
 /* POST /internal/product/events: ORDER_CANCELLED returns the stock. */

@@ -322,9 +322,10 @@ create_brief_example(void)
 	    "\"shippingAddress\":\"123 Main St, City, Country\",", cust_a.id, seller.id);
 	struct resp rs;
 	order_post(&rs, cust_a.token, one_line(body, sizeof body, extra, p, 2, "1500.00"), NULL);
-	char *id = NULL;
+	char *id = NULL, *posted = NULL;
 	if (T_STATUS(&rs, 201)) {
 		id = strdup(t_jstr(rs.json, "id"));
+		posted = strdup(rs.body);
 		T_EQ_STR(t_jstr(rs.json, "userId"), cust_a.id);
 		T_EQ_STR(t_jstr(rs.json, "sellerId"), seller.id);
 		T_JTEXT(&rs, "shareLinkId", "null");
@@ -374,8 +375,16 @@ create_brief_example(void)
 		T_EQ_STR(t_jstr(rs.json, "statusHistory.0.to"), "PENDING");
 		T_EQ_STR(t_jstr(rs.json, "statusHistory.0.actorId"), cust_a.id);
 		T_ASSERT(t_jstr(rs.json, "statusHistory.0.createdAt") != NULL);
+		/* The 201's document is the stored order: the same bytes as GET's
+		 * but for the history. */
+		char *h = strstr(rs.body, ",\"statusHistory\":");
+		char *e = h ? strstr(h, "],\"createdAt\"") : NULL;
+		T_REQUIRE(h != NULL && e != NULL && posted != NULL);
+		memmove(h, e + 1, strlen(e + 1) + 1);
+		T_EQ_STR(rs.body, posted);
 	}
 	t_resp_free(&rs);
+	free(posted);
 
 	/* The client code of the contract (section 9): userId, optional seller,
 	 * sellerPrice as a number; no seller: no commission. */

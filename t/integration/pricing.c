@@ -1077,6 +1077,88 @@ margin_and_product_bad_input_400(void)
 	t_resp_free(&rs);
 }
 
+/* POST /internal/pricing/quote: the order service's call, with base prices
+ * it read from the product service.  Same arithmetic and rules as
+ * calculate; never reachable on the public port. */
+static void
+internal_quote(void)
+{
+	char *cat = category_create();
+	T_REQUIRE(cat != NULL);
+	char *rule = rule_create("CATEGORY", cat, "20.00", "60.00");
+	T_REQUIRE(rule != NULL);
+	const char *base = getenv("INTERNAL_URL");
+	T_REQUIRE(base != NULL);
+	char url[300], body[1200];
+	snprintf(url, sizeof url, "%s/internal/pricing/quote", base);
+	const char *pid = "5f0c1a9e-0000-4000-8000-00000000a001";
+	const char *vid = "5f0c1a9e-0000-4000-8000-00000000b001";
+	/* The brief's example at the default rule, and a line in cat at 20 %. */
+	snprintf(body, sizeof body, "{\"items\":["
+	    "{\"productId\":\"%s\",\"variantId\":\"%s\",\"quantity\":2,"
+	    "\"sellerPrice\":1500.00,\"price\":1000.00,\"currency\":\"INR\",\"name\":\"A\"},"
+	    "{\"productId\":\"%s\",\"variantId\":\"%s\",\"quantity\":1,"
+	    "\"sellerPrice\":150.00,\"price\":100.00,\"categoryId\":\"%s\"}]}",
+	    pid, vid, pid, vid, cat);
+	struct resp rs;
+	t_post_json(&rs, url, NULL, body);
+	if (T_STATUS(&rs, 200)) {
+		T_JTEXT(&rs, "items.0.subtotal", "3000.00");
+		T_JTEXT(&rs, "items.0.commission", "300.00");
+		T_JTEXT(&rs, "items.0.basePrice", "1000.00");
+		T_JTEXT(&rs, "items.0.productName", "\"A\"");
+		T_JTEXT(&rs, "items.1.commissionRate", "20.00");
+		T_JTEXT(&rs, "items.1.commission", "30.00");
+		T_JTEXT(&rs, "subtotal", "3150.00");
+		T_JTEXT(&rs, "commission", "330.00");
+		T_JTEXT(&rs, "total", "3150.00");
+		T_JTEXT(&rs, "currency", "\"INR\"");
+	}
+	t_resp_free(&rs);
+	/* Below the base, above the category's cap (100.00 + 60 %). */
+	static const struct { const char *seller, *mention; } refused[] = {
+		{ "99.99", "items[0].sellerPrice must be at least 100.00" },
+		{ "160.01", "items[0].sellerPrice must be at most 160.00" },
+	};
+	for (size_t i = 0; i < 2; i++) {
+		snprintf(body, sizeof body, "{\"items\":[{\"productId\":\"%s\",\"variantId\":"
+		    "\"%s\",\"quantity\":1,\"sellerPrice\":%s,\"price\":100.00,"
+		    "\"categoryId\":\"%s\"}]}", pid, vid, refused[i].seller, cat);
+		t_post_json(&rs, url, NULL, body);
+		T_ERROR(&rs, 400, refused[i].mention);
+		t_resp_free(&rs);
+	}
+	/* Declared fields only; the variant and the base price are required. */
+	static const struct { const char *body, *mention; } bad[] = {
+		{ "{\"items\":[{\"productId\":\"@P\",\"quantity\":1,\"sellerPrice\":2.00,"
+		  "\"price\":1.00}]}", "items[0].variantId" },
+		{ "{\"items\":[{\"productId\":\"@P\",\"variantId\":\"@P\",\"quantity\":1,"
+		  "\"sellerPrice\":2.00}]}", "items[0].price" },
+		{ "{\"items\":[{\"productId\":\"@P\",\"variantId\":\"@P\",\"quantity\":1,"
+		  "\"sellerPrice\":2.00,\"price\":0}]}", "items[0].price" },
+		{ "{\"items\":[{\"productId\":\"@P\",\"variantId\":\"@P\",\"quantity\":1,"
+		  "\"sellerPrice\":2.00,\"price\":1.00,\"currency\":\"inr\"}]}", "currency" },
+		{ "{\"items\":[{\"productId\":\"@P\",\"variantId\":\"@P\",\"quantity\":1,"
+		  "\"sellerPrice\":2.00,\"price\":1.00,\"commission\":0}]}",
+		  "items[0].commission is not an allowed field" },
+		{ "{\"items\":[]}", "items" },
+	};
+	char b2[600];
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		t_post_json(&rs, url, NULL, subst(b2, sizeof b2, bad[i].body, pid));
+		if (!T_ERROR(&rs, 400, bad[i].mention))
+			printf("    (case %zu)\n", i);
+		t_resp_free(&rs);
+	}
+	/* The public port does not lead there. */
+	t_post_json(&rs, "/internal/pricing/quote", NULL, "{}");
+	T_ERROR(&rs, 404, NULL);
+	t_resp_free(&rs);
+	rule_delete(rule);
+	free(rule);
+	free(cat);
+}
+
 static const struct t_case cases[] = {
 	T_CASE(pricing_health),
 	T_CASE(calculate_brief_example),
@@ -1095,6 +1177,7 @@ static const struct t_case cases[] = {
 	T_CASE(rules_bad_input_400),
 	T_CASE(calculate_bad_input_400),
 	T_CASE(margin_and_product_bad_input_400),
+	T_CASE(internal_quote),
 };
 
 int

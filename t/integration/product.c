@@ -2166,6 +2166,72 @@ internal_reserve_all_or_none(void)
 	prod_free(&off);
 }
 
+/* Lines named by product (the order service's form): the default variant
+ * is reserved, and each line comes back resolved, with its price, in the
+ * request's order. */
+static void
+internal_reserve_by_product(void)
+{
+	struct prod a, b;
+	T_REQUIRE(mkprod(&a, NULL, "12.34", ",\"stock\":5"));
+	T_REQUIRE(mkprod(&b, NULL, "20.00", ",\"stock\":5"));
+	char *order = uuid();
+	struct resp rs;
+	reserve(&rs, order, fmt("[{\"productId\":\"%s\",\"quantity\":2},"
+	    "{\"productId\":\"%s\",\"variantId\":\"%s\",\"quantity\":1},"
+	    "{\"productId\":\"%s\",\"quantity\":1}]", a.id, b.id, b.variant, a.id));
+	if (T_STATUS(&rs, 200)) {
+		T_EQ_INT(t_jlen(rs.json, "lines"), 3);
+		T_EQ_STR(t_jstr(rs.json, "lines.0.productId"), a.id);
+		T_EQ_STR(t_jstr(rs.json, "lines.0.variantId"), a.variant);
+		T_JTEXT(&rs, "lines.0.price", "12.34");
+		T_EQ_STR(t_jstr(rs.json, "lines.0.name"), a.name);
+		T_EQ_STR(t_jstr(rs.json, "lines.0.currency"), "INR");
+		T_EQ_STR(t_jstr(rs.json, "lines.1.variantId"), b.variant);
+		T_JTEXT(&rs, "lines.1.price", "20.00");
+		T_EQ_STR(t_jstr(rs.json, "lines.2.variantId"), a.variant);
+		/* items: what is held, summed per variant. */
+		T_EQ_INT(t_jlen(rs.json, "items"), 2);
+	}
+	t_resp_free(&rs);
+	T_EQ_INT(stock_of(a.variant), 2);
+	T_EQ_INT(stock_of(b.variant), 4);
+	T_EQ_INT(t_db_count(DB, "SELECT quantity FROM reservation_lines WHERE order_id = $1 "
+	    "AND variant_id = $2", order, a.variant, NULL), 3);
+
+	/* Refusals name the line; nothing is taken. */
+	static const struct { int status; const char *mention; } want[] = {
+		{ 404, "items[1]: variant" },          /* b's variant is not a's */
+		{ 404, "items[0]: product " GHOST },   /* unknown product */
+		{ 409, "items[1]: insufficient stock" },
+	};
+	const char *bodies[3];
+	bodies[0] = fmt("[{\"productId\":\"%s\",\"quantity\":1},"
+	    "{\"productId\":\"%s\",\"variantId\":\"%s\",\"quantity\":1}]", b.id, a.id, b.variant);
+	bodies[1] = fmt("[{\"productId\":\"" GHOST "\",\"quantity\":1}]");
+	bodies[2] = fmt("[{\"productId\":\"%s\",\"quantity\":1},"
+	    "{\"productId\":\"%s\",\"quantity\":3}]", b.id, a.id);
+	for (int i = 0; i < 3; i++) {
+		char *o = uuid();
+		reserve(&rs, o, bodies[i]);
+		if (!T_ERROR(&rs, want[i].status, want[i].mention))
+			printf("    (case %d)\n", i);
+		t_resp_free(&rs);
+		T_EQ_INT(t_db_count(DB, "SELECT count(*) FROM reservations WHERE order_id = $1", o,
+		    NULL), 0);
+		free(o);
+	}
+	T_EQ_INT(stock_of(a.variant), 2);
+	T_EQ_INT(stock_of(b.variant), 4);
+	/* A line must name a product or a variant. */
+	reserve(&rs, order, "[{\"quantity\":1}]");
+	T_ERROR(&rs, 400, "items[0] needs a productId or a variantId");
+	t_resp_free(&rs);
+	free(order);
+	prod_free(&a);
+	prod_free(&b);
+}
+
 static void
 internal_reserve_idempotent_per_order(void)
 {
@@ -2875,6 +2941,7 @@ static const struct t_case cases[] = {
 	/* internal API */
 	T_CASE(internal_lookup_batch),
 	T_CASE(internal_reserve_all_or_none),
+	T_CASE(internal_reserve_by_product),
 	T_CASE(internal_reserve_idempotent_per_order),
 	T_CASE(internal_release_idempotent),
 	T_CASE(internal_reserve_same_variant_summed),
