@@ -1,9 +1,11 @@
 #include "http.h"
 #include "config.h"
+#include "fcgic.h"
 #include "log.h"
 #include <curl/curl.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 static CURL *handle;
 static char internal_base[256];
@@ -103,14 +105,63 @@ http_call(struct req *r, const char *method, const char *url, const char *body,
 	return 0;
 }
 
+/* The pool socket for an internal path ("/internal/<svc>/..."), when
+ * INTERNAL_FCGI_DIR is set and that socket exists; else NULL (fcgic.h). */
+static const char *
+internal_socket(struct req *r, const char *path)
+{
+	static const char *dir;
+	static bool read_dir;
+	if (!read_dir) {
+		dir = config_str("INTERNAL_FCGI_DIR", NULL);
+		read_dir = true;
+	}
+	if (dir == NULL || *dir == '\0' || strncmp(path, "/internal/", 10) != 0)
+		return NULL;
+	const char *svc = path + 10;
+	size_t n = strspn(svc, "abcdefghijklmnopqrstuvwxyz-");
+	if (n == 0 || n > 40 || svc[n] != '/')
+		return NULL;
+	const char *sock = arena_printf(r->a, "%s/%.*s.sock", dir, (int)n, svc);
+	return access(sock, F_OK) == 0 ? sock : NULL;
+}
+
 int
 http_internal(struct req *r, const char *method, const char *path,
     const struct buf *body, struct http_resp *resp)
 {
-	char url[512];
-	snprintf(url, sizeof url, "%s%s", http_internal_base(), path);
-	int rc = http_call(r, method, url, body ? body->p : NULL, body ? body->len : 0,
-	    NULL, NULL, 3000, resp);
+	const char *sock = internal_socket(r, path);
+	int rc;
+	if (sock != NULL) {
+		memset(resp, 0, sizeof *resp);
+		const char *q = strchr(path, '?');
+		struct fcgic_req fq = {
+			.method = method,
+			.path = q ? arena_strndup(r->a, path, (size_t)(q - path)) : path,
+			.query = q ? q + 1 : NULL,
+			.body = body ? (body->p ? body->p : "") : NULL,
+			.body_len = body ? body->len : 0,
+			.request_id = r->request_id,
+		};
+		struct buf out = { 0 };
+		rc = fcgic_call(sock, &fq, 3000, &resp->status, &out, resp->error,
+		    sizeof resp->error);
+		if (rc == 0) {
+			resp->len = out.len;
+			resp->body = arena_strndup(r->a, out.p ? out.p : "", out.len);
+			char err[64];
+			if (resp->len > 0)
+				resp->json = json_parse(r->a, resp->body, resp->len, err, sizeof err);
+		} else {
+			resp->status = 0;
+		}
+		buf_free(&out);
+	} else {
+		char url[512];
+		snprintf(url, sizeof url, "%s%s", http_internal_base(), path);
+		rc = http_call(r, method, url, body ? body->p : NULL, body ? body->len : 0,
+		    NULL, NULL, 3000, resp);
+	}
 	if (rc != 0)
 		log_err("internal call %s %s failed: %s", method, path, resp->error);
 	return rc;

@@ -134,6 +134,12 @@ worker_run(void)
 		db_request_done();
 		idem_finish(&r);
 		req_end(&r);
+		/* Detached, Finish closes the connection at once instead of
+		 * shutting down its write side and waiting for the web server
+		 * to close first (libfcgi's OS_IpcClose): the answer is whole
+		 * (END_REQUEST written), and the wait costs every request one
+		 * more wake-up. */
+		FCGX_Detach(&f);
 		FCGX_Finish_r(&f);
 	}
 	if (service->worker_exit != NULL)

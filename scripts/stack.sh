@@ -203,6 +203,9 @@ load_config() {
 	SERVICES=$(present_services | tr '\n' ' ')
 	export SERVICES=${SERVICES% }
 	SOCK_DIR=$(sock_dir)
+	# Internal calls go straight to the pools' sockets (common/fcgic.h);
+	# set INTERNAL_FCGI_DIR= (empty) to send them through the gateway.
+	export INTERNAL_FCGI_DIR=${INTERNAL_FCGI_DIR-$SOCK_DIR}
 }
 
 # Unix socket paths are limited to 107 bytes: when VAR is deep, the sockets

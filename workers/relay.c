@@ -58,8 +58,8 @@ static const char sql_claim[] =
     "ORDER BY id LIMIT " BATCH " FOR UPDATE SKIP LOCKED";
 /* $1: the delivered rows' ids, an array literal of integers we read. */
 static const char sql_sent[] =
-    "UPDATE outbox SET status = 'SENT', sent_at = now(), attempts = attempts + 1, "
-    "last_error = NULL WHERE id = ANY ($1::bigint[])";
+    "UPDATE outbox o SET status = 'SENT', sent_at = now(), attempts = o.attempts + 1, "
+    "last_error = NULL FROM unnest($1::bigint[]) AS d(id) WHERE o.id = d.id";
 static const char sql_failed[] =
     "UPDATE outbox SET attempts = attempts + 1, last_error = $2, "
     "next_attempt_at = now() + make_interval(secs => $3::double precision), "
@@ -129,8 +129,12 @@ source_disconnect(struct source *s)
 static void
 source_connect(struct source *s)
 {
-	const char *keys[] = { "connect_timeout", "application_name", "dbname", NULL };
-	const char *vals[] = { "3", "relay", s->url, NULL };
+	/* Generic plans: planned once, not at every batch (the statements'
+	 * plans do not depend on their parameters: index lookups by id and
+	 * the partial index of due rows). */
+	const char *keys[] = { "connect_timeout", "application_name", "options", "dbname", NULL };
+	const char *vals[] = { "3", "relay", "-c plan_cache_mode=force_generic_plan", s->url,
+	    NULL };
 	s->conn = PQconnectdbParams(keys, vals, 1);
 	if (PQstatus(s->conn) != CONNECTION_OK) {
 		log_warn("%s: could not connect: %s", s->name, PQerrorMessage(s->conn));
