@@ -5,7 +5,6 @@
  * fcgic.h for when http_internal uses it. */
 #include "fcgic.h"
 #include <errno.h>
-#include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,59 +37,59 @@ ms_now(void)
 	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Waits for fd to be ready for events until deadline.  0, or -1 (timeout
- * or error, errno set). */
-static int
-wait_fd(int fd, short events, long deadline)
-{
-	for (;;) {
-		long left = deadline - ms_now();
-		if (left <= 0) {
-			errno = ETIMEDOUT;
-			return -1;
-		}
-		struct pollfd p = { .fd = fd, .events = events };
-		int n = poll(&p, 1, (int)left);
-		if (n > 0)
-			return 0;
-		if (n < 0 && errno != EINTR)
-			return -1;
-	}
-}
-
+/* The socket is blocking with SO_SNDTIMEO/SO_RCVTIMEO set to the call's
+ * timeout: one system call per read or write in the common case (a reply
+ * usually arrives in one read), against the deadline for the whole call. */
 static int
 write_all(int fd, const char *p, size_t n, long deadline)
 {
 	while (n > 0) {
-		ssize_t w = send(fd, p, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (ms_now() >= deadline) {
+			errno = ETIMEDOUT;
+			return -1;
+		}
+		ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
 		if (w > 0) {
 			p += w;
 			n -= (size_t)w;
-		} else if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-			if (wait_fd(fd, POLLOUT, deadline) != 0)
-				return -1;
 		} else if (w < 0 && errno != EINTR) {
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				errno = ETIMEDOUT;
 			return -1;
 		}
 	}
 	return 0;
 }
 
+/* What has been read and not yet parsed. */
+struct inbuf {
+	char p[65536 + 8 + 255];
+	size_t off, len;
+};
+
+/* Makes n bytes available at in->p + in->off.  0, or -1 (errno set). */
 static int
-read_full(int fd, char *p, size_t n, long deadline)
+need(int fd, struct inbuf *in, size_t n, long deadline)
 {
-	while (n > 0) {
-		ssize_t r = recv(fd, p, n, MSG_DONTWAIT);
+	if (in->len - in->off >= n)
+		return 0;
+	memmove(in->p, in->p + in->off, in->len - in->off);
+	in->len -= in->off;
+	in->off = 0;
+	while (in->len < n) {
+		if (ms_now() >= deadline) {
+			errno = ETIMEDOUT;
+			return -1;
+		}
+		ssize_t r = recv(fd, in->p + in->len, sizeof in->p - in->len, 0);
 		if (r > 0) {
-			p += r;
-			n -= (size_t)r;
+			in->len += (size_t)r;
 		} else if (r == 0) {
 			errno = ECONNRESET;
 			return -1;
-		} else if (errno == EAGAIN || errno == EWOULDBLOCK) {
-			if (wait_fd(fd, POLLIN, deadline) != 0)
-				return -1;
 		} else if (errno != EINTR) {
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				errno = ETIMEDOUT;
 			return -1;
 		}
 	}
@@ -174,13 +173,16 @@ fcgic_call(const char *sock_path, const struct fcgic_req *q, long timeout_ms,
 		snprintf(err, errlen, "socket: %s", strerror(errno));
 		return -1;
 	}
-	/* A full accept backlog makes connect wait: bounded by the timeout. */
+	/* A full accept backlog makes connect wait: bounded by the timeout,
+	 * as every read and write is. */
 	struct timeval tv = { timeout_ms / 1000, (timeout_ms % 1000) * 1000 };
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
 	if (connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
-		snprintf(err, errlen, "connect %s: %s", sock_path, strerror(errno));
+		int e = errno;
+		snprintf(err, errlen, "connect %s: %s", sock_path, strerror(e));
 		close(fd);
-		return -1;
+		return e == ENOENT ? FCGIC_NO_SOCKET : -1;
 	}
 
 	struct buf req = { 0 }, params = { 0 }, out = { 0 };
@@ -219,29 +221,34 @@ fcgic_call(const char *sock_path, const struct fcgic_req *q, long timeout_ms,
 		snprintf(err, errlen, "send: %s", strerror(errno));
 		goto out;
 	}
+	static struct inbuf inb;   /* a worker makes one call at a time */
+	struct inbuf *in = &inb;
+	in->off = in->len = 0;
 	for (;;) {
-		unsigned char h[8];
-		if (read_full(fd, (char *)h, 8, deadline) != 0) {
+		if (need(fd, in, 8, deadline) != 0) {
 			snprintf(err, errlen, "read: %s", strerror(errno));
 			goto out;
 		}
+		const unsigned char *h = (const unsigned char *)in->p + in->off;
 		size_t len = (size_t)h[4] << 8 | h[5], pad = h[6];
+		int type = h[1];
 		if (h[0] != 1) {
 			snprintf(err, errlen, "not a FastCGI answer");
 			goto out;
 		}
-		char content[RECORD_MAX + 255];
-		if (read_full(fd, content, len + pad, deadline) != 0) {
+		if (need(fd, in, 8 + len + pad, deadline) != 0) {
 			snprintf(err, errlen, "read: %s", strerror(errno));
 			goto out;
 		}
-		if (h[1] == FCGI_STDOUT) {
+		const char *content = in->p + in->off + 8;
+		in->off += 8 + len + pad;
+		if (type == FCGI_STDOUT) {
 			if (out.len + len > RESPONSE_MAX) {
 				snprintf(err, errlen, "response too large");
 				goto out;
 			}
 			buf_add(&out, content, len);
-		} else if (h[1] == FCGI_END_REQUEST) {
+		} else if (type == FCGI_END_REQUEST) {
 			break;
 		}   /* FCGI_STDERR and anything else: ignored */
 	}

@@ -21,8 +21,10 @@ struct fcgic_req {
 };
 
 /* One request on a new connection to sock_path.  Returns 0 with the HTTP
- * status and the body appended to body, or -1 on a transport failure or
- * timeout (err says why). */
+ * status and the body appended to body, FCGIC_NO_SOCKET when there is no
+ * socket at sock_path (the pool is elsewhere: use the gateway), or -1 on
+ * another transport failure or a timeout (err says why). */
+#define FCGIC_NO_SOCKET (-2)
 int fcgic_call(const char *sock_path, const struct fcgic_req *q, long timeout_ms,
     long *status, struct buf *body, char *err, size_t errlen);
 

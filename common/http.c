@@ -5,7 +5,6 @@
 #include <curl/curl.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 static CURL *handle;
 static char internal_base[256];
@@ -106,7 +105,7 @@ http_call(struct req *r, const char *method, const char *url, const char *body,
 }
 
 /* The pool socket for an internal path ("/internal/<svc>/..."), when
- * INTERNAL_FCGI_DIR is set and that socket exists; else NULL (fcgic.h). */
+ * INTERNAL_FCGI_DIR is set; else NULL (fcgic.h). */
 static const char *
 internal_socket(struct req *r, const char *path)
 {
@@ -122,8 +121,7 @@ internal_socket(struct req *r, const char *path)
 	size_t n = strspn(svc, "abcdefghijklmnopqrstuvwxyz-");
 	if (n == 0 || n > 40 || svc[n] != '/')
 		return NULL;
-	const char *sock = arena_printf(r->a, "%s/%.*s.sock", dir, (int)n, svc);
-	return access(sock, F_OK) == 0 ? sock : NULL;
+	return arena_printf(r->a, "%s/%.*s.sock", dir, (int)n, svc);
 }
 
 int
@@ -131,7 +129,7 @@ http_internal(struct req *r, const char *method, const char *path,
     const struct buf *body, struct http_resp *resp)
 {
 	const char *sock = internal_socket(r, path);
-	int rc;
+	int rc = FCGIC_NO_SOCKET;
 	if (sock != NULL) {
 		memset(resp, 0, sizeof *resp);
 		const char *q = strchr(path, '?');
@@ -156,7 +154,9 @@ http_internal(struct req *r, const char *method, const char *path,
 			resp->status = 0;
 		}
 		buf_free(&out);
-	} else {
+	}
+	if (rc == FCGIC_NO_SOCKET) {
+		/* No socket here: the pool runs elsewhere, ask the gateway. */
 		char url[512];
 		snprintf(url, sizeof url, "%s%s", http_internal_base(), path);
 		rc = http_call(r, method, url, body ? body->p : NULL, body ? body->len : 0,

@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -168,10 +170,22 @@ fcgic_timeout_and_no_socket(void)
 	T_EQ_INT(call("GET", "/internal/echo/x", NULL, NULL, 0, 2000, &status, &out, err), 0);
 	T_EQ_INT(status, 201);
 
+	/* No socket: FCGIC_NO_SOCKET (http_internal then asks the gateway). */
 	struct fcgic_req q = { .method = "GET", .path = "/internal/x/y" };
 	T_EQ_INT(fcgic_call("/tmp/rsb-no-such-socket.sock", &q, 500, &status, &out, err,
-	    sizeof err), -1);
+	    sizeof err), FCGIC_NO_SOCKET);
+	/* A socket nobody listens on (a pool that died): a failure. */
+	char dead[108];
+	snprintf(dead, sizeof dead, "/tmp/rsb-fcgic-%d.dead", (int)getpid());
+	unlink(dead);
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	snprintf(sa.sun_path, sizeof sa.sun_path, "%s", dead);
+	T_REQUIRE(fd >= 0 && bind(fd, (struct sockaddr *)&sa, sizeof sa) == 0);
+	close(fd);
+	T_EQ_INT(fcgic_call(dead, &q, 500, &status, &out, err, sizeof err), -1);
 	T_ASSERT(strstr(err, "connect") != NULL);
+	unlink(dead);
 	buf_free(&out);
 }
 
