@@ -40,6 +40,9 @@ static const struct {
 	const char *consumers[4];
 } subscriptions[] = {
 	{ "USER_REGISTERED",  { "notification" } },
+	{ "PRODUCT_CREATED",  { "pricing" } },
+	{ "PRODUCT_UPDATED",  { "pricing" } },
+	{ "PRODUCT_DELETED",  { "pricing" } },
 	{ "ORDER_CREATED",    { "notification", "share-link" } },
 	{ "ORDER_PAID",       { "wallet", "notification", "share-link" } },
 	{ "ORDER_SHIPPED",    { "notification" } },

@@ -64,7 +64,7 @@ item_read(struct req *r, const struct jv *it, size_t i, const struct field *fiel
 }
 
 static void price_and_reply(struct req *r, const struct priced *items, struct line *lines,
-    size_t n);
+    const struct rule **rules, size_t n);
 
 void
 calculate_post(struct req *r)
@@ -85,12 +85,13 @@ calculate_post(struct req *r)
 		    &lines[i]) != 0)
 			return;
 	}
-	if (lookup_or_reply(r, items, n) != 0)
+	const struct rule **rules = arena_alloc(r->a, n * sizeof *rules);
+	if (catalog_price_or_reply(r, items, rules, n) != 0)
 		return;
 	for (size_t i = 0; i < n; i++)
 		if (priced_usable_or_reply(r, &items[i]) != 0)
 			return;
-	price_and_reply(r, items, lines, n);
+	price_and_reply(r, items, lines, rules, n);
 }
 
 /* The quote's items: calculate's, with the variant required and the
@@ -140,12 +141,19 @@ quote_post(struct req *r)
 			return;
 		}
 	}
-	price_and_reply(r, items, lines, n);
+	struct ruleset rs;
+	if (rules_load_or_reply(r, items, n, &rs) != 0)
+		return;
+	const struct rule **rules = arena_alloc(r->a, n * sizeof *rules);
+	for (size_t i = 0; i < n; i++)
+		rules[i] = rules_effective(&rs, &items[i]);
+	price_and_reply(r, items, lines, rules, n);
 }
 
-/* Rules, checks and the answer for priced lines. */
+/* Checks and the answer for priced lines, line i under rules[i]. */
 static void
-price_and_reply(struct req *r, const struct priced *items, struct line *lines, size_t n)
+price_and_reply(struct req *r, const struct priced *items, struct line *lines,
+    const struct rule **rules, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		if (strcmp(items[i].currency, items[0].currency) != 0) {
@@ -155,14 +163,10 @@ price_and_reply(struct req *r, const struct priced *items, struct line *lines, s
 			return;
 		}
 	}
-	struct ruleset rs;
-	if (rules_load_or_reply(r, items, n, &rs) != 0)
-		return;
-
 	int64_t subtotal = 0, commission = 0;
 	for (size_t i = 0; i < n; i++) {
 		struct line *l = &lines[i];
-		l->rule = rules_effective(&rs, &items[i]);
+		l->rule = rules[i];
 		const char *why = pricing_check(r, l->seller, items[i].price, l->rule);
 		if (why != NULL) {
 			reply_error(r, 400, "items[%zu].sellerPrice %s", i, why);

@@ -46,6 +46,47 @@ const struct stmt pricing_stmts[S__MAX] = {
 	[S_RULE_DELETE] = { "rule_delete",
 	    "DELETE FROM commission_rules r WHERE r.id = $1 AND r.scope <> 'DEFAULT' "
 	    "RETURNING " RULE_COLS, 1, false },
+	/* A product snapshot (catalog.c): applied only when newer than the
+	 * copy's.  Variants are upserted and the ones no longer live deleted;
+	 * the foreign key is checked at the end of the statement.  $9:
+	 * [{id, pricePaise, isDefault, position}] built by our JSON writer. */
+	[S_CATALOG_APPLY] = { "catalog_apply",
+	    "WITH p AS (INSERT INTO catalog_products AS c (product_id, version, name, category_id, "
+	    "currency, base_price, is_active, deleted) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) "
+	    "ON CONFLICT (product_id) DO UPDATE SET version = EXCLUDED.version, "
+	    "name = EXCLUDED.name, category_id = EXCLUDED.category_id, "
+	    "currency = EXCLUDED.currency, base_price = EXCLUDED.base_price, "
+	    "is_active = EXCLUDED.is_active, deleted = EXCLUDED.deleted, updated_at = now() "
+	    "WHERE c.version < EXCLUDED.version RETURNING c.product_id), "
+	    "x AS (SELECT * FROM jsonb_to_recordset($9::jsonb) AS x(id uuid, \"pricePaise\" bigint, "
+	    "\"isDefault\" boolean, position integer)), "
+	    "u AS (INSERT INTO catalog_variants AS v (variant_id, product_id, price, is_default, "
+	    "position) SELECT x.id, $1, x.\"pricePaise\", x.\"isDefault\", x.position FROM x "
+	    "WHERE EXISTS (SELECT 1 FROM p) ON CONFLICT (variant_id) DO UPDATE SET "
+	    "price = EXCLUDED.price, is_default = EXCLUDED.is_default, "
+	    "position = EXCLUDED.position WHERE v.product_id = EXCLUDED.product_id), "
+	    "d AS (DELETE FROM catalog_variants v WHERE v.product_id = $1 "
+	    "AND EXISTS (SELECT 1 FROM p) AND v.variant_id NOT IN (SELECT id FROM x)) "
+	    "SELECT EXISTS (SELECT 1 FROM p) AS applied", 9, false },
+	/* calculate's lines from the copy with their rules, in one round trip:
+	 * $1 product ids, $2 variant ids (NULL: the default variant); known is
+	 * NULL for a product the copy does not have. */
+	[S_CALC_LINES] = { "calc_lines",
+	    "SELECT q.ord, c.product_id AS known, c.deleted, c.is_active, c.name, c.category_id, "
+	    "c.currency, v.variant_id, v.price, "
+	    "pr.id AS p_id, pr.rate_bps AS p_rate, pr.max_markup_bps AS p_cap, "
+	    "cr.id AS c_id, cr.rate_bps AS c_rate, cr.max_markup_bps AS c_cap, "
+	    "dr.id AS d_id, dr.rate_bps AS d_rate, dr.max_markup_bps AS d_cap "
+	    "FROM unnest($1::uuid[], $2::uuid[]) WITH ORDINALITY AS q(product_id, variant_id, ord) "
+	    "LEFT JOIN catalog_products c ON c.product_id = q.product_id "
+	    "LEFT JOIN LATERAL (SELECT cv.variant_id, cv.price FROM catalog_variants cv "
+	    "WHERE cv.product_id = q.product_id "
+	    "AND (q.variant_id IS NULL OR cv.variant_id = q.variant_id) "
+	    "ORDER BY cv.is_default DESC, cv.position, cv.variant_id LIMIT 1) v ON true "
+	    "LEFT JOIN commission_rules pr ON pr.scope = 'PRODUCT' AND pr.scope_id = q.product_id "
+	    "LEFT JOIN commission_rules cr ON cr.scope = 'CATEGORY' AND cr.scope_id = c.category_id "
+	    "LEFT JOIN commission_rules dr ON dr.scope = 'DEFAULT' "
+	    "ORDER BY q.ord", 2, true },
 };
 
 static const struct route routes[] = {
@@ -59,6 +100,8 @@ static const struct route routes[] = {
 	{ "PATCH",  "/pricing/rules/:id",          ROLE_ADMIN,   rules_update, 0 },
 	{ "DELETE", "/pricing/rules/:id",          ROLE_ADMIN,   rules_delete, 0 },
 	{ "POST",   "/internal/pricing/quote",     ROUTE_PUBLIC, quote_post, ROUTE_INTERNAL },
+	{ "POST",   "/internal/pricing/catalog",   ROUTE_PUBLIC, catalog_post, ROUTE_INTERNAL },
+	{ "POST",   "/internal/pricing/events",    ROUTE_PUBLIC, pricing_events, ROUTE_INTERNAL },
 };
 
 static const struct service pricing = {

@@ -20,6 +20,8 @@ enum pricing_stmt {
 	S_RULE_UPDATE,
 	S_RULE_LOCK,
 	S_RULE_DELETE,
+	S_CATALOG_APPLY,
+	S_CALC_LINES,
 	S__MAX
 };
 extern const struct stmt pricing_stmts[S__MAX];
@@ -89,6 +91,15 @@ int rules_load_or_reply(struct req *r, const struct priced *items, size_t n,
 /* The most specific rule for p: PRODUCT > CATEGORY > DEFAULT.  Never NULL. */
 const struct rule *rules_effective(const struct ruleset *rs, const struct priced *p);
 
+/* ---- catalog.c: the copy of the catalog's price facts ---- */
+
+/* Prices items[0..n) (product_id and variant in; the rest out) from the
+ * copy, fetching a product it does not have yet from the product service,
+ * and sets rules[i] to line i's most specific rule: one statement when the
+ * copy has the products.  0, or -1 after answering (503/500). */
+int catalog_price_or_reply(struct req *r, struct priced *items, const struct rule **rules,
+    size_t n);
+
 /* ---- price arithmetic (exact, in integers) ---- */
 
 /* Largest valid seller price under rule for base, or -1 when uncapped. */
@@ -104,6 +115,8 @@ int64_t pricing_ratio_bps(int64_t num, int64_t den);
 /* ---- the handlers ---- */
 void calculate_post(struct req *r);                 /* calculate.c */
 void quote_post(struct req *r);
+void catalog_post(struct req *r);                   /* catalog.c */
+void pricing_events(struct req *r);
 void margin_validate(struct req *r);                /* margin.c */
 void product_pricing_get(struct req *r);            /* product.c */
 void rules_list(struct req *r);                     /* rules.c */

@@ -32,6 +32,19 @@
 	"AND ($2::boolean IS NULL OR is_active = $2) " \
 	"ORDER BY " order " OFFSET $3 LIMIT $4) s JOIN products p USING (id)"
 
+/* A product as its events and the pricing service's copy carry it: the
+ * product's price facts and its live variants (money in paise). */
+#define PRODUCT_SNAPSHOT(version) \
+	"json_build_object('productId', p.id, 'name', p.name, 'slug', p.slug, " \
+	"'basePricePaise', p.base_price, 'currency', p.currency, 'isActive', p.is_active, " \
+	"'categoryId', p.category_id, 'deleted', p.deleted_at IS NOT NULL, " \
+	"'version', " version ", " \
+	"'variants', (SELECT coalesce(json_agg(json_build_object('id', v.id, " \
+	"'pricePaise', coalesce(v.price, p.base_price), 'stock', v.stock, " \
+	"'isDefault', v.is_default, 'position', v.position) " \
+	"ORDER BY v.position, v.id), '[]') FROM variants v " \
+	"WHERE v.product_id = p.id AND v.deleted_at IS NULL))"
+
 const struct stmt product_stmts[S__MAX] = {
 	/* categories */
 	[S_CAT_LIST] = { "cat_list",
@@ -104,16 +117,18 @@ const struct stmt product_stmts[S__MAX] = {
 	[S_PRODUCT_DELETE] = { "product_delete",
 	    "UPDATE products SET deleted_at = now(), is_active = false, updated_at = now() "
 	    "WHERE id = $1 AND deleted_at IS NULL RETURNING id", 1, false },
-	/* Events carry money as integer paise (…Paise keys). */
+	/* Events carry money as integer paise (…Paise keys).  The version is
+	 * bumped here, under the row lock of the write, so it orders the
+	 * snapshots (sql/product/004_version.sql). */
 	[S_PRODUCT_EVENT] = { "product_event",
-	    "SELECT json_build_object('productId', p.id, 'name', p.name, 'slug', p.slug, "
-	    "'basePricePaise', p.base_price, 'currency', p.currency, 'isActive', p.is_active, "
-	    "'categoryId', p.category_id, 'deleted', p.deleted_at IS NOT NULL, "
-	    "'variants', (SELECT coalesce(json_agg(json_build_object('id', v.id, "
-	    "'pricePaise', coalesce(v.price, p.base_price), 'stock', v.stock) "
-	    "ORDER BY v.position, v.id), '[]') FROM variants v "
-	    "WHERE v.product_id = p.id AND v.deleted_at IS NULL)) AS doc "
-	    "FROM products p WHERE p.id = $1", 1, false },
+	    "WITH b AS (UPDATE products SET version = version + 1 WHERE id = $1 "
+	    "RETURNING id, version) "
+	    "SELECT " PRODUCT_SNAPSHOT("b.version") " AS doc "
+	    "FROM products p JOIN b ON b.id = p.id", 1, false },
+	/* The same snapshot, read (GET /internal/product/products/:id/snapshot). */
+	[S_PRODUCT_SNAPSHOT] = { "product_snapshot",
+	    "SELECT " PRODUCT_SNAPSHOT("p.version") " AS doc "
+	    "FROM products p WHERE p.id = $1", 1, true },
 	[S_VARIANT_INSERT] = { "variant_insert",
 	    "INSERT INTO variants (product_id, sku, price, stock, option_values, is_default, "
 	    "position) VALUES ($1, $2, $3, $4, coalesce($5::jsonb, '[]'), $6, "
@@ -234,6 +249,8 @@ static const struct route routes[] = {
 	{ "PATCH",  "/products/:id",        ROLE_ADMIN,   products_update, 0 },
 	{ "DELETE", "/products/:id",        ROLE_ADMIN,   products_delete, 0 },
 	{ "POST",   "/internal/product/lookup", ROUTE_PUBLIC, stock_lookup, ROUTE_INTERNAL },
+	{ "GET",    "/internal/product/products/:id/snapshot", ROUTE_PUBLIC, stock_snapshot,
+	  ROUTE_INTERNAL },
 	{ "GET",    "/internal/product/products/:id/variants", ROUTE_PUBLIC, stock_variants,
 	  ROUTE_INTERNAL },
 	{ "POST",   "/internal/product/events", ROUTE_PUBLIC, stock_events, ROUTE_INTERNAL },

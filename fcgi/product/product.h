@@ -12,7 +12,7 @@ enum product_stmt {
 	S_PRODUCT_LIST_NEWEST, S_PRODUCT_LIST_PRICE_ASC, S_PRODUCT_LIST_PRICE_DESC,
 	S_PRODUCT_LIST_SEARCH, S_PRODUCT_COUNT,
 	S_PRODUCT_DOC, S_PRODUCT_DOC_BY_SLUG, S_PRODUCT_SLUG_TAKEN,
-	S_PRODUCT_INSERT, S_PRODUCT_UPDATE, S_PRODUCT_DELETE, S_PRODUCT_EVENT,
+	S_PRODUCT_INSERT, S_PRODUCT_UPDATE, S_PRODUCT_DELETE, S_PRODUCT_EVENT, S_PRODUCT_SNAPSHOT,
 	S_VARIANT_INSERT, S_VARIANT_UPDATE, S_VARIANT_REMOVE, S_VARIANT_COUNT,
 	S_IMAGE_INSERT, S_IMAGE_UPDATE, S_IMAGE_REMOVE, S_IMAGE_CLEAR_PRIMARY,
 	S_LOOKUP, S_VARIANTS_OF,
@@ -45,6 +45,11 @@ void stock_lookup(struct req *r);
 void stock_reserve(struct req *r);
 void stock_release(struct req *r);
 void stock_variants(struct req *r);
+void stock_snapshot(struct req *r);   /* GET /internal/product/products/:id/snapshot */
+/* After a catalog write committed: its snapshot (the event's payload) to
+ * the pricing service's copy at once, so the next calculation sees it
+ * (catalog_write.c; the relayed event is the fallback). */
+void pricing_push(struct req *r, const char *snapshot);
 void stock_events(struct req *r);
 
 /* cache.c: catalog read responses, invalidated by NOTIFY catalog. */

@@ -356,6 +356,24 @@ stock_events(struct req *r)
 }
 
 void
+stock_snapshot(struct req *r)
+{
+	const char *id = param_uuid_or_reply(r, "id");
+	if (id == NULL)
+		return;
+	PGresult *res = db_exec_or_reply(r, S(S_PRODUCT_SNAPSHOT), (const char *[]){ id });
+	if (res == NULL)
+		return;
+	if (PQntuples(res) == 0) {
+		reply_error(r, 404, "product %s not found", id);
+		return;
+	}
+	buf_reset(&r->out);
+	buf_adds(&r->out, db_get(res, 0, "doc"));
+	reply_w(r, 200);
+}
+
+void
 stock_variants(struct req *r)
 {
 	const char *id = param_uuid_or_reply(r, "id");

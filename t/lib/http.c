@@ -427,7 +427,7 @@ t_check_error(struct resp *rs, long want, const char *mention, const char *file,
 /* ---- database ---- */
 
 static PGresult *
-vquery(const char *url_env, const char *sql, va_list ap, PGconn **connp)
+vquery_mode(const char *url_env, const char *sql, va_list ap, PGconn **connp, bool write)
 {
 	*connp = NULL;
 	const char *url = t_env(url_env);
@@ -445,15 +445,35 @@ vquery(const char *url_env, const char *sql, va_list ap, PGconn **connp)
 		fprintf(stderr, "could not connect to %s: %s", url_env, PQerrorMessage(c));
 		return NULL;
 	}
-	PGresult *r = PQexec(c, "SET default_transaction_read_only = on");
+	PGresult *r = PQexec(c, write ? "SELECT 1" : "SET default_transaction_read_only = on");
 	PQclear(r);
 	r = PQexecParams(c, sql, n, NULL, params, NULL, NULL, 0);
-	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+	if (PQresultStatus(r) != PGRES_TUPLES_OK && PQresultStatus(r) != PGRES_COMMAND_OK) {
 		fprintf(stderr, "could not run \"%s\": %s", sql, PQerrorMessage(c));
 		PQclear(r);
 		return NULL;
 	}
 	return r;
+}
+
+static PGresult *
+vquery(const char *url_env, const char *sql, va_list ap, PGconn **connp)
+{
+	return vquery_mode(url_env, sql, ap, connp, false);
+}
+
+long long
+t_db_write(const char *url_env, const char *sql, ...)
+{
+	va_list ap;
+	va_start(ap, sql);
+	PGconn *c;
+	PGresult *r = vquery_mode(url_env, sql, ap, &c, true);
+	va_end(ap);
+	long long n = r != NULL ? strtoll(PQcmdTuples(r), NULL, 10) : -1;
+	PQclear(r);
+	PQfinish(c);
+	return n;
 }
 
 char *

@@ -75,6 +75,10 @@ bool t_check_error(struct resp *rs, long want, const char *mention,
  * t_db_count returns it as a number, or -1. */
 char *t_db_value(const char *url_env, const char *sql, ...) __attribute__((sentinel));
 long long t_db_count(const char *url_env, const char *sql, ...) __attribute__((sentinel));
+/* The other helpers read only (their sessions are read-only); this one
+ * writes, to set up a state the API cannot make (rows a service would have
+ * lost, say).  Returns the rows affected, or -1. */
+long long t_db_write(const char *url_env, const char *sql, ...) __attribute__((sentinel));
 
 /* A token signed with JWT_SECRET (or with key when not NULL), issued
  * `age` seconds ago, valid for ttl seconds from then.  Refresh tokens get
