@@ -70,7 +70,10 @@ const struct stmt pricing_stmts[S__MAX] = {
 	    "SELECT EXISTS (SELECT 1 FROM p) AS applied", 9, false },
 	/* calculate's lines from the copy with their rules, in one round trip:
 	 * $1 product ids, $2 variant ids (NULL: the default variant); known is
-	 * NULL for a product the copy does not have. */
+	 * NULL for a product the copy does not have.  The copy's rows are read
+	 * through LATERAL ... LIMIT 1 so that the generic plan, made once per
+	 * connection and possibly while the copy is still empty, looks each
+	 * product (and its rules) up by key instead of scanning a table. */
 	[S_CALC_LINES] = { "calc_lines",
 	    "SELECT q.ord, c.product_id AS known, c.deleted, c.is_active, c.name, c.category_id, "
 	    "c.currency, v.variant_id, v.price, "
@@ -78,13 +81,16 @@ const struct stmt pricing_stmts[S__MAX] = {
 	    "cr.id AS c_id, cr.rate_bps AS c_rate, cr.max_markup_bps AS c_cap, "
 	    "dr.id AS d_id, dr.rate_bps AS d_rate, dr.max_markup_bps AS d_cap "
 	    "FROM unnest($1::uuid[], $2::uuid[]) WITH ORDINALITY AS q(product_id, variant_id, ord) "
-	    "LEFT JOIN catalog_products c ON c.product_id = q.product_id "
+	    "LEFT JOIN LATERAL (SELECT * FROM catalog_products c0 "
+	    "WHERE c0.product_id = q.product_id LIMIT 1) c ON true "
 	    "LEFT JOIN LATERAL (SELECT cv.variant_id, cv.price FROM catalog_variants cv "
 	    "WHERE cv.product_id = q.product_id "
 	    "AND (q.variant_id IS NULL OR cv.variant_id = q.variant_id) "
 	    "ORDER BY cv.is_default DESC, cv.position, cv.variant_id LIMIT 1) v ON true "
-	    "LEFT JOIN commission_rules pr ON pr.scope = 'PRODUCT' AND pr.scope_id = q.product_id "
-	    "LEFT JOIN commission_rules cr ON cr.scope = 'CATEGORY' AND cr.scope_id = c.category_id "
+	    "LEFT JOIN LATERAL (SELECT * FROM commission_rules r WHERE r.scope = 'PRODUCT' "
+	    "AND r.scope_id = q.product_id LIMIT 1) pr ON true "
+	    "LEFT JOIN LATERAL (SELECT * FROM commission_rules r WHERE r.scope = 'CATEGORY' "
+	    "AND r.scope_id = c.category_id LIMIT 1) cr ON true "
 	    "LEFT JOIN commission_rules dr ON dr.scope = 'DEFAULT' "
 	    "ORDER BY q.ord", 2, true },
 };
