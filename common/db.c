@@ -27,6 +27,7 @@ static struct {
 	bool in_tx;
 	char constraint[128];
 	char listen[64];           /* channel, or "" */
+	void (*after_commit)(void);
 	unsigned long generation;  /* bumped on every connection */
 } db;
 
@@ -125,26 +126,28 @@ db_connect(const char *conninfo)
 }
 
 unsigned long
-db_notifications(void (*fn)(const char *payload, void *arg), void *arg)
+db_notifications(void (*fn)(const char *payload, bool self, void *arg), void *arg)
 {
 	if (!db_up() && db_connect(NULL) != 0)
 		return 0;
-	/* One round trip: the server handles its pending notify interrupts
-	 * when it reads a query, so every notification of a transaction that
-	 * committed before this call arrives ahead of the answer. */
-	PGresult *res = PQexecPrepared(db.conn, "db_ping", 0, NULL, NULL, NULL, 0);
-	bool ok = PQresultStatus(res) == PGRES_TUPLES_OK;
-	PQclear(res);
-	if (!ok) {
+	/* What has arrived, without waiting: libpq's socket is non-blocking. */
+	if (PQconsumeInput(db.conn) == 0) {
 		db_disconnect();
 		return 0;
 	}
+	int me = PQbackendPID(db.conn);
 	PGnotify *n;
 	while ((n = PQnotifies(db.conn)) != NULL) {
-		fn(n->extra, arg);
+		fn(n->extra, n->be_pid == me, arg);
 		PQfreemem(n);
 	}
 	return db.generation;
+}
+
+void
+db_after_commit(void (*fn)(void))
+{
+	db.after_commit = fn;
 }
 
 bool
@@ -206,6 +209,8 @@ db_exec(struct req *r, const struct stmt *s, const char *const *params, enum db_
 		ExecStatusType st = PQresultStatus(res);
 		if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK) {
 			arena_defer(r->a, clear_result, res);
+			if (!db.in_tx && !s->ro && db.after_commit != NULL)
+				db.after_commit();   /* a statement that committed itself */
 			return res;
 		}
 		*err = classify(res);
@@ -277,7 +282,10 @@ db_commit(struct req *r)
 	if (!db.in_tx)
 		return 0;
 	db.in_tx = false;
-	if (tx_simple(TX_COMMIT) != 0) {
+	int rc = tx_simple(TX_COMMIT);
+	if (rc == 0 && db.after_commit != NULL)
+		db.after_commit();
+	if (rc != 0) {
 		if (!db_up() || PQstatus(db.conn) != CONNECTION_OK) {
 			db_disconnect();
 			reply_error(r, 503, "database unavailable, try again shortly");

@@ -48,13 +48,19 @@ PGresult *db_exec_or_reply(struct req *r, const struct stmt *s,
 const char *db_constraint(void);
 
 /* LISTEN: channel is listened to on every connection from now on.
- * db_notifications makes one round trip (so that every notification of a
- * transaction committed before the call has arrived) and calls fn for each
- * payload; it returns the connection generation, which changes on every
- * (re)connection (notifications may have been missed: a cache must then
- * drop everything), or 0 when there is no connection. */
+ * db_notifications calls fn for each notification that has arrived, without
+ * a round trip (self: sent by our own session, whose transaction has
+ * committed: they arrive with the COMMIT's answer); it returns the
+ * connection generation, which changes on every (re)connection
+ * (notifications may have been missed: a cache must then drop everything),
+ * or 0 when there is no connection.  db_after_commit(fn): fn runs after
+ * every COMMIT and every write statement that committed by itself, before
+ * the handler goes on (fcgi/product/cache.c reads its own notifications
+ * there). */
 void db_listen(const char *channel);
-unsigned long db_notifications(void (*fn)(const char *payload, void *arg), void *arg);
+unsigned long db_notifications(void (*fn)(const char *payload, bool self, void *arg),
+    void *arg);
+void db_after_commit(void (*fn)(void));
 
 /* Transactions; begin/commit answer 503/500 themselves and return -1. */
 int  db_begin(struct req *r);

@@ -1,42 +1,72 @@
 /* A per-worker cache of catalog read responses (GET /products,
  * /products/:id, /products/slug/:slug, /categories).
  *
- * Correctness comes from PostgreSQL: row triggers on products, variants
- * and images NOTIFY catalog with the product id, statement triggers on
- * categories NOTIFY with an empty payload (sql/product/003_cache.sql).
- * Before every lookup the worker makes one tiny round trip (SELECT 1):
- * PostgreSQL handles a session's pending notify interrupts when it reads a
- * query, so the answer comes after every notification of any transaction
- * that committed before the read began (a write whose HTTP answer the
- * client already has is such a transaction).  A product id drops that
- * product's entries, and every notification makes lists, slugs and
- * categories stale; an empty payload or a new connection (notifications
- * may have been missed) drops everything.  The round trip costs far less
- * than building the document (one index-free SELECT 1 against a JSON query
- * over four tables).
- * Prices for orders never come from here: the internal lookup is uncached.
+ * Freshness without a round trip per read.  Row triggers on products,
+ * variants and images NOTIFY catalog with the product id, statement
+ * triggers on categories NOTIFY with an empty payload (sql/product/
+ * 003_cache.sql).  A worker's own notifications come back with the answer
+ * to its COMMIT (or to a statement that committed by itself); right there,
+ * before the handler answers (db_after_commit), it bumps generation
+ * counters in memory shared by every worker of the pool (mapped by the
+ * pool master before it forks): one per bucket of product ids, one for
+ * everything else (lists, slugs, categories) and an epoch for a change
+ * that touches every document (a category).  An entry records the counters
+ * it depends on as they were before its document was read, and is used
+ * only while they are unchanged: a write whose HTTP answer a client has is
+ * seen by every worker's next read.
+ *
+ * Writes from elsewhere (another pool on another host, SQL by hand) reach
+ * each worker as notifications from other sessions, read without waiting
+ * before every lookup; they drop the entries they name, as soon as they
+ * have arrived.  A new connection (notifications may have been missed)
+ * drops everything.  Prices for orders never come from here.
  *
  * Bounded by CATALOG_CACHE_ENTRIES (default 20000) and CATALOG_CACHE_MB
  * (default 32) per worker; when full, it starts over. */
 #include "product.h"
 #include "config.h"
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 struct entry {
 	char *key;            /* NULL: empty slot */
 	char *body;
 	size_t len;
 	char product[37];     /* the product a document shows, or "" */
-	unsigned long gen;    /* other_gen when stored (lists etc.), 0 for products */
+	unsigned long epoch;  /* shared epoch when read */
+	unsigned long gen;    /* the product's bucket, or the shared "other" counter */
+	unsigned long local;  /* other_gen when stored (lists etc.) */
 };
+
+/* The pool's shared counters. */
+#define BUCKETS 4096
+struct shared {
+	atomic_ulong epoch;
+	atomic_ulong other;
+	atomic_ulong bucket[BUCKETS];
+};
+static struct shared *sh;
+
+/* In the pool master, before it forks: the workers share the mapping. */
+__attribute__((constructor)) static void
+shared_map(void)
+{
+	void *p = mmap(NULL, sizeof *sh, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
+	    -1, 0);
+	sh = p == MAP_FAILED ? NULL : p;
+}
 
 static struct {
 	struct entry *slots;
 	size_t cap, used, bytes, max_entries, max_bytes;
 	unsigned long conn_gen;   /* db connection generation seen */
-	unsigned long other_gen;  /* bumped by every notification */
+	unsigned long other_gen;  /* bumped by every notification received */
 	bool enabled;
+	/* The counters as they were when the pending lookup missed. */
+	char pending_key[128];
+	unsigned long pending_epoch, pending_gen, pending_local;
 } c;
 
 static uint64_t
@@ -108,10 +138,25 @@ remove_at(struct entry *e)
 	}
 }
 
+static unsigned
+bucket_of(const char *product)
+{
+	return (unsigned)(hash(product) % BUCKETS);
+}
+
+/* A notification: drops what it names here; our own session's (a write
+ * this worker just committed) also bump the pool's counters. */
 static void
-on_notify(const char *payload, void *arg)
+on_notify(const char *payload, bool self, void *arg)
 {
 	(void)arg;
+	if (self && sh != NULL) {
+		atomic_fetch_add(&sh->other, 1);
+		if (payload == NULL || payload[0] == '\0')
+			atomic_fetch_add(&sh->epoch, 1);
+		else
+			atomic_fetch_add(&sh->bucket[bucket_of(payload)], 1);
+	}
 	c.other_gen++;
 	if (payload == NULL || payload[0] == '\0') {
 		clear_all();
@@ -126,16 +171,28 @@ on_notify(const char *payload, void *arg)
 	}
 }
 
+static bool sync(void);
+
+/* After every commit of this worker (db_after_commit). */
+static void
+after_commit(void)
+{
+	sync();
+}
+
 void
 cache_init(void)
 {
-	c.enabled = config_long("CATALOG_CACHE", 1) != 0;
-	if (c.enabled)
+	c.enabled = config_long("CATALOG_CACHE", 1) != 0 && sh != NULL;
+	if (c.enabled) {
 		db_listen("catalog");
+		db_after_commit(after_commit);
+	}
 }
 
-/* Reads pending notifications; returns false when the cache must not be
- * used (no database connection: nothing can be trusted). */
+/* Reads the notifications that have arrived; returns false when the
+ * cache must not be used (no database connection: nothing can be
+ * trusted). */
 static bool
 sync(void)
 {
@@ -160,8 +217,22 @@ cache_reply(struct req *r, const char *key)
 	if (!sync())
 		return false;
 	struct entry *e = find(key);
-	if (e->key == NULL || (e->product[0] == '\0' && e->gen != c.other_gen))
+	unsigned long epoch = atomic_load(&sh->epoch);
+	bool fresh = e->key != NULL && e->epoch == epoch && (e->product[0] != '\0' ?
+	    e->gen == atomic_load(&sh->bucket[bucket_of(e->product)]) :
+	    e->gen == atomic_load(&sh->other) && e->local == c.other_gen);
+	if (!fresh) {
+		/* Read the counters now, before the handler reads the document:
+		 * a write that lands in between makes the stored entry stale,
+		 * never a stale entry look fresh. */
+		snprintf(c.pending_key, sizeof c.pending_key, "%s", key);
+		c.pending_epoch = epoch;
+		c.pending_local = c.other_gen;
+		const char *pid = strncmp(key, "id:", 3) == 0 ? strchr(key + 3, ':') : NULL;
+		c.pending_gen = pid != NULL ? atomic_load(&sh->bucket[bucket_of(pid + 1)]) :
+		    atomic_load(&sh->other);
 		return false;
+	}
 	buf_reset(&r->out);
 	buf_add(&r->out, e->body, e->len);
 	reply_w(r, 200);
@@ -171,8 +242,10 @@ cache_reply(struct req *r, const char *key)
 void
 cache_store(const char *key, const char *product, const struct buf *body)
 {
-	if (!c.enabled || c.slots == NULL || body->len == 0)
+	if (!c.enabled || c.slots == NULL || body->len == 0 ||
+	    strcmp(key, c.pending_key) != 0)
 		return;
+	c.pending_key[0] = '\0';
 	if (c.used + 1 > c.max_entries || c.bytes + body->len > c.max_bytes)
 		clear_all();
 	struct entry *e = find(key);
@@ -187,7 +260,9 @@ cache_store(const char *key, const char *product, const struct buf *body)
 	memcpy(e->body, body->p, body->len);
 	e->len = body->len;
 	snprintf(e->product, sizeof e->product, "%s", product ? product : "");
-	e->gen = c.other_gen;
+	e->epoch = c.pending_epoch;
+	e->gen = c.pending_gen;
+	e->local = c.pending_local;
 	c.used++;
 	c.bytes += body->len;
 }
