@@ -13,7 +13,6 @@ static const struct stmt tx_stmts[] = {
 	{ "tx_begin", "BEGIN", 0, true },
 	{ "tx_commit", "COMMIT", 0, false },
 	{ "tx_rollback", "ROLLBACK", 0, false },
-	{ "db_ping", "SELECT 1", 0, true },
 };
 #define TX_COMMIT (&tx_stmts[1])
 #define TX_ROLLBACK (&tx_stmts[2])
