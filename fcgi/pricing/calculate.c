@@ -142,7 +142,7 @@ quote_post(struct req *r)
 		}
 	}
 	struct ruleset rs;
-	if (rules_load_or_reply(r, items, n, &rs) != 0)
+	if (rules_all_or_reply(r, &rs) != 0)
 		return;
 	const struct rule **rules = arena_alloc(r->a, n * sizeof *rules);
 	for (size_t i = 0; i < n; i++)

@@ -46,6 +46,10 @@ const struct stmt pricing_stmts[S__MAX] = {
 	[S_RULE_DELETE] = { "rule_delete",
 	    "DELETE FROM commission_rules r WHERE r.id = $1 AND r.scope <> 'DEFAULT' "
 	    "RETURNING " RULE_COLS, 1, false },
+	/* Every rule, for the quote's per-worker copy (commission.c). */
+	[S_RULES_ALL] = { "rules_all",
+	    "SELECT r.id, r.scope, r.scope_id, r.rate_bps, r.max_markup_bps "
+	    "FROM commission_rules r", 0, true },
 	/* A product snapshot (catalog.c): applied only when newer than the
 	 * copy's.  Variants are upserted and the ones no longer live deleted;
 	 * the foreign key is checked at the end of the statement.  $9:

@@ -20,6 +20,7 @@ enum pricing_stmt {
 	S_RULE_UPDATE,
 	S_RULE_LOCK,
 	S_RULE_DELETE,
+	S_RULES_ALL,
 	S_CATALOG_APPLY,
 	S_CALC_LINES,
 	S__MAX
@@ -88,6 +89,11 @@ struct ruleset {
  * items[0..n) (found ones) in one statement.  0, or -1 after answering. */
 int rules_load_or_reply(struct req *r, const struct priced *items, size_t n,
     struct ruleset *rs);
+/* Every rule, from the worker's copy (reloaded when a rule changed through
+ * this pool, and at least every second).  0, or -1 after answering. */
+int rules_all_or_reply(struct req *r, struct ruleset *rs);
+/* After a rule change committed: the pool's workers reload their copies. */
+void rules_changed(void);
 /* The most specific rule for p: PRODUCT > CATEGORY > DEFAULT.  Never NULL. */
 const struct rule *rules_effective(const struct ruleset *rs, const struct priced *p);
 

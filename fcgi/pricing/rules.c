@@ -180,6 +180,7 @@ rules_create(struct req *r)
 		db_rollback(r);
 		return;
 	}
+	rules_changed();
 	struct jw w;
 	req_writer(r, &w);
 	json_rule_put(&w, rule, 0);
@@ -228,6 +229,7 @@ rules_update(struct req *r)
 		db_rollback(r);
 		return;
 	}
+	rules_changed();
 	struct jw w;
 	req_writer(r, &w);
 	json_rule_put(&w, rule, 0);
@@ -268,5 +270,6 @@ rules_delete(struct req *r)
 		db_rollback(r);
 		return;
 	}
+	rules_changed();
 	reply_empty(r, 204);
 }

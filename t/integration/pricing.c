@@ -1155,7 +1155,30 @@ internal_quote(void)
 	t_post_json(&rs, "/internal/pricing/quote", NULL, "{}");
 	T_ERROR(&rs, 404, NULL);
 	t_resp_free(&rs);
+
+	/* A rule change is seen by the next quote, whichever worker answers
+	 * (each keeps the rules; the change bumps a counter they share). */
+	snprintf(body, sizeof body, "{\"items\":[{\"productId\":\"%s\",\"variantId\":\"%s\","
+	    "\"quantity\":1,\"sellerPrice\":150.00,\"price\":100.00,\"categoryId\":\"%s\"}]}",
+	    pid, vid, cat);
+	char rurl[120];
+	snprintf(rurl, sizeof rurl, "/pricing/rules/%s", rule);
+	send_json(&rs, "PATCH", rurl, admin, "{\"ratePercent\":25.00}");
+	T_STATUS(&rs, 200);
+	t_resp_free(&rs);
+	for (int i = 0; i < 6; i++) {
+		t_post_json(&rs, url, NULL, body);
+		if (T_STATUS(&rs, 200))
+			T_JTEXT(&rs, "items.0.commissionRate", "25.00");
+		t_resp_free(&rs);
+	}
 	rule_delete(rule);
+	for (int i = 0; i < 6; i++) {
+		t_post_json(&rs, url, NULL, body);
+		if (T_STATUS(&rs, 200))
+			T_JTEXT(&rs, "items.0.commissionRate", "10.00");
+		t_resp_free(&rs);
+	}
 	free(rule);
 	free(cat);
 }
