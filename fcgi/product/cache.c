@@ -15,10 +15,16 @@
  * only while they are unchanged: a write whose HTTP answer a client has is
  * seen by every worker's next read.
  *
+ * Stock moved by this service (reservations, releases) does not NOTIFY
+ * (sql/product/005_stock_notify.sql): the handler bumps the counters itself
+ * after the commit (cache_product_changed).
+ *
  * Writes from elsewhere (another pool on another host, SQL by hand) reach
  * each worker as notifications from other sessions, read without waiting
  * before every lookup; they drop the entries they name, as soon as they
- * have arrived.  A new connection (notifications may have been missed)
+ * have arrived.  An entry is also never older than CATALOG_CACHE_TTL
+ * seconds (default 10): the bound for stock moved by a product pool on
+ * another host.  A new connection (notifications may have been missed)
  * drops everything.  Prices for orders never come from here.
  *
  * Bounded by CATALOG_CACHE_ENTRIES (default 20000) and CATALOG_CACHE_MB
@@ -29,6 +35,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 
 struct entry {
 	char *key;            /* NULL: empty slot */
@@ -38,6 +45,7 @@ struct entry {
 	unsigned long epoch;  /* shared epoch when read */
 	unsigned long gen;    /* the product's bucket, or the shared "other" counter */
 	unsigned long local;  /* other_gen when stored (lists etc.) */
+	time_t at;            /* when its document was read */
 };
 
 /* The pool's shared counters. */
@@ -61,12 +69,14 @@ shared_map(void)
 static struct {
 	struct entry *slots;
 	size_t cap, used, bytes, max_entries, max_bytes;
+	long ttl;
 	unsigned long conn_gen;   /* db connection generation seen */
 	unsigned long other_gen;  /* bumped by every notification received */
 	bool enabled;
 	/* The counters as they were when the pending lookup missed. */
 	char pending_key[128];
 	unsigned long pending_epoch, pending_gen, pending_local;
+	time_t pending_at;
 } c;
 
 static uint64_t
@@ -102,6 +112,9 @@ init(void)
 		return;
 	c.max_entries = (size_t)config_long("CATALOG_CACHE_ENTRIES", 20000);
 	c.max_bytes = (size_t)config_long("CATALOG_CACHE_MB", 32) << 20;
+	c.ttl = config_long("CATALOG_CACHE_TTL", 10);
+	if (c.ttl < 1)
+		c.ttl = 1;
 	if (c.max_entries == 0 || c.max_bytes == 0) {
 		c.enabled = false;
 		return;
@@ -181,6 +194,15 @@ after_commit(void)
 }
 
 void
+cache_product_changed(const char *product)
+{
+	init();
+	if (product == NULL || !c.enabled || c.slots == NULL)
+		return;
+	on_notify(product, true, NULL);
+}
+
+void
 cache_init(void)
 {
 	c.enabled = config_long("CATALOG_CACHE", 1) != 0 && sh != NULL;
@@ -218,7 +240,9 @@ cache_reply(struct req *r, const char *key)
 		return false;
 	struct entry *e = find(key);
 	unsigned long epoch = atomic_load(&sh->epoch);
-	bool fresh = e->key != NULL && e->epoch == epoch && (e->product[0] != '\0' ?
+	time_t now = time(NULL);
+	bool fresh = e->key != NULL && e->epoch == epoch && now >= e->at &&
+	    now - e->at < c.ttl && (e->product[0] != '\0' ?
 	    e->gen == atomic_load(&sh->bucket[bucket_of(e->product)]) :
 	    e->gen == atomic_load(&sh->other) && e->local == c.other_gen);
 	if (!fresh) {
@@ -228,6 +252,7 @@ cache_reply(struct req *r, const char *key)
 		snprintf(c.pending_key, sizeof c.pending_key, "%s", key);
 		c.pending_epoch = epoch;
 		c.pending_local = c.other_gen;
+		c.pending_at = now;
 		const char *pid = strncmp(key, "id:", 3) == 0 ? strchr(key + 3, ':') : NULL;
 		c.pending_gen = pid != NULL ? atomic_load(&sh->bucket[bucket_of(pid + 1)]) :
 		    atomic_load(&sh->other);
@@ -263,6 +288,7 @@ cache_store(const char *key, const char *product, const struct buf *body)
 	e->epoch = c.pending_epoch;
 	e->gen = c.pending_gen;
 	e->local = c.pending_local;
+	e->at = c.pending_at;
 	c.used++;
 	c.bytes += body->len;
 }

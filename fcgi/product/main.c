@@ -232,7 +232,8 @@ const struct stmt product_stmts[S__MAX] = {
 	    "ORDER BY v.id FOR UPDATE", 1, false },
 	[S_RES_GIVE_BACK] = { "res_give_back",
 	    "UPDATE variants v SET stock = v.stock + l.quantity, updated_at = now() "
-	    "FROM reservation_lines l WHERE l.order_id = $1 AND v.id = l.variant_id", 1, false },
+	    "FROM reservation_lines l WHERE l.order_id = $1 AND v.id = l.variant_id "
+	    "RETURNING v.product_id", 1, false },
 };
 
 static const struct route routes[] = {

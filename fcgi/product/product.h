@@ -52,7 +52,7 @@ void stock_snapshot(struct req *r);   /* GET /internal/product/products/:id/snap
 void pricing_push(struct req *r, const char *snapshot);
 void stock_events(struct req *r);
 
-/* cache.c: catalog read responses, invalidated by NOTIFY catalog. */
+/* cache.c: catalog read responses (freshness: see cache.c). */
 void cache_init(void);
 void cache_free(void);
 /* Answers from the cache (true) or leaves r unanswered (false). */
@@ -60,6 +60,10 @@ bool cache_reply(struct req *r, const char *key);
 /* Keeps a 200 body; product names the product a document shows (NULL for
  * lists and other composite answers, which any catalog change makes stale). */
 void cache_store(const char *key, const char *product, const struct buf *body);
+/* After a committed change that does not NOTIFY (stock moved by a
+ * reservation or a release): the pool drops that product's documents and
+ * every list. */
+void cache_product_changed(const char *product);
 
 /* slug.c: "Red Shirt, XL!" -> "red-shirt-xl"; "" when nothing is left. */
 char *slug_from(struct arena *a, const char *name);

@@ -259,6 +259,10 @@ stock_reserve(struct req *r)
 		}
 	}
 	if (db_get_bool(res, 0, "reserved")) {
+		/* Stock-only changes do not NOTIFY (sql/product/005): the pool's
+		 * cached documents of these products are dropped here. */
+		for (int i = 0; i < (int)n; i++)
+			cache_product_changed(db_get(res, i, "product_id"));
 		reply_reservation_made(r, order, res);
 		return;
 	}
@@ -274,17 +278,20 @@ stock_reserve(struct req *r)
 	reply_reservation(r, order, prev, res);
 }
 
-/* Returns the reservation's stock inside the open transaction.  Returns
- * 1 released now, 0 already released, 2 no reservation, -1 answered. */
+/* Returns the reservation's stock inside the open transaction; *back gets
+ * the products whose stock came back (for cache_product_changed once the
+ * transaction has committed).  Returns 1 released now, 0 already released,
+ * 2 no reservation, -1 answered. */
 static int
-release_in_tx(struct req *r, const char *order)
+release_in_tx(struct req *r, const char *order, PGresult **back)
 {
+	*back = NULL;
 	PGresult *rel = db_exec_or_reply(r, S(S_RES_RELEASE), (const char *[]){ order });
 	if (rel == NULL)
 		return -1;
 	if (PQntuples(rel) == 1) {
 		if (db_exec_or_reply(r, S(S_RES_LOCK_LINES), (const char *[]){ order }) == NULL ||
-		    db_exec_or_reply(r, S(S_RES_GIVE_BACK), (const char *[]){ order }) == NULL)
+		    (*back = db_exec_or_reply(r, S(S_RES_GIVE_BACK), (const char *[]){ order })) == NULL)
 			return -1;
 		return 1;
 	}
@@ -294,13 +301,21 @@ release_in_tx(struct req *r, const char *order)
 	return PQntuples(now) == 0 ? 2 : 0;
 }
 
+static void
+products_changed(const PGresult *back)
+{
+	for (int i = 0; back != NULL && i < PQntuples(back); i++)
+		cache_product_changed(db_get(back, i, "product_id"));
+}
+
 void
 stock_release(struct req *r)
 {
 	const char *order = param_uuid_or_reply(r, "orderId");
 	if (order == NULL || db_begin(r) != 0)
 		return;
-	int rc = release_in_tx(r, order);
+	PGresult *back;
+	int rc = release_in_tx(r, order, &back);
 	if (rc < 0) {
 		db_rollback(r);
 		return;
@@ -315,6 +330,7 @@ stock_release(struct req *r)
 		db_rollback(r);
 		return;
 	}
+	products_changed(back);
 	reply_reservation(r, order, now, NULL);
 }
 
@@ -348,10 +364,12 @@ stock_events(struct req *r)
 	}
 	/* An order whose reservation never existed (or was released) has no
 	 * stock to return: the event is still consumed. */
-	if (release_in_tx(r, order) < 0 || db_commit(r) != 0) {
+	PGresult *back;
+	if (release_in_tx(r, order, &back) < 0 || db_commit(r) != 0) {
 		db_rollback(r);
 		return;
 	}
+	products_changed(back);
 	event_ack(r, &ev, "applied");
 }
 

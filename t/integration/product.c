@@ -2528,6 +2528,39 @@ cache_fresh_after_patch_name_and_price(void)
 	free(cat);
 }
 
+/* Stock changed by hand in SQL (any session but the product service's)
+ * still NOTIFYs: the cached document follows within moments. */
+static void
+cache_stock_changed_by_hand(void)
+{
+	struct prod p;
+	T_REQUIRE(mkprod(&p, NULL, "10.00", ",\"stock\":10"));
+	char url[128];
+	snprintf(url, sizeof url, "/products/%s", p.id);
+	struct resp rs;
+	for (int i = 0; i < 4; i++) {   /* cached by every worker */
+		t_get(&rs, url, NULL);
+		if (T_STATUS(&rs, 200))
+			T_EQ_INT(t_jint(rs.json, "variants.0.stock", -1), 10);
+		t_resp_free(&rs);
+	}
+	T_EQ_INT(t_db_write(DB, "UPDATE variants SET stock = 77 WHERE id = $1", p.variant,
+	    (char *)NULL), 1);
+	int seen = 0;
+	for (int tries = 0; tries < 40 && seen < 4; tries++) {
+		t_get(&rs, url, NULL);
+		if (rs.status == 200 && t_jint(rs.json, "variants.0.stock", -1) == 77)
+			seen++;
+		else
+			seen = 0;
+		t_resp_free(&rs);
+		if (seen < 4)
+			usleep(50 * 1000);
+	}
+	T_EQ_INT(seen, 4);
+	prod_free(&p);
+}
+
 static void
 cache_fresh_after_reservation_and_release(void)
 {
@@ -2951,6 +2984,7 @@ static const struct t_case cases[] = {
 	/* the response cache */
 	T_CASE(cache_fresh_after_patch_name_and_price),
 	T_CASE(cache_fresh_after_reservation_and_release),
+	T_CASE(cache_stock_changed_by_hand),
 	T_CASE(cache_fresh_after_soft_delete),
 	T_CASE(cache_fresh_after_deactivate),
 	T_CASE(cache_fresh_after_variant_and_image_patch),
