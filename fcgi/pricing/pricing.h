@@ -1,9 +1,12 @@
 /* The pricing service: seller-price checks and commission, on pricing_db.
  *
- * Prices come from the product service (one batched internal lookup per
- * request); commission rates and markup caps come from commission_rules
- * (one statement per request).  Money is int64 paise, rates and markups
- * are int64 basis points (1000 = 10.00 %); nothing here is floating point. */
+ * calculate prices from the service's versioned copy of the catalog's price
+ * facts and reads the rules in the same statement (catalog.c); the quote
+ * (the order service's call) brings its base prices and takes the rules
+ * from a per-worker copy of the table (commission.c); validate-margin and
+ * the product's pricing ask the product service (lookup.c).  Money is
+ * int64 paise, rates and markups are int64 basis points (1000 = 10.00 %);
+ * nothing here is floating point. */
 #ifndef PRICING_H
 #define PRICING_H
 #include "db.h"
