@@ -162,6 +162,16 @@ arena_strdup(struct arena *a, const char *s)
 }
 
 char *
+arena_strlower(struct arena *a, const char *s)
+{
+	char *l = arena_strdup(a, s);
+	for (char *c = l; *c; c++)
+		if (*c >= 'A' && *c <= 'Z')
+			*c = (char)(*c - 'A' + 'a');
+	return l;
+}
+
+char *
 arena_printf(struct arena *a, const char *fmt, ...)
 {
 	va_list ap, ap2;

@@ -18,6 +18,7 @@ void  arena_reset(struct arena *a);
 void *arena_alloc(struct arena *a, size_t n);           /* zeroed, 16-aligned */
 char *arena_strndup(struct arena *a, const char *s, size_t n);  /* at most n bytes, stops at NUL */
 char *arena_strdup(struct arena *a, const char *s);
+char *arena_strlower(struct arena *a, const char *s);   /* a copy in ASCII lower case */
 char *arena_printf(struct arena *a, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 

@@ -146,9 +146,7 @@ check_one(struct req *r, const struct jv *v, const struct field *f, struct fval 
 		} else if (f->type == F_UUID) {
 			if (!valid_uuid(s))
 				return bad(r, pfx, f->name, "must be a UUID");
-			char *l = arena_strdup(r->a, s);
-			for (char *p = l; *p; p++) *p = (char)tolower((unsigned char)*p);
-			s = l;
+			s = arena_strlower(r->a, s);
 		} else if (f->type == F_PHONE) {
 			if (!valid_phone(s))
 				return bad(r, pfx, f->name,
@@ -276,9 +274,7 @@ param_uuid_or_reply(struct req *r, const char *name)
 		reply_error(r, 400, "%s must be a UUID", name);
 		return NULL;
 	}
-	char *l = arena_strdup(r->a, v);
-	for (char *p = l; *p; p++) *p = (char)tolower((unsigned char)*p);
-	return l;
+	return arena_strlower(r->a, v);
 }
 
 int

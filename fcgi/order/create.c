@@ -243,17 +243,6 @@ order_committed(struct req *r, const char *id)
 	return PQntuples(res) == 1;
 }
 
-/* s in lower case, arena-owned (ids from a token are not normalized). */
-static const char *
-lower_id(struct req *r, const char *s)
-{
-	char *l = arena_strdup(r->a, s);
-	for (char *c = l; *c; c++)
-		if (*c >= 'A' && *c <= 'Z')
-			*c = (char)(*c - 'A' + 'a');
-	return l;
-}
-
 void
 orders_create(struct req *r)
 {
@@ -263,7 +252,7 @@ orders_create(struct req *r)
 	memset(&d, 0, sizeof d);
 	if (draft_read(r, &d) != 0 || parties_check(r, &d) != 0)
 		return;
-	d.buyer = lower_id(r, d.buyer);
+	d.buyer = arena_strlower(r->a, d.buyer);   /* a token's sub is not normalized */
 
 	char id[37];
 	crypto_uuid4(id);

@@ -19,11 +19,7 @@ query_uuid(struct req *r, const char *name, bool *bad)
 		*bad = true;
 		return NULL;
 	}
-	char *l = arena_strdup(r->a, v);
-	for (char *p = l; *p; p++)
-		if (*p >= 'A' && *p <= 'F')
-			*p = (char)(*p - 'A' + 'a');
-	return l;
+	return arena_strlower(r->a, v);
 }
 
 static bool

@@ -58,16 +58,6 @@ jmoney(const struct jv *o, const char *key, int64_t *out)
 	return 0;
 }
 
-static char *
-lower(struct arena *a, const char *s)
-{
-	char *l = arena_strdup(a, s);
-	for (char *p = l; *p; p++)
-		if (*p >= 'A' && *p <= 'Z')
-			*p = (char)(*p - 'A' + 'a');
-	return l;
-}
-
 /* ---- auth ---- */
 
 /* A user's role never changes (auth has no endpoint that changes one) and
@@ -182,9 +172,9 @@ peer_share_link_or_reply(struct req *r, const char *id, struct share_link *out)
 	    active == NULL || active->type != JV_BOOL)
 		return unavailable(r, "share-link", "link answer without id, sellerId or isActive");
 	memset(out, 0, sizeof *out);
-	out->seller_id = lower(r->a, seller);
+	out->seller_id = arena_strlower(r->a, seller);
 	if (product != NULL && product->type == JV_STR && valid_uuid(product->s))
-		out->product_id = lower(r->a, product->s);
+		out->product_id = arena_strlower(r->a, product->s);
 	else if (product != NULL && product->type != JV_NULL)
 		return unavailable(r, "share-link", "link answer with a malformed productId");
 	if (price != NULL && price->type == JV_NUM) {
@@ -228,12 +218,12 @@ reserved_line(struct req *r, const struct jv *it, struct line *l)
 	if (vid == NULL || !valid_uuid(vid) ||
 	    (l->variant != NULL && strcasecmp(vid, l->variant) != 0))
 		return "line has no variantId or another one";
-	l->variant_id = lower(r->a, vid);
+	l->variant_id = arena_strlower(r->a, vid);
 	l->product_name = jstr(it, "name");
 	const char *cat = jstr(it, "categoryId");
 	if (cat != NULL && !valid_uuid(cat))
 		return "line has a malformed categoryId";
-	l->category_id = cat ? lower(r->a, cat) : NULL;
+	l->category_id = cat ? arena_strlower(r->a, cat) : NULL;
 	l->currency = jstr(it, "currency");
 	if (l->currency == NULL || strlen(l->currency) != 3)
 		return "line has no currency";

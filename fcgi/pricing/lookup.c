@@ -27,17 +27,6 @@ pricing_is_currency(const char *s)
 	return true;
 }
 
-/* s in lower case, arena-owned. */
-static const char *
-lower(struct arena *a, const char *s)
-{
-	char *l = arena_strdup(a, s);
-	for (char *c = l; *c; c++)
-		if (*c >= 'A' && *c <= 'Z')
-			*c = (char)(*c - 'A' + 'a');
-	return l;
-}
-
 /* Reads one answer item into p.  NULL, or why it is malformed. */
 static const char *
 parse_item(struct req *r, const struct jv *it, struct priced *p)
@@ -59,14 +48,14 @@ parse_item(struct req *r, const struct jv *it, struct priced *p)
 		return "item has no variantId";
 	if (p->variant != NULL && strcasecmp(vid->s, p->variant) != 0)
 		return "item is not the variant asked for";
-	p->variant_id = lower(r->a, vid->s);
+	p->variant_id = arena_strlower(r->a, vid->s);
 
 	const struct jv *cat = json_get(it, "categoryId");
 	p->category_id = NULL;
 	if (cat != NULL && cat->type == JV_STR) {
 		if (!valid_uuid(cat->s))
 			return "item has a malformed categoryId";
-		p->category_id = lower(r->a, cat->s);
+		p->category_id = arena_strlower(r->a, cat->s);
 	} else if (cat != NULL && cat->type != JV_NULL) {
 		return "item has a malformed categoryId";
 	}
