@@ -42,6 +42,17 @@ collect(char *p, size_t size, size_t n, void *u)
 	return len;
 }
 
+/* The answer's body into resp: copied to the arena, parsed when JSON. */
+static void
+resp_body(struct req *r, struct http_resp *resp, const struct buf *b)
+{
+	resp->len = b->len;
+	resp->body = arena_strndup(r->a, b->p ? b->p : "", b->len);
+	char err[64];
+	if (resp->len > 0)
+		resp->json = json_parse(r->a, resp->body, resp->len, err, sizeof err);
+}
+
 int
 http_call(struct req *r, const char *method, const char *url, const char *body,
     size_t body_len, const char *const *extra_headers, const char *userpwd,
@@ -95,12 +106,8 @@ http_call(struct req *r, const char *method, const char *url, const char *body,
 		return -1;
 	}
 	curl_easy_getinfo(handle, CURLINFO_RESPONSE_CODE, &resp->status);
-	resp->len = s.b.len;
-	resp->body = arena_strndup(r->a, s.b.p ? s.b.p : "", s.b.len);
+	resp_body(r, resp, &s.b);
 	buf_free(&s.b);
-	char err[64];
-	if (resp->len > 0)
-		resp->json = json_parse(r->a, resp->body, resp->len, err, sizeof err);
 	return 0;
 }
 
@@ -145,11 +152,7 @@ http_internal(struct req *r, const char *method, const char *path,
 		rc = fcgic_call(sock, &fq, 3000, &resp->status, &out, resp->error,
 		    sizeof resp->error);
 		if (rc == 0) {
-			resp->len = out.len;
-			resp->body = arena_strndup(r->a, out.p ? out.p : "", out.len);
-			char err[64];
-			if (resp->len > 0)
-				resp->json = json_parse(r->a, resp->body, resp->len, err, sizeof err);
+			resp_body(r, resp, &out);
 		} else {
 			resp->status = 0;
 		}
