@@ -62,7 +62,7 @@ static const char sql_claim[] =
 /* $1: the delivered rows' ids, an array literal of integers we read. */
 static const char sql_sent[] =
     "UPDATE outbox o SET status = 'SENT', sent_at = now(), attempts = o.attempts + 1, "
-    "last_error = NULL FROM unnest($1::bigint[]) AS d(id) WHERE o.id = d.id";
+    "last_error = NULL WHERE o.id = ANY ($1::bigint[])";
 static const char sql_failed[] =
     "UPDATE outbox SET attempts = attempts + 1, last_error = $2, "
     "next_attempt_at = now() + make_interval(secs => $3::double precision), "
@@ -132,12 +132,15 @@ source_disconnect(struct source *s)
 static void
 source_connect(struct source *s)
 {
-	/* Generic plans: planned once, not at every batch (the statements'
-	 * plans do not depend on their parameters: index lookups by id and
-	 * the partial index of due rows). */
+	/* Generic plans: planned once, not at every batch.  The relay
+	 * connects when the outbox may still be empty, and a plan made on an
+	 * empty, never analysed table scanned it whole (its backend was 15 %
+	 * of all CPU under the order bench): every statement here is an index
+	 * lookup (by id, or the partial index of due rows), so sequential
+	 * scans are off for this session. */
 	const char *keys[] = { "connect_timeout", "application_name", "options", "dbname", NULL };
-	const char *vals[] = { "3", "relay", "-c plan_cache_mode=force_generic_plan", s->url,
-	    NULL };
+	const char *vals[] = { "3", "relay",
+	    "-c plan_cache_mode=force_generic_plan -c enable_seqscan=off", s->url, NULL };
 	s->conn = PQconnectdbParams(keys, vals, 1);
 	if (PQstatus(s->conn) != CONNECTION_OK) {
 		log_warn("%s: could not connect: %s", s->name, PQerrorMessage(s->conn));
