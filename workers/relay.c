@@ -390,6 +390,14 @@ relay_batch(struct source *s)
 static void
 relay_source(struct source *s)
 {
+	/* A NOTIFY is sent after its transaction committed: what arrived by
+	 * now, the claim below sees.  Dropping those notifications spares an
+	 * empty claim right after this one. */
+	if (PQconsumeInput(s->conn) != 0) {
+		PGnotify *note;
+		while ((note = PQnotifies(s->conn)) != NULL)
+			PQfreemem(note);
+	}
 	s->dirty = false;
 	s->dirty_at = 0;
 	for (;;) {
@@ -502,7 +510,12 @@ main(void)
 				continue;
 			}
 			if (s->due > 0 && s->due < wake) wake = s->due;
-			if (s->dirty && s->dirty_at + linger_s < wake) wake = s->dirty_at + linger_s;
+			if (s->dirty) {
+				/* Lingering: its claim is due anyway, and more NOTIFYs
+				 * from it would only wake us for nothing. */
+				if (s->dirty_at + linger_s < wake) wake = s->dirty_at + linger_s;
+				continue;
+			}
 			int fd = PQsocket(s->conn);
 			if (fd >= 0 && fd < FD_SETSIZE) {
 				FD_SET(fd, &fds);
