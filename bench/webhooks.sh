@@ -327,7 +327,9 @@ webhooks_measure() {
 		NOTES+=("webhook -> PAID: a negative latency ($PAID_MIN ms): the timestamps are not what they seem")
 	fi
 
-	# The webhook's own answer time, as nginx saw it ($request_time, ms).
+	# The webhook's own answer time, as nginx saw it ($request_time, ms);
+	# the access log is buffered (flush=1s): wait for the last lines.
+	sleep 1.2
 	awk '/"POST \/payments\/webhook HTTP/ {for (i = 1; i <= NF; i++) if ($i ~ /^rt=/) print substr($i, 4) * 1000}' \
 		"$LOG/nginx-access.log" >"$WH_DIR/rt.txt" 2>/dev/null || true
 	WH_RT_P50=$(wh_ms "$WH_DIR/rt.txt" 0.5)
