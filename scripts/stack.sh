@@ -329,7 +329,13 @@ pg_start() {
 	touch "$LOG/postgres.log"
 	((EUID == 0)) && chown "$PG_OS_USER": "$LOG/postgres.log"
 	say "starting PostgreSQL on 127.0.0.1:$PG_PORT"
-	if ! pg_as "$PG_BIN/pg_ctl" -D "$PGDATA" -l "$LOG/postgres.log" -w -t 60 -s start; then
+	# glibc hands memory back to the kernel whenever 128 KB at the top of
+	# the heap are free, and a backend frees its executor's memory after
+	# every statement: under the order bench, brk and the page faults that
+	# follow it were a fifth of the order backends' CPU.  A backend keeps up
+	# to 16 MB of freed heap, and blocks under 4 MB come from the heap.
+	local tunables=${PG_GLIBC_TUNABLES-glibc.malloc.trim_threshold=16777216:glibc.malloc.mmap_threshold=4194304}
+	if ! pg_as env "GLIBC_TUNABLES=$tunables" "$PG_BIN/pg_ctl" -D "$PGDATA" -l "$LOG/postgres.log" -w -t 60 -s start; then
 		tail -n 30 "$LOG/postgres.log" >&2 || true
 		die "PostgreSQL did not start (log: $LOG/postgres.log)"
 	fi
