@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 bool
 valid_uuid(const char *s)
@@ -30,6 +31,109 @@ utf8_chars(const char *s)
 		if (((unsigned char)*s & 0xC0) != 0x80)
 			n++;
 	return n;
+}
+
+/* n digits at *p as a number, advancing past them; -1 (not advancing) when
+ * one of them is not a digit. */
+static int
+digits(const char **p, int n)
+{
+	int v = 0;
+	for (int i = 0; i < n; i++) {
+		char c = (*p)[i];
+		if (c < '0' || c > '9')
+			return -1;
+		v = v * 10 + (c - '0');
+	}
+	*p += n;
+	return v;
+}
+
+/* Days from 1970-01-01 to y-m-d of the proleptic Gregorian calendar. */
+static int64_t
+days_from_civil(int64_t y, int64_t m, int64_t d)
+{
+	y -= m <= 2;
+	int64_t era = (y >= 0 ? y : y - 399) / 400;
+	int64_t yoe = y - era * 400;
+	int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+bool
+valid_time(const char *s, int64_t *ms)
+{
+	static const int mdays[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	if (s == NULL)
+		return false;
+	const char *p = s;
+	int y = digits(&p, 4);
+	if (y < 1970 || *p++ != '-')
+		return false;
+	int mo = digits(&p, 2);
+	if (mo < 1 || mo > 12 || *p++ != '-')
+		return false;
+	bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+	int d = digits(&p, 2);
+	if (d < 1 || d > mdays[mo - 1] + (mo == 2 && leap) || *p++ != 'T')
+		return false;
+	int h = digits(&p, 2);
+	if (h < 0 || h > 23 || *p++ != ':')
+		return false;
+	int mi = digits(&p, 2);
+	if (mi < 0 || mi > 59 || *p++ != ':')
+		return false;
+	int sec = digits(&p, 2);
+	if (sec < 0 || sec > 59)
+		return false;
+	int frac = 0, n = 0;
+	if (*p == '.') {
+		for (p++; *p >= '0' && *p <= '9'; p++, n++)
+			if (n < 3)
+				frac = frac * 10 + (*p - '0');
+		if (n == 0 || n > 9)
+			return false;
+		for (; n < 3; n++)
+			frac *= 10;
+	}
+	int off = 0;
+	if (*p == 'Z') {
+		p++;
+	} else if (*p == '+' || *p == '-') {
+		int sign = *p++ == '-' ? -1 : 1;
+		int oh = digits(&p, 2);
+		if (oh < 0 || oh > 23 || *p++ != ':')
+			return false;
+		int om = digits(&p, 2);
+		if (om < 0 || om > 59)
+			return false;
+		off = sign * (oh * 60 + om);
+	} else {
+		return false;
+	}
+	if (*p != '\0')
+		return false;
+	int64_t t = (days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec -
+	    off * 60) * 1000 + frac;
+	/* The offset may not carry the instant out of 1970..9999. */
+	if (t < 0 || t >= days_from_civil(10000, 1, 1) * 86400 * 1000)
+		return false;
+	*ms = t;
+	return true;
+}
+
+char *
+valid_time_format(int64_t ms, char out[25])
+{
+	struct tm tm;
+	time_t secs = (time_t)(ms / 1000);
+	gmtime_r(&secs, &tm);
+	if (strftime(out, 20, "%Y-%m-%dT%H:%M:%S", &tm) != 19)
+		out[0] = '\0';
+	else
+		snprintf(out + 19, 6, ".%03uZ", (unsigned)((uint64_t)ms % 1000));
+	return out;
 }
 
 static char *
@@ -228,6 +332,16 @@ check_one(struct req *r, const struct jv *v, const struct field *f, struct fval 
 		if (v->type != JV_OBJ)
 			return bad(r, pfx, f->name, "must be an object");
 		break;
+	case F_TIME: {
+		char t[25];
+		if (v->type != JV_STR)
+			return bad(r, pfx, f->name, "must be a string");
+		if (!valid_time(v->s, &o->i))
+			return bad(r, pfx, f->name, "must be an ISO 8601 date-time such as "
+			    "2026-12-31T23:59:59.000Z");
+		o->s = arena_strdup(r->a, valid_time_format(o->i, t));
+		break;
+	}
 	}
 	o->set = true;
 	return 0;

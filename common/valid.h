@@ -24,6 +24,8 @@ enum ftype {
 	F_OBJECT,   /* .v */
 	F_PHONE,    /* +digits, 7 to 15 digits */
 	F_URL,      /* http(s) URL, max length */
+	F_TIME,     /* ISO 8601 date-time (valid_time): .i milliseconds since the
+	               epoch, .s the same instant as "2026-12-31T18:29:59.000Z" */
 };
 
 #define F_REQUIRED 0x1
@@ -56,6 +58,14 @@ bool valid_uuid(const char *s);
 char *valid_email(struct arena *a, const char *s);
 bool valid_phone(const char *s);
 size_t utf8_chars(const char *s);
+/* An ISO 8601 date and time with seconds, an optional fraction (kept to the
+ * millisecond) and a zone, "Z" or +hh:mm / -hh:mm:
+ * "2026-12-31T23:59:59Z", "2026-12-31T23:59:59.5+05:30".  Fields are
+ * range-checked (no 31 April, 29 February only in a leap year, no leap
+ * second), years 1970 to 9999.  Sets *ms to milliseconds since the epoch. */
+bool valid_time(const char *s, int64_t *ms);
+/* ms since the epoch -> "2026-12-31T18:29:59.000Z" into out[25]. */
+char *valid_time_format(int64_t ms, char out[25]);
 
 /* The path parameter as a UUID, or NULL after answering 400 (404 style). */
 const char *param_uuid_or_reply(struct req *r, const char *name);

@@ -625,6 +625,59 @@ utf8_chars_counts(void)
 	T_EQ_INT(utf8_chars("\xf0\x9f\x98\x80"), 1);
 }
 
+/* valid_time: the instant in ms, and its normalized text, or "bad". */
+static const char *
+time_of(const char *s)
+{
+	static char o[25];
+	int64_t ms;
+	if (!valid_time(s, &ms))
+		return "bad";
+	return valid_time_format(ms, o);
+}
+
+static void
+valid_time_values(void)
+{
+	int64_t ms = -1;
+	T_ASSERT(valid_time("1970-01-01T00:00:00Z", &ms));
+	T_EQ_INT(ms, 0);
+	T_ASSERT(valid_time("2024-12-31T23:59:59.000Z", &ms));
+	T_EQ_INT(ms, 1735689599000LL);
+	T_EQ_STR(time_of("2024-12-31T23:59:59.000Z"), "2024-12-31T23:59:59.000Z");
+	T_EQ_STR(time_of("2024-12-31T23:59:59Z"), "2024-12-31T23:59:59.000Z");
+	T_EQ_STR(time_of("2024-12-31T23:59:59.5Z"), "2024-12-31T23:59:59.500Z");
+	T_EQ_STR(time_of("2024-12-31T23:59:59.123456789Z"), "2024-12-31T23:59:59.123Z");
+	T_EQ_STR(time_of("2025-01-01T05:29:59+05:30"), "2024-12-31T23:59:59.000Z");
+	T_EQ_STR(time_of("2024-12-31T18:59:59-05:00"), "2024-12-31T23:59:59.000Z");
+	T_EQ_STR(time_of("2024-02-29T12:00:00Z"), "2024-02-29T12:00:00.000Z");
+	T_EQ_STR(time_of("2000-02-29T00:00:00Z"), "2000-02-29T00:00:00.000Z");
+	T_EQ_STR(time_of("9999-12-31T23:59:59.999Z"), "9999-12-31T23:59:59.999Z");
+}
+
+static void
+valid_time_bad(void)
+{
+	static const char *const bad[] = {
+		"", "2024-12-31", "2024-12-31T23:59Z", "2024-12-31T23:59:59",
+		"2024-12-31 23:59:59Z", "2024-12-31t23:59:59z", "2024-12-31T23:59:59.Z",
+		"2024-12-31T23:59:59.1234567890Z", "2024-12-31T23:59:60Z", "2024-12-31T24:00:00Z",
+		"2024-13-01T00:00:00Z", "2024-00-10T00:00:00Z", "2024-04-31T00:00:00Z",
+		"2023-02-29T00:00:00Z", "1900-02-29T00:00:00Z", "2024-12-00T00:00:00Z",
+		"1969-12-31T23:59:59Z", "1970-01-01T00:00:00+00:01", "9999-12-31T23:59:59-00:01",
+		"+2024-12-31T23:59:59Z", " 2024-12-31T23:59:59Z", "2024-12-31T23:59:59Z ",
+		"2024-1-31T23:59:59Z", "2024-12-31T23:59:59+0530", "2024-12-31T23:59:59+05",
+		"2024-12-31T23:59:59+24:00", "2024-12-31T23:59:59ZZ", "now", "tomorrow",
+		"20241231T235959Z", "2024-12-31T23:59:59.-1Z", "2024-12-31T2a:59:59Z",
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		int64_t ms;
+		t_check(!valid_time(bad[i], &ms), __FILE__, __LINE__, "valid_time(\"%s\") accepted",
+		    bad[i]);
+	}
+	T_ASSERT(!valid_time(NULL, NULL));
+}
+
 static const struct t_case cases[] = {
 	T_CASE(json_parse_nested_document),
 	T_CASE(json_parse_top_level_scalars),
@@ -667,6 +720,8 @@ static const struct t_case cases[] = {
 	T_CASE(valid_email_bad),
 	T_CASE(valid_phone_values),
 	T_CASE(utf8_chars_counts),
+	T_CASE(valid_time_values),
+	T_CASE(valid_time_bad),
 };
 
 static int
