@@ -2,6 +2,7 @@
 #include "config.h"
 #include "log.h"
 #include "valid.h"
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -186,11 +187,42 @@ db_constraint(void)
 	return db.constraint;
 }
 
+/* Whether the idle connection is gone.  A server restart closes it under
+ * an idle worker, its last words (a FATAL) and the end of the stream
+ * waiting unread; without this check the next statement would be sent
+ * into it and fail, and a write cannot be retried blindly.  Nothing to
+ * read is the common case: one poll.  Otherwise what came is read and
+ * parsed (notices, notifications, the FATAL), twice, since the end of the
+ * stream shows only once the bytes before it are read. */
+static bool
+idle_conn_lost(void)
+{
+	struct pollfd p = { .fd = PQsocket(db.conn), .events = POLLIN };
+	if (p.fd < 0)
+		return true;
+	if (poll(&p, 1, 0) <= 0)
+		return false;
+	for (int i = 0; i < 2; i++) {
+		if (PQconsumeInput(db.conn) == 0)
+			return true;
+		(void)PQisBusy(db.conn);
+	}
+	return PQstatus(db.conn) != CONNECTION_OK;
+}
+
 PGresult *
 db_exec(struct req *r, const struct stmt *s, const char *const *params, enum db_err *err)
 {
 	*err = DB_OK;
 	for (int attempt = 0; attempt < 2; attempt++) {
+		/* Outside a transaction, a connection the server closed while
+		 * we were idle is replaced before it can fail a write (inside
+		 * one, a lost connection fails the request anyway). */
+		if (db.conn != NULL && !db.in_tx && idle_conn_lost()) {
+			log_warn("database connection lost while idle: %s",
+			    PQerrorMessage(db.conn));
+			db_disconnect();
+		}
 		if (!db_up()) {
 			if (db.in_tx) {
 				/* The transaction died with the connection. */
