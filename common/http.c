@@ -131,6 +131,20 @@ internal_socket(struct req *r, const char *path)
 	return arena_printf(r->a, "%s/%.*s.sock", dir, (int)n, svc);
 }
 
+const char *
+http_failure(struct req *r, int rc, const struct http_resp *resp)
+{
+	return rc != 0 ? resp->error : arena_printf(r->a, "status %ld", resp->status);
+}
+
+int
+http_unavailable(struct req *r, const char *svc, const char *why)
+{
+	log_err("%s service: %s", svc, why);
+	reply_error(r, 503, "%s service unavailable", svc);
+	return -1;
+}
+
 int
 http_internal(struct req *r, const char *method, const char *path,
     const struct buf *body, struct http_resp *resp)

@@ -31,4 +31,11 @@ int http_call(struct req *r, const char *method, const char *url, const char *bo
 int http_internal(struct req *r, const char *method, const char *path,
     const struct buf *body, struct http_resp *resp);
 
+/* For callers of http_internal: why a call (rc, resp) failed, for the log
+ * ("status 502" or the transport error; arena-owned). */
+const char *http_failure(struct req *r, int rc, const struct http_resp *resp);
+/* Logs why and answers 503 "<svc> service unavailable" (the client learns
+ * which dependency is down, not how).  Returns -1. */
+int http_unavailable(struct req *r, const char *svc, const char *why);
+
 #endif

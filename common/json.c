@@ -400,6 +400,13 @@ json_get(const struct jv *v, const char *key)
 }
 
 const char *
+json_str(const struct jv *v, const char *key)
+{
+	const struct jv *m = json_get(v, key);
+	return m != NULL && m->type == JV_STR ? m->s : NULL;
+}
+
+const char *
 json_type_name(enum jv_type t)
 {
 	switch (t) {

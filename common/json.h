@@ -40,6 +40,8 @@ struct jv *json_parse(struct arena *a, const char *buf, size_t len,
 
 /* Member lookup; NULL when absent or v is not an object. */
 struct jv *json_get(const struct jv *v, const char *key);
+/* The string member key of v, or NULL when absent or not a string. */
+const char *json_str(const struct jv *v, const char *key);
 const char *json_type_name(enum jv_type t);
 
 /* Growable byte buffer (heap; owner calls buf_free or reuses after reset). */

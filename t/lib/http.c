@@ -226,6 +226,14 @@ t_post_json(struct resp *rs, const char *url, const char *token, const char *jso
 	    (char *)NULL);
 }
 
+long
+t_send_json(struct resp *rs, const char *method, const char *url, const char *token,
+    const char *json)
+{
+	return t_http(rs, method, url, token, "application/json", json, strlen(json),
+	    (char *)NULL);
+}
+
 void
 t_http_parallel(int n, const char *method, const char *url, const char *token,
     const char *ctype, const char *body, long *status, char **bodies)
@@ -386,6 +394,25 @@ t_jlen(struct json_object *o, const char *path)
 	struct json_object *v = t_jget(o, path);
 	return v != NULL && json_object_is_type(v, json_type_array) ?
 	    json_object_array_length(v) : 0;
+}
+
+const char *
+t_jtext(struct json_object *o, const char *path)
+{
+	struct json_object *v = t_jget(o, path);
+	if (v != NULL)
+		return json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN);
+	/* json-c holds null as NULL: tell a null member from a missing one. */
+	char parent[256];
+	const char *dot = strrchr(path, '.');
+	struct json_object *p = o;
+	if (dot != NULL) {
+		snprintf(parent, sizeof parent, "%.*s", (int)(dot - path), path);
+		p = t_jget(o, parent);
+	}
+	const char *key = dot ? dot + 1 : path;
+	return p != NULL && json_object_is_type(p, json_type_object) &&
+	    json_object_object_get_ex(p, key, NULL) ? "null" : "(absent)";
 }
 
 /* ---- assertions ---- */

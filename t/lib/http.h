@@ -36,6 +36,9 @@ long t_http(struct resp *rs, const char *method, const char *url, const char *to
 	__attribute__((sentinel));
 long t_get(struct resp *rs, const char *url, const char *token);
 long t_post_json(struct resp *rs, const char *url, const char *token, const char *json);
+/* method with a JSON body (PATCH, PUT, POST ...). */
+long t_send_json(struct resp *rs, const char *method, const char *url, const char *token,
+    const char *json);
 void t_resp_free(struct resp *rs);
 
 /* Sends n copies of one request at once (curl multi; no 429 retry) and
@@ -58,6 +61,10 @@ struct json_object *t_jget(struct json_object *o, const char *path);
 const char *t_jstr(struct json_object *o, const char *path);
 long long t_jint(struct json_object *o, const char *path, long long fallback);
 size_t t_jlen(struct json_object *o, const char *path);   /* array length, 0 */
+/* The exact JSON text of the value at path ("3000.00", "true", "null" for a
+ * null member, "(absent)" for a missing one), to compare money as the
+ * server wrote it.  Owned by o. */
+const char *t_jtext(struct json_object *o, const char *path);
 
 /* Assertions on a response; they print the request and the body on failure. */
 bool t_check_status(struct resp *rs, long want, const char *file, int line);
@@ -68,6 +75,8 @@ bool t_check_error(struct resp *rs, long want, const char *mention,
     const char *file, int line);
 #define T_STATUS(rs, want) t_check_status((rs), (want), __FILE__, __LINE__)
 #define T_ERROR(rs, want, mention) t_check_error((rs), (want), (mention), __FILE__, __LINE__)
+/* The JSON text at path is want ("1500.00"). */
+#define T_JSON_EQ(rs, path, want) T_EQ_STR(t_jtext((rs)->json, (path)), (want))
 
 /* Read-only SQL against the URL in environment variable url_env, with text
  * parameters (NULL-terminated).  t_db_value returns the first cell

@@ -1,0 +1,99 @@
+/* The share-link service: a reseller's links to the shop (optionally to one
+ * product at their own price), their clicks and the orders placed through
+ * them, on share_link_db.
+ *
+ * A link's code is random and URL-safe; GET /share-links/:code is public
+ * and counts one click per visitor per link per hour.  Conversions and
+ * revenue come from the order service's ORDER_CREATED and ORDER_PAID
+ * events.  An expired link is answered 410 at read time (nothing sweeps
+ * them).  Money is int64 paise. */
+#ifndef SHARE_LINK_H
+#define SHARE_LINK_H
+#include "db.h"
+#include "json.h"
+#include "req.h"
+#include <stdbool.h>
+#include <stdint.h>
+
+enum share_link_stmt {
+	S_LINK_INSERT,
+	S_LINK_BY_CODE,
+	S_LINK_BY_ID,
+	S_LINK_LIST,
+	S_LINK_UPDATE,
+	S_LINK_CLICK,
+	S_LINK_STATS,
+	S_ORDER_CREATED,
+	S_ORDER_PAID,
+	S__MAX
+};
+extern const struct stmt share_link_stmts[S__MAX];
+#define S(id) (&share_link_stmts[id])
+
+/* Timestamps leave as ISO 8601 UTC with milliseconds. */
+#define ISO(col) \
+	"to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
+
+/* A link's columns, as every statement returning a link reads them;
+ * "expired" is decided by the database's clock. */
+#define LINK_COLS \
+	"l.id, l.code, l.seller_id, l.product_id, l.seller_price, l.currency, " \
+	"l.is_active, " ISO("l.expires_at") " AS expires_at, " \
+	"(l.expires_at IS NOT NULL AND l.expires_at <= now()) AS expired, " \
+	ISO("l.created_at") " AS created_at, " ISO("l.updated_at") " AS updated_at"
+
+/* Length of a code. */
+#define LINK_CODE_LEN 12
+
+/* ---- links.c: the link document, create, list, change ---- */
+
+/* Writes row of a LINK_COLS result as the link document (with its url);
+ * json_link_members writes its members into an object the caller opened. */
+void json_link_put(struct jw *w, const PGresult *res, int row);
+void json_link_members(struct jw *w, const PGresult *res, int row);
+/* Whether s can be a code (LINK_CODE_LEN base64url characters). */
+bool link_code_valid(const char *s);
+/* Reads SHARE_BASE_URL; 0, or -1 when it is not an http(s) URL. */
+int links_config(void);
+
+void links_create(struct req *r);          /* POST /share-links */
+void links_list(struct req *r);            /* GET /share-links */
+void links_update(struct req *r);          /* PATCH /share-links/:id */
+void links_delete(struct req *r);          /* DELETE /share-links/:id */
+void links_internal_get(struct req *r);    /* GET /internal/share-link/links/:id */
+
+/* ---- visits.c: the public page of a link ---- */
+void links_visit(struct req *r);           /* GET /share-links/:code */
+
+/* ---- stats.c ---- */
+void links_stats(struct req *r);           /* GET /share-links/:code/stats */
+void share_link_events(struct req *r);     /* POST /internal/share-link/events */
+
+/* ---- peers.c: calls to other services through the internal listener ---- */
+
+/* A product as POST /internal/product/lookup answers it (its default
+ * variant's price). */
+struct product {
+	const char *id;
+	bool found;                /* exists and is not deleted */
+	bool active;               /* on sale */
+	const char *name;          /* or NULL */
+	const char *variant_id;    /* its default variant */
+	const char *category_id;   /* or NULL */
+	const char *currency;
+	int64_t base_price;        /* the product's base price, paise */
+	int64_t price;             /* its default variant's price: what a seller
+	                              price is checked against, paise */
+};
+/* Looks product id up.  0 with *p filled (p->found false for an unknown
+ * product), or -1 after answering 503. */
+int peer_product_or_reply(struct req *r, const char *id, struct product *p);
+/* Checks that id names a RESELLER (GET /internal/auth/users/:id).  0, or
+ * -1 after answering 400 or 503. */
+int peer_reseller_or_reply(struct req *r, const char *id);
+/* Asks the pricing service whether price is a valid seller price for p
+ * (at least its price, at most its markup cap).  0, or -1 after answering
+ * 400 (its reason) or 503. */
+int peer_price_check_or_reply(struct req *r, const struct product *p, int64_t price);
+
+#endif
