@@ -623,12 +623,12 @@ running() {
 }
 
 # A pool's size: <SVC>_POOL_SIZE, else POOL_SIZE; the services that wait on
-# another service inside a request (pricing, order, payment call through
+# another service inside a request (pricing, order, payment, share-link call through
 # the internal listener) get twice POOL_SIZE, since a worker waiting on a
 # sub-request uses no CPU but holds its place in the pool.
 pool_size() {
 	local var def=$POOL_SIZE
-	case $1 in pricing | order | payment) def=$((POOL_SIZE * 2)) ;; esac
+	case $1 in pricing | order | payment | share-link) def=$((POOL_SIZE * 2)) ;; esac
 	var=$(svc_upper "$1")_POOL_SIZE
 	local n=${!var:-$def}
 	[[ $n =~ ^[1-9][0-9]?$ ]] || die "$var='$n' must be 1..99"
