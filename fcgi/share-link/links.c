@@ -329,24 +329,30 @@ links_delete(struct req *r)
 
 /* ---- GET /internal/share-link/links/:id ---- */
 
-/* The order service's view (fcgi/order/peers.c): the link, 404 when
- * unknown or inactive, 410 when expired. */
+PGresult *
+live_link_or_reply(struct req *r, enum share_link_stmt s, const char *key)
+{
+	PGresult *res = db_exec_or_reply(r, S(s), (const char *[]){ key });
+	if (res == NULL)
+		return NULL;
+	if (PQntuples(res) != 1 || !db_get_bool(res, 0, "is_active")) {
+		reply_error(r, 404, "share link not found");
+		return NULL;
+	}
+	if (db_get_bool(res, 0, "expired")) {
+		reply_error(r, 410, "share link has expired");
+		return NULL;
+	}
+	return res;
+}
+
+/* The order service's view (fcgi/order/peers.c). */
 void
 links_internal_get(struct req *r)
 {
 	const char *id = param_uuid_or_reply(r, "id");
-	if (id == NULL)
+	PGresult *res;
+	if (id == NULL || (res = live_link_or_reply(r, S_LINK_BY_ID, id)) == NULL)
 		return;
-	PGresult *res = db_exec_or_reply(r, S(S_LINK_BY_ID), (const char *[]){ id });
-	if (res == NULL)
-		return;
-	if (PQntuples(res) != 1 || !db_get_bool(res, 0, "is_active")) {
-		reply_error(r, 404, "share link not found");
-		return;
-	}
-	if (db_get_bool(res, 0, "expired")) {
-		reply_error(r, 410, "share link has expired");
-		return;
-	}
 	link_reply(r, res, 200);
 }

@@ -53,6 +53,10 @@ void json_link_put(struct jw *w, const PGresult *res, int row);
 void json_link_members(struct jw *w, const PGresult *res, int row);
 /* Whether s can be a code (LINK_CODE_LEN base64url characters). */
 bool link_code_valid(const char *s);
+/* The link S_LINK_BY_ID or S_LINK_BY_CODE finds for key when it can be
+ * used (ordered through, visited), or NULL after answering 404 (unknown or
+ * inactive), 410 (expired) or 503. */
+PGresult *live_link_or_reply(struct req *r, enum share_link_stmt s, const char *key);
 /* Reads SHARE_BASE_URL; 0, or -1 when it is not an http(s) URL. */
 int links_config(void);
 

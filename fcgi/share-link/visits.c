@@ -58,17 +58,9 @@ links_visit(struct req *r)
 		reply_error(r, 404, "share link not found");
 		return;
 	}
-	PGresult *res = db_exec_or_reply(r, S(S_LINK_BY_CODE), (const char *[]){ code });
+	PGresult *res = live_link_or_reply(r, S_LINK_BY_CODE, code);
 	if (res == NULL)
 		return;
-	if (PQntuples(res) != 1 || !db_get_bool(res, 0, "is_active")) {
-		reply_error(r, 404, "share link not found");
-		return;
-	}
-	if (db_get_bool(res, 0, "expired")) {
-		reply_error(r, 410, "share link has expired");
-		return;
-	}
 	/* The product first: a 503 counts no click. */
 	struct product p;
 	const char *product = db_get(res, 0, "product_id");
