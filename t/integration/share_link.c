@@ -880,6 +880,34 @@ order_through_general_link(void)
 	t_resp_free(&rs);
 }
 
+/* A product link without a price: the buyer's price for that product; a
+ * reseller buying through their own link earns no commission. */
+static void
+order_through_product_link_without_price(void)
+{
+	struct link l;
+	char extra[300];
+	snprintf(extra, sizeof extra, "\"productId\":\"%s\",", other_product);
+	T_REQUIRE(link_create(&seller_b, extra, &l) == 0);
+	struct resp rs;
+	snprintf(extra, sizeof extra, "\"shareLinkId\":\"%s\",", l.id);
+	order_post(&rs, customer.token, extra, other_product, 2, "11.00");
+	if (T_STATUS(&rs, 201)) {
+		T_EQ_STR(t_jstr(rs.json, "sellerId"), seller_b.id);
+		T_JSON_EQ(&rs, "items.0.sellerPrice", "11.00");
+		T_JSON_EQ(&rs, "subtotal", "22.00");
+		T_JSON_EQ(&rs, "commission", "2.20");
+	}
+	t_resp_free(&rs);
+	order_post(&rs, seller_b.token, extra, other_product, 2, "11.00");
+	if (T_STATUS(&rs, 201)) {
+		T_EQ_STR(t_jstr(rs.json, "sellerId"), seller_b.id);
+		T_EQ_STR(t_jstr(rs.json, "userId"), seller_b.id);
+		T_JSON_EQ(&rs, "commission", "0.00");
+	}
+	t_resp_free(&rs);
+}
+
 static void
 order_bad_link_other_product_400(void)
 {
@@ -1152,6 +1180,7 @@ static const struct t_case cases[] = {
 	T_CASE(expired_link_410),
 	T_CASE(order_takes_seller_and_price_from_link),
 	T_CASE(order_through_general_link),
+	T_CASE(order_through_product_link_without_price),
 	T_CASE(order_bad_link_other_product_400),
 	T_CASE(order_bad_unknown_link_404),
 	T_CASE(stats_after_paid_order),
