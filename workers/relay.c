@@ -15,12 +15,15 @@
  * the relay lingers RELAY_LINGER_MS (default 2) before claiming, so under
  * load one batch carries the events of several transactions. */
 #include "config.h"
+#include "arena.h"
 #include "crypto.h"
+#include "fcgic.h"
 #include "http.h"
 #include "json.h"
 #include "log.h"
 #include <curl/curl.h>
 #include <errno.h>
+#include <limits.h>
 #include <libpq-fe.h>
 #include <math.h>
 #include <signal.h>
@@ -34,23 +37,31 @@
 #define MAX_SOURCES 16
 #define BATCH "50"
 
-/* Who consumes what; a consumer that is not deployed is skipped. */
+/* Who consumes what; a consumer that is not deployed is skipped.  A
+ * consumer with a key gets the event only when its payload has that key
+ * with a non-null value: share-link acknowledges an order without a link
+ * as "ignored", so most orders need not be sent to it at all. */
+struct consumer {
+	const char *name;
+	const char *only_with;   /* payload key, or NULL: every event */
+};
 static const struct {
 	const char *type;
-	const char *consumers[4];
+	struct consumer consumers[4];
 } subscriptions[] = {
-	{ "USER_REGISTERED",  { "notification" } },
-	{ "PRODUCT_CREATED",  { "pricing" } },
-	{ "PRODUCT_UPDATED",  { "pricing" } },
-	{ "PRODUCT_DELETED",  { "pricing" } },
-	{ "ORDER_CREATED",    { "notification", "share-link" } },
-	{ "ORDER_PAID",       { "wallet", "notification", "share-link" } },
-	{ "ORDER_SHIPPED",    { "notification" } },
-	{ "ORDER_DELIVERED",  { "wallet", "notification" } },
-	{ "ORDER_CANCELLED",  { "product", "wallet", "notification" } },
-	{ "PAYMENT_SUCCESS",  { "order" } },
-	{ "PAYMENT_FAILED",   { "notification" } },
-	{ "PAYMENT_REFUNDED", { "order", "wallet", "notification" } },
+	{ "USER_REGISTERED",  { { "notification", NULL } } },
+	{ "PRODUCT_CREATED",  { { "pricing", NULL } } },
+	{ "PRODUCT_UPDATED",  { { "pricing", NULL } } },
+	{ "PRODUCT_DELETED",  { { "pricing", NULL } } },
+	{ "ORDER_CREATED",    { { "notification", NULL }, { "share-link", "shareLinkId" } } },
+	{ "ORDER_PAID",       { { "wallet", NULL }, { "notification", NULL },
+	                        { "share-link", "shareLinkId" } } },
+	{ "ORDER_SHIPPED",    { { "notification", NULL } } },
+	{ "ORDER_DELIVERED",  { { "wallet", NULL }, { "notification", NULL } } },
+	{ "ORDER_CANCELLED",  { { "product", NULL }, { "wallet", NULL }, { "notification", NULL } } },
+	{ "PAYMENT_SUCCESS",  { { "order", NULL } } },
+	{ "PAYMENT_FAILED",   { { "notification", NULL } } },
+	{ "PAYMENT_REFUNDED", { { "order", NULL }, { "wallet", NULL }, { "notification", NULL } } },
 };
 
 /* The relay's SQL, run on each source connection. */
@@ -89,6 +100,7 @@ static char deployed[512];
 static long max_attempts, poll_ms;
 static double linger_s;
 static double backoff_max;
+static const char *fcgi_dir;   /* INTERNAL_FCGI_DIR: the pools' sockets, or NULL */
 static CURL *curl;
 static volatile sig_atomic_t stopping;
 
@@ -186,12 +198,40 @@ keep_head(char *p, size_t size, size_t n, void *u)
 	return len;
 }
 
-/* POSTs the envelope to one consumer.  0 on 2xx; else -1 with why. */
+/* POSTs the envelope to one consumer: straight to its pool's socket over
+ * FastCGI when INTERNAL_FCGI_DIR has it (common/fcgic.h), else through the
+ * gateway's internal listener.  0 on 2xx; else -1 with why. */
 static int
-deliver(const char *consumer, const struct buf *envelope, char *why, size_t whylen)
+deliver(const char *consumer, const char *event_id, const struct buf *envelope, char *why,
+    size_t whylen)
 {
+	char path[200];
+	snprintf(path, sizeof path, "/internal/%s/events", consumer);
+	if (fcgi_dir != NULL && *fcgi_dir != '\0') {
+		char sock[PATH_MAX];
+		snprintf(sock, sizeof sock, "%s/%s.sock", fcgi_dir, consumer);
+		struct fcgic_req q = {
+			.method = "POST", .path = path, .body = envelope->p,
+			.body_len = envelope->len, .request_id = event_id,
+		};
+		struct buf out = { 0 };
+		long status = 0;
+		char err[160] = "";
+		int rc = fcgic_call(sock, &q, 5000, &status, &out, err, sizeof err);
+		if (rc != FCGIC_NO_SOCKET) {
+			int ok = rc == 0 && status >= 200 && status < 300 ? 0 : -1;
+			if (ok != 0 && rc != 0)
+				snprintf(why, whylen, "%s: %s", consumer, err);
+			else if (ok != 0)
+				snprintf(why, whylen, "%s: HTTP %ld %.150s", consumer, status,
+				    out.p ? out.p : "");
+			buf_free(&out);
+			return ok;
+		}
+		buf_free(&out);
+	}
 	char url[300];
-	snprintf(url, sizeof url, "%s/internal/%s/events", http_internal_base(), consumer);
+	snprintf(url, sizeof url, "%s%s", http_internal_base(), path);
 	struct buf resp = { 0 };
 	struct curl_slist *h = curl_slist_append(NULL, "Content-Type: application/json");
 	curl_easy_reset(curl);
@@ -250,7 +290,8 @@ relay_row(struct source *s, PGresult *rows, int i)
 	struct jw w;
 	jw_init(&w, &env);
 	jw_obj_open(&w);
-	jw_kstr(&w, "eventId", PQgetvalue(rows, i, PQfnumber(rows, "event_id")));
+	const char *event_id = PQgetvalue(rows, i, PQfnumber(rows, "event_id"));
+	jw_kstr(&w, "eventId", event_id);
 	jw_kstr(&w, "type", type);
 	jw_kstr(&w, "source", s->name);
 	jw_kstr(&w, "aggregateId", PQgetvalue(rows, i, PQfnumber(rows, "aggregate_id")));
@@ -262,17 +303,31 @@ relay_row(struct source *s, PGresult *rows, int i)
 
 	char why[256] = "";
 	int failed = 0;
+	struct arena *a = NULL;
+	const struct jv *payload = NULL;
 	for (size_t k = 0; k < sizeof subscriptions / sizeof subscriptions[0]; k++) {
 		if (strcmp(subscriptions[k].type, type) != 0)
 			continue;
-		for (int c = 0; c < 4 && subscriptions[k].consumers[c] != NULL; c++) {
-			const char *consumer = subscriptions[k].consumers[c];
-			if (!is_deployed(consumer))
+		for (int c = 0; c < 4 && subscriptions[k].consumers[c].name != NULL; c++) {
+			const struct consumer *to = &subscriptions[k].consumers[c];
+			if (!is_deployed(to->name))
 				continue;
-			if (deliver(consumer, &env, why, sizeof why) != 0)
+			if (to->only_with != NULL) {
+				if (a == NULL) {
+					char err[64];
+					a = arena_new(0);
+					const char *pj = PQgetvalue(rows, i, PQfnumber(rows, "payload"));
+					payload = json_parse(a, pj, strlen(pj), err, sizeof err);
+				}
+				const struct jv *v = json_get(payload, to->only_with);
+				if (v == NULL || v->type == JV_NULL)
+					continue;
+			}
+			if (deliver(to->name, event_id, &env, why, sizeof why) != 0)
 				failed = 1;   /* the others are idempotent: retry all */
 		}
 	}
+	arena_free(a);
 	buf_free(&env);
 
 	if (!failed)
@@ -461,6 +516,7 @@ main(void)
 	if (linger_ms > 1000) linger_ms = 1000;
 	linger_s = (double)linger_ms / 1000.0;
 	backoff_max = (double)config_long("RELAY_BACKOFF_MAX_S", 60);
+	fcgi_dir = config_str("INTERNAL_FCGI_DIR", NULL);
 	if (max_attempts < 1) max_attempts = 1;
 	if (poll_ms < 10) poll_ms = 10;
 	if (backoff_max < 1) backoff_max = 1;
@@ -477,7 +533,11 @@ main(void)
 	if (curl == NULL)
 		die_oom();
 	load_sources();
-	log_info("relaying %d outboxes to %s", nsources, http_internal_base());
+	if (fcgi_dir != NULL && *fcgi_dir != '\0')
+		log_info("relaying %d outboxes to the pools' sockets in %s (else %s)", nsources,
+		    fcgi_dir, http_internal_base());
+	else
+		log_info("relaying %d outboxes to %s", nsources, http_internal_base());
 
 	double next_poll = 0;
 	while (!stopping) {
