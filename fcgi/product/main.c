@@ -45,6 +45,26 @@
 	"ORDER BY v.position, v.id), '[]') FROM variants v " \
 	"WHERE v.product_id = p.id AND v.deleted_at IS NULL))"
 
+/* The request lines of a reservation ($2 product ids or NULL, $3 variant
+ * ids or NULL, $4 quantities), each resolved to its variant and price:
+ * `res` (ord, qty, variant_id, product_id, name, category_id, is_active,
+ * price, currency); product_id is NULL for a line that resolved to
+ * nothing.  A product's default variant is one index scan
+ * (sql/product/006, variants_default). */
+#define RES_LINES \
+	"req AS (SELECT * FROM unnest($2::uuid[], $3::uuid[], $4::int[]) " \
+	"WITH ORDINALITY AS q(product_id, variant_id, qty, ord)), " \
+	"res AS (SELECT req.ord, req.qty, v.id AS variant_id, p.id AS product_id, p.name, " \
+	"p.category_id, p.is_active, coalesce(v.price, p.base_price) AS price, p.currency " \
+	"FROM req LEFT JOIN LATERAL (" \
+	"(SELECT v.id, v.price, v.product_id FROM variants v WHERE v.id = req.variant_id " \
+	"AND v.deleted_at IS NULL AND (req.product_id IS NULL OR v.product_id = req.product_id)) " \
+	"UNION ALL " \
+	"(SELECT v.id, v.price, v.product_id FROM variants v WHERE req.variant_id IS NULL " \
+	"AND v.product_id = req.product_id AND v.deleted_at IS NULL " \
+	"ORDER BY v.is_default DESC, v.position, v.id LIMIT 1)) v ON true " \
+	"LEFT JOIN products p ON p.id = v.product_id AND p.deleted_at IS NULL)"
+
 const struct stmt product_stmts[S__MAX] = {
 	/* categories */
 	[S_CAT_LIST] = { "cat_list",
@@ -178,47 +198,48 @@ const struct stmt product_stmts[S__MAX] = {
 	    "WHERE p.id = $1 AND p.deleted_at IS NULL ORDER BY v.position, v.id", 1, true },
 	/* The whole reservation in one statement.  $2/$3/$4: one entry per
 	 * request line (product id or NULL, variant id or NULL, quantity).
-	 * `res` resolves each line to its variant (the product's default when
-	 * none is named; a named variant must be the product's) and price;
-	 * `need` sums the lines of one variant; `locked` takes the row locks in
-	 * id order (no deadlock between reservations) and sees the latest
-	 * stock; `judged` says why a line fails.  The inserts and the update
-	 * run only when every line passes and the order had no reservation yet
-	 * (ON CONFLICT: a retry reserves nothing).  One row per request line,
-	 * in request order. */
+	 * RES_LINES resolves each line to its variant (the product's default
+	 * when none is named; a named variant must be the product's) and price;
+	 * `need` sums the lines of one variant, in id order, so the update
+	 * takes its row locks in id order (no deadlock between reservations).
+	 * The update is the check: a variant it would take below zero breaks
+	 * variants' stock >= 0 constraint and the whole statement fails
+	 * (DB_CHECK; S_RES_SHORT then names the line).  The inserts and the
+	 * update run only when every line resolved to an active product and
+	 * the order had no reservation yet (ON CONFLICT: a retry reserves
+	 * nothing); a variant deleted meanwhile (the update skips it) fails the
+	 * statement too.  One row per request line, in request order. */
 	[S_RES_ATOMIC] = { "res_atomic",
-	    "WITH req AS (SELECT * FROM unnest($2::uuid[], $3::uuid[], $4::int[]) "
-	    "WITH ORDINALITY AS q(product_id, variant_id, qty, ord)), "
-	    "res AS (SELECT req.ord, req.qty, v.id AS variant_id, p.id AS product_id, p.name, "
-	    "p.category_id, p.is_active, coalesce(v.price, p.base_price) AS price, p.currency "
-	    "FROM req LEFT JOIN LATERAL ("
-	    "(SELECT v.id, v.price, v.product_id FROM variants v WHERE v.id = req.variant_id "
-	    "AND v.deleted_at IS NULL AND (req.product_id IS NULL OR v.product_id = req.product_id)) "
-	    "UNION ALL "
-	    "(SELECT v.id, v.price, v.product_id FROM variants v WHERE req.variant_id IS NULL "
-	    "AND v.product_id = req.product_id AND v.deleted_at IS NULL "
-	    "ORDER BY v.is_default DESC, v.position, v.id LIMIT 1)) v ON true "
-	    "LEFT JOIN products p ON p.id = v.product_id AND p.deleted_at IS NULL), "
-	    "need AS (SELECT variant_id AS id, sum(qty) AS qty FROM res "
-	    "WHERE product_id IS NOT NULL GROUP BY variant_id), "
-	    "locked AS (SELECT v.id, v.stock FROM variants v "
-	    "WHERE v.id IN (SELECT id FROM need) AND v.deleted_at IS NULL "
-	    "ORDER BY v.id FOR UPDATE), "
-	    "judged AS (SELECT res.ord, CASE WHEN res.product_id IS NULL OR l.id IS NULL "
-	    "THEN 'missing' WHEN NOT res.is_active THEN 'inactive' "
-	    "WHEN l.stock < need.qty THEN 'short' END AS why "
-	    "FROM res LEFT JOIN need ON need.id = res.variant_id "
-	    "LEFT JOIN locked l ON l.id = res.variant_id), "
+	    "WITH " RES_LINES ", "
+	    "need AS (SELECT variant_id AS id, sum(qty)::int AS qty FROM res "
+	    "WHERE product_id IS NOT NULL GROUP BY variant_id ORDER BY variant_id), "
 	    "ins AS (INSERT INTO reservations (order_id, status) SELECT $1, 'RESERVED' "
-	    "WHERE NOT EXISTS (SELECT 1 FROM judged WHERE why IS NOT NULL) "
+	    "WHERE NOT EXISTS (SELECT 1 FROM res WHERE product_id IS NULL OR NOT is_active) "
 	    "ON CONFLICT (order_id) DO NOTHING RETURNING order_id), "
 	    "take AS (UPDATE variants v SET stock = v.stock - need.qty, updated_at = now() "
-	    "FROM need WHERE v.id = need.id AND EXISTS (SELECT 1 FROM ins)), "
+	    "FROM need WHERE v.id = need.id AND v.deleted_at IS NULL "
+	    "AND EXISTS (SELECT 1 FROM ins) RETURNING v.id, need.qty), "
 	    "lines AS (INSERT INTO reservation_lines (order_id, variant_id, quantity) "
-	    "SELECT $1, need.id, need.qty FROM need WHERE EXISTS (SELECT 1 FROM ins)) "
+	    "SELECT $1, take.id, take.qty FROM take) "
 	    "SELECT res.ord, res.qty, res.product_id, res.variant_id, res.name, res.category_id, "
-	    "res.price, res.currency, j.why, EXISTS (SELECT 1 FROM ins) AS reserved "
-	    "FROM res JOIN judged j USING (ord) ORDER BY res.ord", 4, false },
+	    "res.price, res.currency, CASE WHEN res.product_id IS NULL THEN 'missing' "
+	    "WHEN NOT res.is_active THEN 'inactive' END AS why, "
+	    "EXISTS (SELECT 1 FROM ins) AS reserved, "
+	    "CASE WHEN EXISTS (SELECT 1 FROM ins) AND "
+	    "(SELECT count(*) FROM take) < (SELECT count(*) FROM need) "
+	    "THEN reservation_abort('a variant of this order was deleted meanwhile') END AS abort "
+	    "FROM res ORDER BY res.ord", 4, false },
+	/* After S_RES_ATOMIC for order $1 failed on the stock constraint: the
+	 * first line whose variant has less stock than the order's lines of it
+	 * need (none when a retry of the order has reserved meanwhile). */
+	[S_RES_SHORT] = { "res_short",
+	    "WITH " RES_LINES ", "
+	    "need AS (SELECT variant_id, sum(qty) AS qty FROM res GROUP BY variant_id) "
+	    "SELECT res.ord - 1 AS line, res.variant_id FROM res "
+	    "JOIN need USING (variant_id) JOIN variants v ON v.id = res.variant_id "
+	    "WHERE v.stock < need.qty "
+	    "AND NOT EXISTS (SELECT 1 FROM reservations WHERE order_id = $1::uuid) "
+	    "ORDER BY res.ord LIMIT 1", 4, true },
 	[S_RES_GET] = { "res_get",
 	    "SELECT r.status, l.variant_id, l.quantity FROM reservations r "
 	    "LEFT JOIN reservation_lines l USING (order_id) WHERE r.order_id = $1 "

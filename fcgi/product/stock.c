@@ -207,6 +207,28 @@ reply_line_refused(struct req *r, const PGresult *res, int row, const char *cons
 	}
 }
 
+/* S_RES_ATOMIC failed on a constraint and took nothing: the stock >= 0
+ * of a variant (S_RES_SHORT names the first line short of it), or
+ * reservation_complete (sql/product/007: a variant deleted meanwhile). */
+static void
+reply_short(struct req *r, const char *order, const char *const *pids,
+    const char *const *vids, const long long *qty, size_t n)
+{
+	if (strcmp(db_constraint(), "reservation_complete") == 0) {
+		reply_error(r, 409, "a variant of this order was deleted meanwhile, try again");
+		return;
+	}
+	PGresult *res = db_exec_or_reply(r, S(S_RES_SHORT), (const char *[]){ order,
+	    db_uuid_array(r, pids, n), db_uuid_array(r, vids, n), db_int_array(r, qty, n) });
+	if (res == NULL)
+		return;
+	if (PQntuples(res) == 1)
+		reply_error(r, 409, "items[%s]: insufficient stock for variant %s",
+		    db_get(res, 0, "line"), db_get(res, 0, "variant_id"));
+	else   /* stock came back since: still, nothing was taken */
+		reply_error(r, 409, "insufficient stock, try again");
+}
+
 void
 stock_reserve(struct req *r)
 {
@@ -239,8 +261,8 @@ stock_reserve(struct req *r)
 	    db_uuid_array(r, pids, n), db_uuid_array(r, vids, n), db_int_array(r, qty, n) },
 	    &err);
 	if (res == NULL) {
-		if (err == DB_CHECK)   /* the stock >= 0 constraint: a race lost */
-			reply_error(r, 409, "insufficient stock");
+		if (err == DB_CHECK)
+			reply_short(r, order, pids, vids, qty, n);
 		else if (err == DB_DOWN)
 			reply_error(r, 503, "database unavailable, try again shortly");
 		else
