@@ -14,6 +14,7 @@
 #include "../lib/http.h"
 #include "crypto.h"
 #include <curl/curl.h>
+#include <libpq-fe.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdarg.h>
@@ -2102,6 +2103,83 @@ internal_lookup_batch(void)
 	free(cat);
 }
 
+/* The reservation's update skips a variant deleted between its read and
+ * its write (the row was locked by the deleting transaction): the whole
+ * statement must fail (reservation_abort), not hold the other lines.  A
+ * second session locks one variant, the reservation waits on it, the
+ * variant is deleted and the lock released. */
+struct reserve_job {
+	const char *order, *items;
+	long status;
+	char *body;
+};
+
+static void *
+reserve_job_run(void *arg)
+{
+	struct reserve_job *j = arg;
+	struct resp rs;
+	j->status = reserve(&rs, j->order, j->items);
+	j->body = strdup(rs.body ? rs.body : "");
+	t_resp_free(&rs);
+	return NULL;
+}
+
+static int
+ok_cmd(PGconn *c, const char *sql, const char *param)
+{
+	const char *p[] = { param };
+	PGresult *r = PQexecParams(c, sql, param ? 1 : 0, NULL, param ? p : NULL, NULL, NULL, 0);
+	ExecStatusType st = PQresultStatus(r);
+	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
+		printf("    %s: %s\n", sql, PQerrorMessage(c));
+	PQclear(r);
+	return st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
+}
+
+static void
+internal_reserve_variant_deleted_meanwhile(void)
+{
+	struct prod a, b;
+	T_REQUIRE(mkprod(&a, NULL, "10.00", ",\"stock\":5"));
+	T_REQUIRE(mkprod(&b, NULL, "10.00", ",\"stock\":5"));
+	PGconn *c = PQconnectdb(getenv(DB));
+	T_REQUIRE(PQstatus(c) == CONNECTION_OK);
+	T_REQUIRE(ok_cmd(c, "BEGIN", NULL));
+	T_REQUIRE(ok_cmd(c, "SELECT 1 FROM variants WHERE id = $1 FOR UPDATE", b.variant));
+	char *order = uuid();
+	struct reserve_job j = { order, fmt("[{\"variantId\":\"%s\",\"quantity\":1},"
+	    "{\"variantId\":\"%s\",\"quantity\":1}]", a.variant, b.variant), 0, NULL };
+	j.items = strdup(j.items);
+	pthread_t th;
+	T_REQUIRE(pthread_create(&th, NULL, reserve_job_run, &j) == 0);
+	/* Until the reservation waits on the lock (at most 5 s). */
+	long long waiting = 0;
+	for (int i = 0; i < 100 && waiting < 1; i++) {
+		usleep(50000);
+		waiting = t_db_count(DB, "SELECT count(*) FROM pg_stat_activity WHERE "
+		    "datname = current_database() AND wait_event_type = 'Lock' "
+		    "AND query LIKE '%reservations%'", NULL);
+	}
+	T_EQ_INT(waiting, 1);
+	T_ASSERT(ok_cmd(c, "UPDATE variants SET deleted_at = now() WHERE id = $1", b.variant));
+	T_ASSERT(ok_cmd(c, "COMMIT", NULL));
+	pthread_join(th, NULL);
+	PQfinish(c);
+	T_EQ_INT(j.status, 409);
+	T_ASSERT(t_contains(j.body, "deleted meanwhile"));
+	T_EQ_INT(stock_of(a.variant), 5);
+	T_EQ_INT(t_db_count(DB, "SELECT count(*) FROM reservations WHERE order_id = $1", order,
+	    NULL), 0);
+	T_EQ_INT(t_db_count(DB, "SELECT count(*) FROM reservation_lines WHERE order_id = $1",
+	    order, NULL), 0);
+	free(j.body);
+	free((char *)j.items);
+	free(order);
+	prod_free(&a);
+	prod_free(&b);
+}
+
 static void
 internal_reserve_all_or_none(void)
 {
@@ -2974,6 +3052,7 @@ static const struct t_case cases[] = {
 	/* internal API */
 	T_CASE(internal_lookup_batch),
 	T_CASE(internal_reserve_all_or_none),
+	T_CASE(internal_reserve_variant_deleted_meanwhile),
 	T_CASE(internal_reserve_by_product),
 	T_CASE(internal_reserve_idempotent_per_order),
 	T_CASE(internal_release_idempotent),
