@@ -16,36 +16,12 @@
 #include <strings.h>
 #include <time.h>
 
-static int
-unavailable(struct req *r, const char *svc, const char *why)
-{
-	log_err("%s service: %s", svc, why);
-	reply_error(r, 503, "%s service unavailable", svc);
-	return -1;
-}
-
-/* Why a call failed, for the log (arena-owned). */
-static const char *
-failure(struct req *r, int rc, const struct http_resp *resp)
-{
-	if (rc != 0)
-		return resp->error;
-	return arena_printf(r->a, "status %ld", resp->status);
-}
-
 /* The message of a peer's error answer, or fallback. */
 static const char *
 peer_message(const struct http_resp *resp, const char *fallback)
 {
 	const struct jv *m = resp->json ? json_get(resp->json, "message") : NULL;
 	return m != NULL && m->type == JV_STR && m->len > 0 ? m->s : fallback;
-}
-
-static const char *
-jstr(const struct jv *o, const char *key)
-{
-	const struct jv *v = json_get(o, key);
-	return v != NULL && v->type == JV_STR ? v->s : NULL;
 }
 
 /* A JSON number of paise at key: 0, or -1 when absent or malformed. */
@@ -95,11 +71,11 @@ peer_user_role(struct req *r, const char *id, const char **role)
 	if (rc == 0 && resp.status == 404)
 		return 0;
 	if (rc != 0 || resp.status != 200)
-		return unavailable(r, "auth", failure(r, rc, &resp));
-	const char *got = resp.json ? jstr(resp.json, "id") : NULL;
-	*role = resp.json ? jstr(resp.json, "role") : NULL;
+		return http_unavailable(r, "auth", http_failure(r, rc, &resp));
+	const char *got = resp.json ? json_str(resp.json, "id") : NULL;
+	*role = resp.json ? json_str(resp.json, "role") : NULL;
 	if (got == NULL || strcasecmp(got, id) != 0 || *role == NULL)
-		return unavailable(r, "auth", "user answer without id or role");
+		return http_unavailable(r, "auth", "user answer without id or role");
 	if (strlen(id) < sizeof roles[slot].id && strlen(*role) < sizeof roles[slot].role) {
 		snprintf(roles[slot].id, sizeof roles[slot].id, "%s", id);
 		snprintf(roles[slot].role, sizeof roles[slot].role, "%s", *role);
@@ -158,31 +134,31 @@ peer_share_link_or_reply(struct req *r, const char *id, struct share_link *out)
 		return -1;
 	}
 	if (rc != 0 || resp.status != 200)
-		return unavailable(r, "share-link", failure(r, rc, &resp));
+		return http_unavailable(r, "share-link", http_failure(r, rc, &resp));
 	const struct jv *l = resp.json;
 	if (l == NULL || l->type != JV_OBJ)
-		return unavailable(r, "share-link", "link answer is not an object");
+		return http_unavailable(r, "share-link", "link answer is not an object");
 
-	const char *lid = jstr(l, "id"), *seller = jstr(l, "sellerId");
+	const char *lid = json_str(l, "id"), *seller = json_str(l, "sellerId");
 	const struct jv *active = json_get(l, "isActive");
 	const struct jv *product = json_get(l, "productId");
 	const struct jv *price = json_get(l, "sellerPrice");
 	const struct jv *expires = json_get(l, "expiresAt");
 	if (lid == NULL || strcasecmp(lid, id) != 0 || seller == NULL || !valid_uuid(seller) ||
 	    active == NULL || active->type != JV_BOOL)
-		return unavailable(r, "share-link", "link answer without id, sellerId or isActive");
+		return http_unavailable(r, "share-link", "link answer without id, sellerId or isActive");
 	memset(out, 0, sizeof *out);
 	out->seller_id = arena_strlower(r->a, seller);
 	if (product != NULL && product->type == JV_STR && valid_uuid(product->s))
 		out->product_id = arena_strlower(r->a, product->s);
 	else if (product != NULL && product->type != JV_NULL)
-		return unavailable(r, "share-link", "link answer with a malformed productId");
+		return http_unavailable(r, "share-link", "link answer with a malformed productId");
 	if (price != NULL && price->type == JV_NUM) {
 		if (money_parse(price->s, price->len, &out->seller_price) != MONEY_OK)
-			return unavailable(r, "share-link", "link answer with a malformed sellerPrice");
+			return http_unavailable(r, "share-link", "link answer with a malformed sellerPrice");
 		out->has_price = true;
 	} else if (price != NULL && price->type != JV_NULL) {
-		return unavailable(r, "share-link", "link answer with a malformed sellerPrice");
+		return http_unavailable(r, "share-link", "link answer with a malformed sellerPrice");
 	}
 
 	if (!active->b) {
@@ -192,13 +168,13 @@ peer_share_link_or_reply(struct req *r, const char *id, struct share_link *out)
 	if (expires != NULL && expires->type == JV_STR) {
 		time_t at;
 		if (parse_iso(expires->s, &at) != 0)
-			return unavailable(r, "share-link", "link answer with a malformed expiresAt");
+			return http_unavailable(r, "share-link", "link answer with a malformed expiresAt");
 		if (at <= r->now) {
 			reply_error(r, 410, "share link has expired");
 			return -1;
 		}
 	} else if (expires != NULL && expires->type != JV_NULL) {
-		return unavailable(r, "share-link", "link answer with a malformed expiresAt");
+		return http_unavailable(r, "share-link", "link answer with a malformed expiresAt");
 	}
 	return 0;
 }
@@ -212,19 +188,19 @@ reserved_line(struct req *r, const struct jv *it, struct line *l)
 {
 	if (it == NULL || it->type != JV_OBJ)
 		return "line is not an object";
-	const char *pid = jstr(it, "productId"), *vid = jstr(it, "variantId");
+	const char *pid = json_str(it, "productId"), *vid = json_str(it, "variantId");
 	if (pid == NULL || strcasecmp(pid, l->product_id) != 0)
 		return "line is not the product asked for";
 	if (vid == NULL || !valid_uuid(vid) ||
 	    (l->variant != NULL && strcasecmp(vid, l->variant) != 0))
 		return "line has no variantId or another one";
 	l->variant_id = arena_strlower(r->a, vid);
-	l->product_name = jstr(it, "name");
-	const char *cat = jstr(it, "categoryId");
+	l->product_name = json_str(it, "name");
+	const char *cat = json_str(it, "categoryId");
 	if (cat != NULL && !valid_uuid(cat))
 		return "line has a malformed categoryId";
 	l->category_id = cat ? arena_strlower(r->a, cat) : NULL;
-	l->currency = jstr(it, "currency");
+	l->currency = json_str(it, "currency");
 	if (l->currency == NULL || strlen(l->currency) != 3)
 		return "line has no currency";
 	if (jmoney(it, "price", &l->base_price) != 0 || l->base_price <= 0)
@@ -272,9 +248,9 @@ peer_reserve_or_reply(struct req *r, const char *order_id, struct line *lines, s
 		}
 		if (why == NULL)
 			return 0;
-		unavailable(r, "product", why);
+		http_unavailable(r, "product", why);
 	} else {
-		unavailable(r, "product", failure(r, rc, &resp));
+		http_unavailable(r, "product", http_failure(r, rc, &resp));
 	}
 	/* A timeout or a malformed answer may hide a reservation that was
 	 * made: give it back. */
@@ -290,7 +266,7 @@ priced_line(struct req *r, const struct jv *it, struct line *l)
 {
 	if (it == NULL || it->type != JV_OBJ)
 		return "item is not an object";
-	const char *pid = jstr(it, "productId"), *vid = jstr(it, "variantId");
+	const char *pid = json_str(it, "productId"), *vid = json_str(it, "variantId");
 	if (pid == NULL || strcasecmp(pid, l->product_id) != 0)
 		return "item is not the product asked for";
 	if (vid == NULL || strcasecmp(vid, l->variant_id) != 0)
@@ -347,29 +323,29 @@ peer_quote_or_reply(struct req *r, struct line *lines, size_t n, struct priced *
 		return -1;
 	}
 	if (rc != 0 || resp.status != 200)
-		return unavailable(r, "pricing", failure(r, rc, &resp));
+		return http_unavailable(r, "pricing", http_failure(r, rc, &resp));
 
 	const struct jv *a = resp.json;
 	const struct jv *items = a ? json_get(a, "items") : NULL;
 	if (items == NULL || items->type != JV_ARR || items->n != n)
-		return unavailable(r, "pricing", "answer has no items array of the size asked for");
+		return http_unavailable(r, "pricing", "answer has no items array of the size asked for");
 	int64_t sub = 0, com = 0;
 	for (size_t i = 0; i < n; i++) {
 		const char *why = priced_line(r, items->items[i], &lines[i]);
 		if (why != NULL)
-			return unavailable(r, "pricing", arena_printf(r->a, "items[%zu]: %s", i, why));
+			return http_unavailable(r, "pricing", arena_printf(r->a, "items[%zu]: %s", i, why));
 		sub += lines[i].subtotal;
 		com += lines[i].commission;
 	}
-	const char *cur = jstr(a, "currency");
+	const char *cur = json_str(a, "currency");
 	if (cur == NULL || strcmp(cur, lines[0].currency) != 0)
-		return unavailable(r, "pricing", "answer in another currency");
+		return http_unavailable(r, "pricing", "answer in another currency");
 	p->currency = cur;
 	if (jmoney(a, "subtotal", &p->subtotal) != 0 || jmoney(a, "commission", &p->commission) != 0 ||
 	    jmoney(a, "total", &p->total) != 0)
-		return unavailable(r, "pricing", "answer has no valid totals");
+		return http_unavailable(r, "pricing", "answer has no valid totals");
 	if (p->subtotal != sub || p->commission != com || p->total < p->subtotal)
-		return unavailable(r, "pricing", "answer totals are not the sums of its lines");
+		return http_unavailable(r, "pricing", "answer totals are not the sums of its lines");
 	return 0;
 }
 
@@ -386,5 +362,5 @@ peer_release(struct req *r, const char *order_id)
 	/* 404: nothing was reserved. */
 	if (rc != 0 || (resp.status != 200 && resp.status != 404))
 		log_err("could not release the stock of order %s (%s): release it by hand",
-		    order_id, failure(r, rc, &resp));
+		    order_id, http_failure(r, rc, &resp));
 }

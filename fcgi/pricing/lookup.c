@@ -8,14 +8,6 @@
 #include <string.h>
 #include <strings.h>
 
-static int
-unavailable(struct req *r, const char *why)
-{
-	log_err("product lookup: %s", why);
-	reply_error(r, 503, "product service unavailable");
-	return -1;
-}
-
 bool
 pricing_is_currency(const char *s)
 {
@@ -104,17 +96,15 @@ lookup_or_reply(struct req *r, struct priced *items, size_t n)
 	struct http_resp resp;
 	int rc = http_internal(r, "POST", "/internal/product/lookup", &body, &resp);
 	buf_free(&body);
-	if (rc != 0)
-		return unavailable(r, resp.error);
-	if (resp.status != 200)
-		return unavailable(r, arena_printf(r->a, "status %ld", resp.status));
+	if (rc != 0 || resp.status != 200)
+		return http_unavailable(r, "product", http_failure(r, rc, &resp));
 	const struct jv *arr = resp.json ? json_get(resp.json, "items") : NULL;
 	if (arr == NULL || arr->type != JV_ARR || arr->n != n)
-		return unavailable(r, "answer has no items array of the size asked for");
+		return http_unavailable(r, "product", "answer has no items array of the size asked for");
 	for (size_t i = 0; i < n; i++) {
 		const char *why = parse_item(r, arr->items[i], &items[i]);
 		if (why != NULL)
-			return unavailable(r, arena_printf(r->a, "items[%zu]: %s", i, why));
+			return http_unavailable(r, "product", arena_printf(r->a, "items[%zu]: %s", i, why));
 	}
 	return 0;
 }

@@ -27,37 +27,6 @@ static struct user cust_a, cust_b, seller;
 
 /* ---- helpers ---- */
 
-/* The JSON text of the value at path ("3000.00", "null", "\"x\""), or
- * "(absent)".  Owned by o. */
-static const char *
-jtext(struct json_object *o, const char *path)
-{
-	struct json_object *v = t_jget(o, path);
-	if (v != NULL)
-		return json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN);
-	/* json-c holds null as NULL: tell a null member from a missing one. */
-	char parent[256];
-	const char *dot = strrchr(path, '.');
-	struct json_object *p = o;
-	if (dot != NULL) {
-		snprintf(parent, sizeof parent, "%.*s", (int)(dot - path), path);
-		p = t_jget(o, parent);
-	}
-	const char *key = dot ? dot + 1 : path;
-	return p != NULL && json_object_is_type(p, json_type_object) &&
-	    json_object_object_get_ex(p, key, NULL) ? "null" : "(absent)";
-}
-
-#define T_JTEXT(rs, path, want) T_EQ_STR(jtext((rs)->json, (path)), (want))
-
-static long
-send_json(struct resp *rs, const char *method, const char *url, const char *token,
-    const char *json)
-{
-	return t_http(rs, method, url, token, "application/json", json, strlen(json),
-	    (char *)NULL);
-}
-
 static struct user
 register_user(const char *role)
 {
@@ -143,7 +112,7 @@ order_post(struct resp *rs, const char *token, const char *body, const char *key
 {
 	char h[300];
 	if (key == NULL)
-		return send_json(rs, "POST", "/orders", token, body);
+		return t_send_json(rs, "POST", "/orders", token, body);
 	snprintf(h, sizeof h, "Idempotency-Key: %s", key);
 	return t_http(rs, "POST", "/orders", token, "application/json", body, strlen(body), h,
 	    (char *)NULL);
@@ -174,7 +143,7 @@ set_status(struct resp *rs, const char *token, const char *id, const char *statu
 		snprintf(body, sizeof body, "{\"status\":\"%s\",\"notes\":\"%s\"}", status, notes);
 	else
 		snprintf(body, sizeof body, "{\"status\":\"%s\"}", status);
-	return send_json(rs, "PATCH", url, token, body);
+	return t_send_json(rs, "PATCH", url, token, body);
 }
 
 /* PATCH that must be answered with want (and, for 409, name both statuses). */
@@ -227,7 +196,7 @@ event_post(struct resp *rs, const char *event_id, const char *type, const char *
 	snprintf(body, sizeof body, "{\"eventId\":\"%s\",\"type\":\"%s\",\"source\":\"payment\","
 	    "\"aggregateId\":\"x\",\"occurredAt\":\"2026-01-01T00:00:00.000Z\",\"attempt\":1,"
 	    "\"payload\":%s}", event_id, type, payload);
-	return send_json(rs, "POST", url, NULL, body);
+	return t_send_json(rs, "POST", url, NULL, body);
 }
 
 static long
@@ -328,23 +297,23 @@ create_brief_example(void)
 		posted = strdup(rs.body);
 		T_EQ_STR(t_jstr(rs.json, "userId"), cust_a.id);
 		T_EQ_STR(t_jstr(rs.json, "sellerId"), seller.id);
-		T_JTEXT(&rs, "shareLinkId", "null");
+		T_JSON_EQ(&rs, "shareLinkId", "null");
 		T_EQ_STR(t_jstr(rs.json, "status"), "PENDING");
 		T_EQ_STR(t_jstr(rs.json, "currency"), "INR");
-		T_JTEXT(&rs, "subtotal", "3000.00");
-		T_JTEXT(&rs, "commission", "300.00");
-		T_JTEXT(&rs, "total", "3000.00");
+		T_JSON_EQ(&rs, "subtotal", "3000.00");
+		T_JSON_EQ(&rs, "commission", "300.00");
+		T_JSON_EQ(&rs, "total", "3000.00");
 		T_EQ_STR(t_jstr(rs.json, "shippingAddress"), "123 Main St, City, Country");
-		T_JTEXT(&rs, "paymentId", "null");
+		T_JSON_EQ(&rs, "paymentId", "null");
 		T_EQ_INT(t_jlen(rs.json, "items"), 1);
 		T_EQ_STR(t_jstr(rs.json, "items.0.productId"), p);
 		T_EQ_STR(t_jstr(rs.json, "items.0.variantId"), variant);
 		T_ASSERT(t_contains(t_jstr(rs.json, "items.0.productName"), "order-product"));
-		T_JTEXT(&rs, "items.0.quantity", "2");
-		T_JTEXT(&rs, "items.0.basePrice", "1000.00");
-		T_JTEXT(&rs, "items.0.sellerPrice", "1500.00");
-		T_JTEXT(&rs, "items.0.subtotal", "3000.00");
-		T_JTEXT(&rs, "items.0.commission", "300.00");
+		T_JSON_EQ(&rs, "items.0.quantity", "2");
+		T_JSON_EQ(&rs, "items.0.basePrice", "1000.00");
+		T_JSON_EQ(&rs, "items.0.sellerPrice", "1500.00");
+		T_JSON_EQ(&rs, "items.0.subtotal", "3000.00");
+		T_JSON_EQ(&rs, "items.0.commission", "300.00");
 		T_ASSERT(t_jstr(rs.json, "items.0.id") != NULL);
 		const char *at = t_jstr(rs.json, "createdAt");
 		T_ASSERT(at != NULL && strlen(at) == 24 && at[10] == 'T' && at[19] == '.' &&
@@ -369,9 +338,9 @@ create_brief_example(void)
 	snprintf(url, sizeof url, "/orders/%s", id);
 	t_get(&rs, url, cust_a.token);
 	if (T_STATUS(&rs, 200)) {
-		T_JTEXT(&rs, "total", "3000.00");
+		T_JSON_EQ(&rs, "total", "3000.00");
 		T_EQ_INT(t_jlen(rs.json, "statusHistory"), 1);
-		T_JTEXT(&rs, "statusHistory.0.from", "null");
+		T_JSON_EQ(&rs, "statusHistory.0.from", "null");
 		T_EQ_STR(t_jstr(rs.json, "statusHistory.0.to"), "PENDING");
 		T_EQ_STR(t_jstr(rs.json, "statusHistory.0.actorId"), cust_a.id);
 		T_ASSERT(t_jstr(rs.json, "statusHistory.0.createdAt") != NULL);
@@ -391,11 +360,11 @@ create_brief_example(void)
 	snprintf(extra, sizeof extra, "\"userId\":\"%s\",", cust_a.id);
 	order_post(&rs, cust_a.token, one_line(body, sizeof body, extra, p, 1, "1500.00"), NULL);
 	if (T_STATUS(&rs, 201)) {
-		T_JTEXT(&rs, "sellerId", "null");
-		T_JTEXT(&rs, "subtotal", "1500.00");
-		T_JTEXT(&rs, "commission", "0.00");
-		T_JTEXT(&rs, "total", "1500.00");
-		T_JTEXT(&rs, "items.0.commission", "0.00");
+		T_JSON_EQ(&rs, "sellerId", "null");
+		T_JSON_EQ(&rs, "subtotal", "1500.00");
+		T_JSON_EQ(&rs, "commission", "0.00");
+		T_JSON_EQ(&rs, "total", "1500.00");
+		T_JSON_EQ(&rs, "items.0.commission", "0.00");
 	}
 	t_resp_free(&rs);
 
@@ -405,9 +374,9 @@ create_brief_example(void)
 	if (T_STATUS(&rs, 201)) {
 		T_EQ_STR(t_jstr(rs.json, "sellerId"), seller.id);
 		T_EQ_STR(t_jstr(rs.json, "userId"), seller.id);
-		T_JTEXT(&rs, "commission", "0.00");
-		T_JTEXT(&rs, "items.0.commission", "0.00");
-		T_JTEXT(&rs, "total", "1500.00");
+		T_JSON_EQ(&rs, "commission", "0.00");
+		T_JSON_EQ(&rs, "items.0.commission", "0.00");
+		T_JSON_EQ(&rs, "total", "1500.00");
 	}
 	t_resp_free(&rs);
 	T_EQ_INT(stock_of(p), 6);
@@ -430,14 +399,14 @@ create_two_lines(void)
 	struct resp rs;
 	order_post(&rs, cust_a.token, body, NULL);
 	if (T_STATUS(&rs, 201)) {
-		T_JTEXT(&rs, "items.0.subtotal", "300.30");
-		T_JTEXT(&rs, "items.0.commission", "30.03");
-		T_JTEXT(&rs, "items.1.subtotal", "0.04");
-		T_JTEXT(&rs, "items.1.commission", "0.00");   /* 0.004 rounds to 0.00 */
+		T_JSON_EQ(&rs, "items.0.subtotal", "300.30");
+		T_JSON_EQ(&rs, "items.0.commission", "30.03");
+		T_JSON_EQ(&rs, "items.1.subtotal", "0.04");
+		T_JSON_EQ(&rs, "items.1.commission", "0.00");   /* 0.004 rounds to 0.00 */
 		T_EQ_STR(t_jstr(rs.json, "items.1.variantId"), v2);
-		T_JTEXT(&rs, "subtotal", "300.34");
-		T_JTEXT(&rs, "commission", "30.03");
-		T_JTEXT(&rs, "total", "300.34");
+		T_JSON_EQ(&rs, "subtotal", "300.34");
+		T_JSON_EQ(&rs, "commission", "30.03");
+		T_JSON_EQ(&rs, "total", "300.34");
 	}
 	t_resp_free(&rs);
 	T_EQ_INT(stock_of(p1), 2);
@@ -709,7 +678,7 @@ create_idempotency_key(void)
 	if (T_STATUS(&rs, 201)) {
 		T_EQ_STR(t_jstr(rs.json, "id"), first);
 		T_EQ_STR(t_header(&rs, "Idempotent-Replayed"), "true");
-		T_JTEXT(&rs, "total", "20.00");
+		T_JSON_EQ(&rs, "total", "20.00");
 	}
 	t_resp_free(&rs);
 	order_post(&rs, cust_a.token, other, key);
@@ -962,10 +931,10 @@ status_machine(void)
 	T_ERROR(&rs, 400, "status");
 	t_resp_free(&rs);
 	snprintf(url, sizeof url, "/orders/%s/status", id);
-	send_json(&rs, "PATCH", url, admin, "{\"status\":\"PAID\",\"paymentId\":\"x\"}");
+	t_send_json(&rs, "PATCH", url, admin, "{\"status\":\"PAID\",\"paymentId\":\"x\"}");
 	T_ERROR(&rs, 400, "paymentId is not an allowed field");
 	t_resp_free(&rs);
-	send_json(&rs, "PATCH", url, admin, "{}");
+	t_send_json(&rs, "PATCH", url, admin, "{}");
 	T_ERROR(&rs, 400, "status");
 	t_resp_free(&rs);
 	set_status(&rs, admin, "5f0c1a9e-0000-4000-8000-00000000dead", "PAID", NULL);
@@ -1097,7 +1066,7 @@ internal_payment_success(void)
 		T_EQ_STR(t_jstr(rs.json, "paymentId"), pay);
 		T_EQ_INT(t_jlen(rs.json, "statusHistory"), 2);
 		T_ASSERT(t_contains(t_jstr(rs.json, "statusHistory.1.notes"), pay));
-		T_JTEXT(&rs, "statusHistory.1.actorId", "null");
+		T_JSON_EQ(&rs, "statusHistory.1.actorId", "null");
 	}
 	t_resp_free(&rs);
 	T_EQ_INT(outbox_count(id, "ORDER_PAID"), 1);
@@ -1114,7 +1083,7 @@ internal_payment_success(void)
 	t_get(&rs, url, NULL);
 	if (T_STATUS(&rs, 200)) {
 		T_EQ_STR(t_jstr(rs.json, "status"), "PAID");
-		T_JTEXT(&rs, "total", "3000.00");
+		T_JSON_EQ(&rs, "total", "3000.00");
 	}
 	t_resp_free(&rs);
 	snprintf(url, sizeof url, "%s/internal/order/orders/5f0c1a9e-0000-4000-8000-00000000dead",
@@ -1232,10 +1201,10 @@ internal_events_bad_input(void)
 	char url[300], ev[37];
 	struct resp rs;
 	snprintf(url, sizeof url, "%s/internal/order/events", t_env("INTERNAL_URL"));
-	send_json(&rs, "POST", url, NULL, "{");
+	t_send_json(&rs, "POST", url, NULL, "{");
 	T_ERROR(&rs, 400, NULL);
 	t_resp_free(&rs);
-	send_json(&rs, "POST", url, NULL, "{\"eventId\":\"x\",\"type\":\"PAYMENT_SUCCESS\","
+	t_send_json(&rs, "POST", url, NULL, "{\"eventId\":\"x\",\"type\":\"PAYMENT_SUCCESS\","
 	    "\"source\":\"payment\",\"payload\":{}}");
 	T_ERROR(&rs, 400, "eventId");
 	t_resp_free(&rs);
@@ -1243,7 +1212,7 @@ internal_events_bad_input(void)
 	char body[400];
 	snprintf(body, sizeof body, "{\"eventId\":\"%s\",\"type\":\"PAYMENT_SUCCESS\","
 	    "\"source\":\"payment\"}", ev);
-	send_json(&rs, "POST", url, NULL, body);
+	t_send_json(&rs, "POST", url, NULL, body);
 	T_ERROR(&rs, 400, "payload");
 	t_resp_free(&rs);
 	event_post(&rs, ev, "PAYMENT_SUCCESS", "{\"orderId\":\"nope\"}");
@@ -1262,7 +1231,7 @@ internal_events_bad_input(void)
 		T_EQ_STR(t_jstr(rs.json, "status"), "ignored");
 	t_resp_free(&rs);
 	/* The consumer is internal only. */
-	send_json(&rs, "POST", "/internal/order/events", admin, "{}");
+	t_send_json(&rs, "POST", "/internal/order/events", admin, "{}");
 	T_ERROR(&rs, 404, NULL);
 	t_resp_free(&rs);
 }

@@ -32,14 +32,6 @@ jtext(struct json_object *o, const char *path)
 
 #define T_JTEXT(rs, path, want) T_EQ_STR(jtext((rs)->json, (path)), (want))
 
-static long
-send_json(struct resp *rs, const char *method, const char *url, const char *token,
-    const char *json)
-{
-	return t_http(rs, method, url, token, "application/json", json, strlen(json),
-	    (char *)NULL);
-}
-
 /* Creates a category; returns its id (malloc'd) or NULL. */
 static char *
 category_create(void)
@@ -544,7 +536,7 @@ max_markup(void)
 
 	/* Removing the cap (null) lifts the limit. */
 	snprintf(url, sizeof url, "/pricing/rules/%s", rule);
-	send_json(&rs, "PATCH", url, admin, "{\"maxMarkupPercent\":null}");
+	t_send_json(&rs, "PATCH", url, admin, "{\"maxMarkupPercent\":null}");
 	if (T_STATUS(&rs, 200)) {
 		T_JTEXT(&rs, "maxMarkupPercent", "null");
 		T_JTEXT(&rs, "ratePercent", "10.00");
@@ -640,7 +632,7 @@ price_change_seen(void)
 
 	char url[120];
 	snprintf(url, sizeof url, "/products/%s", p);
-	send_json(&rs, "PATCH", url, admin, "{\"basePrice\":2000.00}");
+	t_send_json(&rs, "PATCH", url, admin, "{\"basePrice\":2000.00}");
 	T_STATUS(&rs, 200);
 	t_resp_free(&rs);
 
@@ -706,7 +698,7 @@ rules_admin_only(void)
 		t_get(&rs, id, tokens[i]);
 		T_ERROR(&rs, want[i], NULL);
 		t_resp_free(&rs);
-		send_json(&rs, "PATCH", id, tokens[i], "{\"ratePercent\":1.00}");
+		t_send_json(&rs, "PATCH", id, tokens[i], "{\"ratePercent\":1.00}");
 		T_ERROR(&rs, want[i], NULL);
 		t_resp_free(&rs);
 		t_http(&rs, "DELETE", id, tokens[i], NULL, NULL, 0, (char *)NULL);
@@ -759,7 +751,7 @@ rules_crud(void)
 		T_JTEXT(&rs, "ratePercent", "12.50");
 	t_resp_free(&rs);
 
-	send_json(&rs, "PATCH", url, admin, "{\"ratePercent\":\"7.25\"}");
+	t_send_json(&rs, "PATCH", url, admin, "{\"ratePercent\":\"7.25\"}");
 	if (T_STATUS(&rs, 200)) {
 		T_JTEXT(&rs, "ratePercent", "7.25");
 		T_JTEXT(&rs, "maxMarkupPercent", "100.00");   /* absent: kept */
@@ -802,7 +794,7 @@ rules_crud(void)
 	t_http(&rs, "DELETE", url, admin, NULL, NULL, 0, (char *)NULL);
 	T_ERROR(&rs, 404, "not found");
 	t_resp_free(&rs);
-	send_json(&rs, "PATCH", url, admin, "{\"ratePercent\":1}");
+	t_send_json(&rs, "PATCH", url, admin, "{\"ratePercent\":1}");
 	T_ERROR(&rs, 404, "not found");
 	t_resp_free(&rs);
 	t_get(&rs, url, admin);
@@ -850,7 +842,7 @@ default_rule(void)
 	T_ERROR(&rs, 409, "DEFAULT");
 	t_resp_free(&rs);
 
-	send_json(&rs, "PATCH", url, admin, "{\"ratePercent\":12.00}");
+	t_send_json(&rs, "PATCH", url, admin, "{\"ratePercent\":12.00}");
 	if (T_STATUS(&rs, 200)) {
 		T_EQ_STR(t_jstr(rs.json, "scope"), "DEFAULT");
 		T_JTEXT(&rs, "scopeId", "null");
@@ -864,7 +856,7 @@ default_rule(void)
 	}
 	t_resp_free(&rs);
 
-	send_json(&rs, "PATCH", url, admin, "{\"ratePercent\":10.00}");
+	t_send_json(&rs, "PATCH", url, admin, "{\"ratePercent\":10.00}");
 	T_STATUS(&rs, 200);
 	t_resp_free(&rs);
 	calc1(&rs, p, "1500.00", 2);
@@ -914,21 +906,21 @@ rules_bad_input_400(void)
 	T_REQUIRE(def != NULL);
 	char url[120];
 	snprintf(url, sizeof url, "/pricing/rules/%s", def);
-	send_json(&rs, "PATCH", url, admin, "{}");
+	t_send_json(&rs, "PATCH", url, admin, "{}");
 	T_ERROR(&rs, 400, "ratePercent");
 	t_resp_free(&rs);
-	send_json(&rs, "PATCH", url, admin, "{\"ratePercent\":null}");
+	t_send_json(&rs, "PATCH", url, admin, "{\"ratePercent\":null}");
 	T_ERROR(&rs, 400, "ratePercent");
 	t_resp_free(&rs);
-	send_json(&rs, "PATCH", url, admin, "{\"scope\":\"PRODUCT\"}");
+	t_send_json(&rs, "PATCH", url, admin, "{\"scope\":\"PRODUCT\"}");
 	T_ERROR(&rs, 400, "scope");
 	t_resp_free(&rs);
-	send_json(&rs, "PATCH", url, admin, "{\"ratePercent\":100.50}");
+	t_send_json(&rs, "PATCH", url, admin, "{\"ratePercent\":100.50}");
 	T_ERROR(&rs, 400, "ratePercent");
 	t_resp_free(&rs);
 	free(def);
 
-	send_json(&rs, "PATCH", "/pricing/rules/not-a-uuid", admin, "{\"ratePercent\":1}");
+	t_send_json(&rs, "PATCH", "/pricing/rules/not-a-uuid", admin, "{\"ratePercent\":1}");
 	T_ERROR(&rs, 400, "id");
 	t_resp_free(&rs);
 	t_http(&rs, "DELETE", "/pricing/rules/not-a-uuid", admin, NULL, NULL, 0, (char *)NULL);
@@ -1163,7 +1155,7 @@ internal_quote(void)
 	    pid, vid, cat);
 	char rurl[120];
 	snprintf(rurl, sizeof rurl, "/pricing/rules/%s", rule);
-	send_json(&rs, "PATCH", rurl, admin, "{\"ratePercent\":25.00}");
+	t_send_json(&rs, "PATCH", rurl, admin, "{\"ratePercent\":25.00}");
 	T_STATUS(&rs, 200);
 	t_resp_free(&rs);
 	for (int i = 0; i < 6; i++) {
@@ -1321,7 +1313,7 @@ catalog_push_on_write(void)
 	for (int i = 0; i < 3; i++) {
 		char body[80];
 		snprintf(body, sizeof body, "{\"basePrice\":%s}", prices[i]);
-		send_json(&rs, "PATCH", url, admin, body);
+		t_send_json(&rs, "PATCH", url, admin, body);
 		T_STATUS(&rs, 200);
 		t_resp_free(&rs);
 		calc1(&rs, p, "2000.00", 1);
@@ -1337,7 +1329,7 @@ catalog_push_on_write(void)
 		free(b);
 	}
 	/* Deactivated: 409; deleted: 404. */
-	send_json(&rs, "PATCH", url, admin, "{\"isActive\":false}");
+	t_send_json(&rs, "PATCH", url, admin, "{\"isActive\":false}");
 	T_STATUS(&rs, 200);
 	t_resp_free(&rs);
 	calc1(&rs, p, "2000.00", 1);

@@ -100,19 +100,11 @@ paise(const char *s)
 }
 
 static long
-send_json(struct resp *rs, const char *method, const char *url, const char *token,
-    const char *json)
-{
-	return t_http(rs, method, url, token, "application/json", json, strlen(json),
-	    (char *)NULL);
-}
-
-static long
 stub_post(struct resp *rs, const char *path, const char *json)
 {
 	char url[512];
 	snprintf(url, sizeof url, "%s%s", stub, path);
-	return send_json(rs, "POST", url, NULL, json);
+	return t_send_json(rs, "POST", url, NULL, json);
 }
 
 /* GET on Razorpay's API of the stand-in, with the stack's keys. */
@@ -172,7 +164,7 @@ order_create(struct buy *b, int qty)
 	snprintf(body, sizeof body, "{\"sellerId\":\"%s\",\"shippingAddress\":\"1 MG Road, "
 	    "Bengaluru\",\"items\":[{\"productId\":\"%s\",\"quantity\":%d,"
 	    "\"sellerPrice\":1500.00}]}", reseller_id, product, qty);
-	send_json(&rs, "POST", "/orders", customer, body);
+	t_send_json(&rs, "POST", "/orders", customer, body);
 	bool ok = T_STATUS(&rs, 201) && t_jstr(rs.json, "id") != NULL;
 	if (ok) {
 		copy(b->order, sizeof b->order, t_jstr(rs.json, "id"));
@@ -190,7 +182,7 @@ checkout(struct buy *b, struct resp *out)
 	char body[200];
 	struct resp rs;
 	snprintf(body, sizeof body, "{\"orderId\":\"%s\"}", b->order);
-	send_json(&rs, "POST", "/payments/razorpay/create-order", customer, body);
+	t_send_json(&rs, "POST", "/payments/razorpay/create-order", customer, body);
 	bool ok = T_STATUS(&rs, 201) && t_jstr(rs.json, "razorpayOrder.id") != NULL &&
 	    t_jstr(rs.json, "payment.id") != NULL;
 	if (ok) {
@@ -465,7 +457,7 @@ purchase_checkout_verify_webhook_paid(void)
 	char body[512];
 	snprintf(body, sizeof body, "{\"razorpay_order_id\":\"%s\",\"razorpay_payment_id\":"
 	    "\"%s\",\"razorpay_signature\":\"%s\"}", b.rzp_order, b.rzp_pay, b.sig);
-	send_json(&rs, "POST", "/payments/verify", customer, body);
+	t_send_json(&rs, "POST", "/payments/verify", customer, body);
 	T_STATUS(&rs, 200);
 	t_resp_free(&rs);
 
@@ -554,7 +546,7 @@ webhook_amount_mismatch_not_paid(void)
 	char body[512];
 	snprintf(body, sizeof body, "{\"razorpay_order_id\":\"%s\",\"razorpay_payment_id\":"
 	    "\"%s\",\"razorpay_signature\":\"%s\"}", b.rzp_order, b.rzp_pay, b.sig);
-	send_json(&rs, "POST", "/payments/verify", customer, body);
+	t_send_json(&rs, "POST", "/payments/verify", customer, body);
 	T_ASSERT(rs.status != 200);
 	t_resp_free(&rs);
 	t_sleep_ms(1500);
