@@ -36,6 +36,7 @@
 
 #define MAX_SOURCES 16
 #define BATCH "50"
+#define MAX_CONSUMERS 5   /* of one event type */
 
 /* Who consumes what; a consumer that is not deployed is skipped.  A
  * consumer with a key gets the event only when its payload has that key
@@ -47,7 +48,7 @@ struct consumer {
 };
 static const struct {
 	const char *type;
-	struct consumer consumers[4];
+	struct consumer consumers[MAX_CONSUMERS];
 } subscriptions[] = {
 	{ "USER_REGISTERED",  { { "notification", NULL } } },
 	{ "PRODUCT_CREATED",  { { "pricing", NULL } } },
@@ -58,10 +59,12 @@ static const struct {
 	                        { "share-link", "shareLinkId" } } },
 	{ "ORDER_SHIPPED",    { { "notification", NULL } } },
 	{ "ORDER_DELIVERED",  { { "wallet", NULL }, { "notification", NULL } } },
-	{ "ORDER_CANCELLED",  { { "product", NULL }, { "wallet", NULL }, { "notification", NULL } } },
+	{ "ORDER_CANCELLED",  { { "product", NULL }, { "wallet", NULL }, { "notification", NULL },
+	                        { "share-link", "shareLinkId" } } },
 	{ "PAYMENT_SUCCESS",  { { "order", NULL } } },
 	{ "PAYMENT_FAILED",   { { "notification", NULL } } },
-	{ "PAYMENT_REFUNDED", { { "order", NULL }, { "wallet", NULL }, { "notification", NULL } } },
+	{ "PAYMENT_REFUNDED", { { "order", NULL }, { "wallet", NULL }, { "notification", NULL },
+	                        { "share-link", NULL } } },
 };
 
 /* The relay's SQL, run on each source connection. */
@@ -308,7 +311,7 @@ relay_row(struct source *s, PGresult *rows, int i)
 	for (size_t k = 0; k < sizeof subscriptions / sizeof subscriptions[0]; k++) {
 		if (strcmp(subscriptions[k].type, type) != 0)
 			continue;
-		for (int c = 0; c < 4 && subscriptions[k].consumers[c].name != NULL; c++) {
+		for (int c = 0; c < MAX_CONSUMERS && subscriptions[k].consumers[c].name != NULL; c++) {
 			const struct consumer *to = &subscriptions[k].consumers[c];
 			if (!is_deployed(to->name))
 				continue;

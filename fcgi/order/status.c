@@ -100,6 +100,10 @@ event_payload(struct buf *b, const struct order_state *o, const struct transitio
 	case ST_CANCELLED:
 		jw_kstr(&w, "previousStatus", order_status_names[o->status]);
 		jw_kstr(&w, "notes", t->notes);
+		/* share-link takes a cancelled order out of its link's stats. */
+		jw_kstr(&w, "shareLinkId", o->share_link_id);
+		jw_kstr(&w, "currency", o->currency);
+		jw_kint(&w, "totalPaise", o->total);
 		break;
 	default:
 		break;

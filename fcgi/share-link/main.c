@@ -40,12 +40,17 @@ const struct stmt share_link_stmts[S__MAX] = {
 	    "UPDATE share_links l SET clicks = l.clicks + 1 "
 	    "WHERE l.id = $1::uuid AND EXISTS (SELECT 1 FROM v) RETURNING l.clicks", 2, false },
 	/* A link's counters: orders placed through it, conversions (paid
-	 * orders) and revenue (what they paid), paise. */
+	 * orders not cancelled since), revenue (what those paid less what was
+	 * refunded, paise) and the cancelled orders. */
 	[S_LINK_STATS] = { "link_stats",
-	    "SELECT l.id, l.seller_id, l.currency, l.clicks, s.orders, s.conversions, s.revenue "
-	    "FROM share_links l CROSS JOIN LATERAL (SELECT count(*) AS orders, "
-	    "count(o.paid_at) AS conversions, coalesce(sum(o.revenue), 0) AS revenue "
-	    "FROM share_link_orders o WHERE o.link_id = l.id) s WHERE l.code = $1", 1, true },
+	    "SELECT l.id, l.seller_id, l.currency, l.clicks, s.orders, s.conversions, s.revenue, "
+	    "s.cancelled FROM share_links l CROSS JOIN LATERAL (SELECT count(*) AS orders, "
+	    "count(o.paid_at) FILTER (WHERE o.cancelled_at IS NULL) AS conversions, "
+	    "coalesce(sum(greatest(o.revenue - coalesce(f.refunded, 0), 0)) "
+	    "FILTER (WHERE o.cancelled_at IS NULL), 0) AS revenue, "
+	    "count(o.cancelled_at) AS cancelled "
+	    "FROM share_link_orders o LEFT JOIN share_link_refunds f USING (order_id) "
+	    "WHERE o.link_id = l.id) s WHERE l.code = $1", 1, true },
 	/* ORDER_CREATED: $1 order, $2 link, $3 total, $4 currency.  known: the
 	 * link exists; written: the order was new. */
 	[S_ORDER_CREATED] = { "order_created",
@@ -66,6 +71,22 @@ const struct stmt share_link_stmts[S__MAX] = {
 	    "revenue = EXCLUDED.revenue WHERE o.paid_at IS NULL RETURNING o.order_id) "
 	    "SELECT EXISTS (SELECT 1 FROM l) AS known, EXISTS (SELECT 1 FROM i) AS written",
 	    4, false },
+	/* ORDER_CANCELLED: the order (recorded now if its ORDER_CREATED has
+	 * not arrived yet) is cancelled; its payment no longer counts. */
+	[S_ORDER_CANCELLED] = { "order_cancelled",
+	    "WITH l AS (SELECT id FROM share_links WHERE id = $2::uuid), "
+	    "i AS (INSERT INTO share_link_orders AS o (order_id, link_id, total, currency, "
+	    "cancelled_at) SELECT $1::uuid, l.id, $3::bigint, $4::text, now() FROM l "
+	    "ON CONFLICT (order_id) DO UPDATE SET cancelled_at = now() "
+	    "WHERE o.cancelled_at IS NULL RETURNING o.order_id) "
+	    "SELECT EXISTS (SELECT 1 FROM l) AS known, EXISTS (SELECT 1 FROM i) AS written",
+	    4, false },
+	/* PAYMENT_REFUNDED: $2 what the order's payment has refunded so far;
+	 * the largest seen stays.  A row back: it grew. */
+	[S_ORDER_REFUNDED] = { "order_refunded",
+	    "INSERT INTO share_link_refunds AS f (order_id, refunded) VALUES ($1::uuid, $2::bigint) "
+	    "ON CONFLICT (order_id) DO UPDATE SET refunded = EXCLUDED.refunded, updated_at = now() "
+	    "WHERE f.refunded < EXCLUDED.refunded RETURNING f.order_id", 2, false },
 };
 
 static const struct route routes[] = {

@@ -25,6 +25,8 @@ enum share_link_stmt {
 	S_LINK_STATS,
 	S_ORDER_CREATED,
 	S_ORDER_PAID,
+	S_ORDER_CANCELLED,
+	S_ORDER_REFUNDED,
 	S__MAX
 };
 extern const struct stmt share_link_stmts[S__MAX];

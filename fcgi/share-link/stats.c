@@ -2,18 +2,26 @@
  * come from, POST /internal/share-link/events.
  *
  *   clicks          visits counted (visits.c: one per visitor per hour)
- *   conversions     orders placed through the link that were paid
+ *   conversions     orders placed through the link that were paid and
+ *                   not cancelled since
  *   conversionRate  conversions / clicks * 100, two decimals rounded half
  *                   up (0 without clicks; above 100 when orders came
  *                   without a counted visit)
- *   totalRevenue    what those orders paid (their totals), two decimals
+ *   totalRevenue    what those orders paid (their totals) less what was
+ *                   refunded of them, two decimals
  *   orders          orders placed through the link, paid or not
+ *   cancelled       of those, the orders cancelled (before or after
+ *                   payment)
  *
  * The order service's ORDER_CREATED records an order against its
- * shareLinkId; ORDER_PAID marks it paid with its totalPaise.  Either may
- * arrive first; each is applied once (the inbox claim and the effect
- * commit together).  An event without a shareLinkId (most orders) is
- * acknowledged "ignored" without touching the database. */
+ * shareLinkId; ORDER_PAID marks it paid with its totalPaise;
+ * ORDER_CANCELLED marks it cancelled.  They may arrive in any order; each
+ * is applied once (the inbox claim and the effect commit together).  An
+ * event without a shareLinkId (most orders) is acknowledged "ignored"
+ * without touching the database.  PAYMENT_REFUNDED carries no link (the
+ * payment service does not know it): every refund's refundedPaise is
+ * recorded by order id, and the stats subtract it from the orders that
+ * are the link's. */
 #include "share_link.h"
 #include "events.h"
 #include "log.h"
@@ -50,13 +58,14 @@ links_stats(struct req *r)
 	jw_kmoney(&w, "conversionRate", rate);
 	jw_kmoney(&w, "totalRevenue", db_get_ll(res, 0, "revenue"));
 	jw_kint(&w, "orders", db_get_ll(res, 0, "orders"));
+	jw_kint(&w, "cancelled", db_get_ll(res, 0, "cancelled"));
 	jw_kstr(&w, "currency", db_get(res, 0, "currency"));
 	jw_obj_close(&w);
 	reply_w(r, 200);
 }
 
-/* ORDER_CREATED and ORDER_PAID: statement s with the payload's order,
- * link, total and currency. */
+/* ORDER_CREATED, ORDER_PAID and ORDER_CANCELLED: statement s with the
+ * payload's order, link, total and currency. */
 static void
 order_event(struct req *r, const struct event *ev, enum share_link_stmt s)
 {
@@ -103,6 +112,40 @@ order_event(struct req *r, const struct event *ev, enum share_link_stmt s)
 		event_ack(r, ev, status);
 }
 
+/* PAYMENT_REFUNDED: the order's refunded total so far. */
+static void
+refund_event(struct req *r, const struct event *ev)
+{
+	const char *order = event_str(ev, "orderId");
+	int64_t refunded = event_int(ev, "refundedPaise");
+	if (order == NULL || !valid_uuid(order)) {
+		reply_error(r, 400, "payload.orderId must be a UUID");
+		return;
+	}
+	if (refunded < 0) {
+		reply_error(r, 400, "payload.refundedPaise is required");
+		return;
+	}
+	if (db_begin(r) != 0)
+		return;
+	int claimed = event_claim(r, ev);
+	if (claimed <= 0) {
+		db_rollback(r);
+		if (claimed == 0)
+			event_ack(r, ev, "duplicate");
+		return;
+	}
+	PGresult *res = db_exec_or_reply(r, S(S_ORDER_REFUNDED),
+	    (const char *[]){ order, db_int(r, refunded) });
+	if (res == NULL) {
+		db_rollback(r);
+		return;
+	}
+	const char *status = PQntuples(res) == 1 ? "applied" : "duplicate";
+	if (db_commit(r) == 0)
+		event_ack(r, ev, status);
+}
+
 void
 share_link_events(struct req *r)
 {
@@ -113,6 +156,10 @@ share_link_events(struct req *r)
 		order_event(r, &ev, S_ORDER_CREATED);
 	else if (strcmp(ev.type, "ORDER_PAID") == 0)
 		order_event(r, &ev, S_ORDER_PAID);
+	else if (strcmp(ev.type, "ORDER_CANCELLED") == 0)
+		order_event(r, &ev, S_ORDER_CANCELLED);
+	else if (strcmp(ev.type, "PAYMENT_REFUNDED") == 0)
+		refund_event(r, &ev);
 	else
 		event_ack(r, &ev, "ignored");
 }

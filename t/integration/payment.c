@@ -1161,6 +1161,14 @@ refund_partial_then_full(void)
 	refund(&rs, admin, c.pay, "{\"amount\":1.00}");
 	T_ERROR(&rs, 409, NULL);
 	t_resp_free(&rs);
+	/* The relay brings the refunds to share-link, which takes them off a
+	 * link's revenue (this order has no link: recorded, counted nowhere). */
+	long long seen = 0;
+	for (double end = t_now() + 15; seen != 1 && t_now() < end; t_sleep_ms(100))
+		seen = t_db_count("SHARE_LINK_DATABASE_URL", "SELECT count(*) FROM "
+		    "share_link_refunds WHERE order_id = $1 AND refunded = 150000", c.order,
+		    (char *)NULL);
+	T_EQ_INT(seen, 1);
 	/* A late capture event never moves it back. */
 	hook_ok("payment.captured", rzp_pay, "", "unchanged");
 	T_PAY_STATUS(c.pay, "REFUNDED");

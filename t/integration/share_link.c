@@ -1007,8 +1007,27 @@ stats_after_paid_order(void)
 		T_JSON_EQ(&rs, "conversionRate", "33.33");
 		T_JSON_EQ(&rs, "totalRevenue", "3000.00");
 		T_JSON_EQ(&rs, "orders", "2");
+		T_JSON_EQ(&rs, "cancelled", "0");
 	}
 	t_resp_free(&rs);
+
+	/* The paid order is cancelled (ORDER_CANCELLED through the relay): no
+	 * longer a conversion, no revenue; it still was placed. */
+	t_send_json(&rs, "PATCH", url, admin, "{\"status\":\"CANCELLED\",\"notes\":\"returned\"}");
+	T_STATUS(&rs, 200);
+	t_resp_free(&rs);
+	wait_conversions(&rs, l.code, 0, 15000);
+	if (T_STATUS(&rs, 200)) {
+		T_JSON_EQ(&rs, "clicks", "3");
+		T_JSON_EQ(&rs, "conversions", "0");
+		T_JSON_EQ(&rs, "conversionRate", "0.00");
+		T_JSON_EQ(&rs, "totalRevenue", "0.00");
+		T_JSON_EQ(&rs, "orders", "2");
+		T_JSON_EQ(&rs, "cancelled", "1");
+	}
+	t_resp_free(&rs);
+	T_EQ_INT(t_db_count(LINK_DB, "SELECT count(*) FROM share_link_orders WHERE order_id = $1 "
+	    "AND cancelled_at IS NOT NULL", order, (char *)NULL), 1);
 }
 
 static void
@@ -1117,6 +1136,103 @@ events_exactly_once(void)
 	t_resp_free(&rs);
 }
 
+/* Refunds come off the revenue (PAYMENT_REFUNDED carries the payment's
+ * refunded total so far: the largest seen counts, whatever the order of
+ * arrival); a cancellation, before or after the payment, takes the order
+ * out of conversions and revenue. */
+static void
+events_refunds_and_cancellations(void)
+{
+	struct link l;
+	T_REQUIRE(link_create(&seller_a, "", &l) == 0);
+	char a[37], b[37], ev[37], payload[600];
+	crypto_uuid4(a);
+	crypto_uuid4(b);
+	struct resp rs;
+	/* Order a: 1,000.00 paid, then refunds of 100.00 and 250.00 in all. */
+	snprintf(payload, sizeof payload, "{\"orderId\":\"%s\",\"shareLinkId\":\"%s\","
+	    "\"currency\":\"INR\",\"totalPaise\":100000}", a, l.id);
+	crypto_uuid4(ev);
+	event_post(&rs, ev, "ORDER_PAID", payload);
+	T_STATUS(&rs, 200);
+	t_resp_free(&rs);
+	/* The second refund's event arrives first. */
+	const char *refunds[][2] = { { "25000", "applied" }, { "10000", "duplicate" } };
+	for (size_t i = 0; i < 2; i++) {
+		snprintf(payload, sizeof payload, "{\"paymentId\":\"%s\",\"orderId\":\"%s\","
+		    "\"amountPaise\":15000,\"refundedPaise\":%s,\"full\":false,"
+		    "\"currency\":\"INR\"}", b, a, refunds[i][0]);
+		crypto_uuid4(ev);
+		event_post(&rs, ev, "PAYMENT_REFUNDED", payload);
+		if (T_STATUS(&rs, 200))
+			T_EQ_STR(t_jstr(rs.json, "status"), refunds[i][1]);
+		t_resp_free(&rs);
+	}
+	/* A refund of an order that is not the link's: recorded, counted nowhere. */
+	snprintf(payload, sizeof payload, "{\"orderId\":\"%s\",\"refundedPaise\":500}", b);
+	crypto_uuid4(ev);
+	event_post(&rs, ev, "PAYMENT_REFUNDED", payload);
+	T_STATUS(&rs, 200);
+	t_resp_free(&rs);
+	stats_get(&rs, l.code, seller_a.token);
+	if (T_STATUS(&rs, 200)) {
+		T_JSON_EQ(&rs, "conversions", "1");
+		T_JSON_EQ(&rs, "totalRevenue", "750.00");
+		T_JSON_EQ(&rs, "orders", "1");
+		T_JSON_EQ(&rs, "cancelled", "0");
+	}
+	t_resp_free(&rs);
+
+	/* Order b: cancelled before its ORDER_CREATED and ORDER_PAID arrive. */
+	snprintf(payload, sizeof payload, "{\"orderId\":\"%s\",\"shareLinkId\":\"%s\","
+	    "\"currency\":\"INR\",\"totalPaise\":40000,\"previousStatus\":\"PAID\"}", b, l.id);
+	crypto_uuid4(ev);
+	event_post(&rs, ev, "ORDER_CANCELLED", payload);
+	if (T_STATUS(&rs, 200))
+		T_EQ_STR(t_jstr(rs.json, "status"), "applied");
+	t_resp_free(&rs);
+	const char *late[] = { "ORDER_PAID", "ORDER_CREATED", "ORDER_CANCELLED" };
+	for (size_t i = 0; i < 3; i++) {
+		crypto_uuid4(ev);
+		event_post(&rs, ev, late[i], payload);
+		T_STATUS(&rs, 200);
+		t_resp_free(&rs);
+	}
+	stats_get(&rs, l.code, seller_a.token);
+	if (T_STATUS(&rs, 200)) {
+		T_JSON_EQ(&rs, "conversions", "1");
+		T_JSON_EQ(&rs, "totalRevenue", "750.00");
+		T_JSON_EQ(&rs, "orders", "2");
+		T_JSON_EQ(&rs, "cancelled", "1");
+	}
+	t_resp_free(&rs);
+
+	/* Order a is cancelled after its payment and refunds: nothing left. */
+	snprintf(payload, sizeof payload, "{\"orderId\":\"%s\",\"shareLinkId\":\"%s\","
+	    "\"currency\":\"INR\",\"totalPaise\":100000}", a, l.id);
+	crypto_uuid4(ev);
+	event_post(&rs, ev, "ORDER_CANCELLED", payload);
+	T_STATUS(&rs, 200);
+	t_resp_free(&rs);
+	stats_get(&rs, l.code, seller_a.token);
+	if (T_STATUS(&rs, 200)) {
+		T_JSON_EQ(&rs, "conversions", "0");
+		T_JSON_EQ(&rs, "totalRevenue", "0.00");
+		T_JSON_EQ(&rs, "cancelled", "2");
+	}
+	t_resp_free(&rs);
+
+	/* Malformed refunds are 400s. */
+	crypto_uuid4(ev);
+	event_post(&rs, ev, "PAYMENT_REFUNDED", "{\"orderId\":\"nope\",\"refundedPaise\":1}");
+	T_ERROR(&rs, 400, "orderId");
+	t_resp_free(&rs);
+	snprintf(payload, sizeof payload, "{\"orderId\":\"%s\"}", a);
+	event_post(&rs, ev, "PAYMENT_REFUNDED", payload);
+	T_ERROR(&rs, 400, "refundedPaise");
+	t_resp_free(&rs);
+}
+
 /* ---- cases: the internal API ---- */
 
 static void
@@ -1185,6 +1301,7 @@ static const struct t_case cases[] = {
 	T_CASE(order_bad_unknown_link_404),
 	T_CASE(stats_after_paid_order),
 	T_CASE(stats_ownership),
+	T_CASE(events_refunds_and_cancellations),
 	T_CASE(events_exactly_once),
 	T_CASE(internal_link_shape),
 };
