@@ -335,12 +335,14 @@ live_link_or_reply(struct req *r, enum share_link_stmt s, const char *key)
 	PGresult *res = db_exec_or_reply(r, S(s), (const char *[]){ key });
 	if (res == NULL)
 		return NULL;
-	if (PQntuples(res) != 1 || !db_get_bool(res, 0, "is_active")) {
-		reply_error(r, 404, "share link not found");
+	/* Expired first: the expiry job also deactivates an expired link, and
+	 * it stays a 410. */
+	if (PQntuples(res) == 1 && db_get_bool(res, 0, "expired")) {
+		reply_error(r, 410, "share link has expired");
 		return NULL;
 	}
-	if (db_get_bool(res, 0, "expired")) {
-		reply_error(r, 410, "share link has expired");
+	if (PQntuples(res) != 1 || !db_get_bool(res, 0, "is_active")) {
+		reply_error(r, 404, "share link not found");
 		return NULL;
 	}
 	return res;

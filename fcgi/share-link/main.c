@@ -24,9 +24,13 @@ const struct stmt share_link_stmts[S__MAX] = {
 	    "ORDER BY l.created_at DESC, l.id DESC OFFSET $2 LIMIT $3) p ON true "
 	    "ORDER BY p.created_at DESC, p.id DESC", 3, true },
 	/* $2 the new isActive or NULL (keep); $3 whether to set expiresAt, $4
-	 * the new one or NULL (never). */
+	 * the new one or NULL (never).  A new expiresAt reactivates a link the
+	 * expiry job deactivated (expired_at), not one its owner did. */
 	[S_LINK_UPDATE] = { "link_update",
-	    "UPDATE share_links l SET is_active = coalesce($2::boolean, l.is_active), "
+	    "UPDATE share_links l SET is_active = coalesce($2::boolean, "
+	    "CASE WHEN $3::boolean AND l.expired_at IS NOT NULL THEN true ELSE l.is_active END), "
+	    "expired_at = CASE WHEN $3::boolean OR $2::boolean IS NOT NULL THEN NULL "
+	    "ELSE l.expired_at END, "
 	    "expires_at = CASE WHEN $3::boolean THEN $4::timestamptz ELSE l.expires_at END, "
 	    "updated_at = now() WHERE l.id = $1 RETURNING " LINK_COLS, 4, false },
 	/* A click of visitor $2 on link $1 counts when the visitor's last
@@ -87,6 +91,15 @@ const struct stmt share_link_stmts[S__MAX] = {
 	    "INSERT INTO share_link_refunds AS f (order_id, refunded) VALUES ($1::uuid, $2::bigint) "
 	    "ON CONFLICT (order_id) DO UPDATE SET refunded = EXCLUDED.refunded, updated_at = now() "
 	    "WHERE f.refunded < EXCLUDED.refunded RETURNING f.order_id", 2, false },
+	/* The expiry job: the active links whose expiresAt has passed. */
+	[S_JOB_EXPIRE] = { "job_expire",
+	    "UPDATE share_links SET is_active = false, expired_at = now(), updated_at = now() "
+	    "WHERE is_active AND expires_at <= now() RETURNING id", 0, false },
+	/* Visitor rows past the hour, at most $1 of them. */
+	[S_JOB_PURGE_VISITORS] = { "job_purge_visitors",
+	    "DELETE FROM share_link_visitors WHERE ctid = ANY (ARRAY(SELECT ctid "
+	    "FROM share_link_visitors WHERE counted_at <= now() - interval '1 hour' "
+	    "LIMIT $1::int))", 1, false },
 };
 
 static const struct route routes[] = {
@@ -100,6 +113,8 @@ static const struct route routes[] = {
 	{ "GET",    "/internal/share-link/links/:id", ROUTE_PUBLIC, links_internal_get,
 	  ROUTE_INTERNAL },
 	{ "POST",   "/internal/share-link/events", ROUTE_PUBLIC, share_link_events,
+	  ROUTE_INTERNAL },
+	{ "POST",   "/internal/share-link/jobs/expire", ROUTE_PUBLIC, jobs_expire,
 	  ROUTE_INTERNAL },
 };
 

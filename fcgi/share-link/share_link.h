@@ -4,9 +4,9 @@
  *
  * A link's code is random and URL-safe; GET /share-links/:code is public
  * and counts one click per visitor per link per hour.  Conversions and
- * revenue come from the order service's ORDER_CREATED and ORDER_PAID
- * events.  An expired link is answered 410 at read time (nothing sweeps
- * them).  Money is int64 paise. */
+ * revenue come from the order and payment services' events.  An expired
+ * link is answered 410 at read time; the expiry job (jobs.c, run by cron)
+ * also deactivates it.  Money is int64 paise. */
 #ifndef SHARE_LINK_H
 #define SHARE_LINK_H
 #include "db.h"
@@ -27,6 +27,8 @@ enum share_link_stmt {
 	S_ORDER_PAID,
 	S_ORDER_CANCELLED,
 	S_ORDER_REFUNDED,
+	S_JOB_EXPIRE,
+	S_JOB_PURGE_VISITORS,
 	S__MAX
 };
 extern const struct stmt share_link_stmts[S__MAX];
@@ -101,5 +103,8 @@ int peer_reseller_or_reply(struct req *r, const char *id);
  * (at least its price, at most its markup cap).  0, or -1 after answering
  * 400 (its reason) or 503. */
 int peer_price_check_or_reply(struct req *r, const struct product *p, int64_t price);
+
+/* POST /internal/share-link/jobs/expire (jobs.c). */
+void jobs_expire(struct req *r);
 
 #endif
