@@ -26,6 +26,8 @@ BIN     := $(BUILD)/bin
 # that the tests (and only they) run.
 PROGRAMS := $(patsubst fcgi/%/main.c,%,$(wildcard fcgi/*/main.c))
 WORKERS  := $(patsubst workers/%.c,%,$(wildcard workers/*.c))
+# cron/job.c is the job runner cron calls (cron/README.md)
+CRON     := $(if $(wildcard cron/job.c),cron-job)
 STUBS    := $(if $(wildcard t/razorpay/*.c),razorpay-stub)
 
 COMMON_SRC := $(wildcard common/*.c)
@@ -44,10 +46,10 @@ export BUILD_DIR := $(abspath $(BUILD))
 export SANITIZE
 
 .PHONY: all build tests deps run stop test unit migrate admin health logs bench clean \
-        dead-events retry-event fuzz
+        dead-events retry-event fuzz job
 all: build
 
-build: $(PROGRAMS:%=$(BIN)/%) $(WORKERS:%=$(BIN)/%)
+build: $(PROGRAMS:%=$(BIN)/%) $(WORKERS:%=$(BIN)/%) $(CRON:%=$(BIN)/%)
 tests: $(UNIT_BIN) $(ITEST_BIN) $(STUBS:%=$(BIN)/%)
 
 $(BUILD)/%.o: %.c
@@ -67,6 +69,10 @@ $(BIN)/%: $$(call objs_of,$$*) $(COMMON_LIB)
 	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(COMMON_LIB) $(LIBS)
 
 $(WORKERS:%=$(BIN)/%): $(BIN)/%: $(BUILD)/workers/%.o $(COMMON_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $< $(COMMON_LIB) $(LIBS)
+
+$(BIN)/cron-job: $(BUILD)/cron/job.o $(COMMON_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $< $(COMMON_LIB) $(LIBS)
 
@@ -110,6 +116,10 @@ health:
 
 dead-events:
 	@scripts/stack.sh dead-events
+
+# JOB=<service>/<job>: one scheduled job now (cron/README.md)
+job: build
+	@scripts/stack.sh job "$(firstword $(subst /, ,$(JOB)))" "$(word 2,$(subst /, ,$(JOB)))"
 
 retry-event:
 	@scripts/stack.sh retry-event "$(ID)"

@@ -782,6 +782,18 @@ cmd_stop() {
 	fi
 }
 
+# job <service> <name>: one scheduled job (cron/README.md), run by
+# build/.../bin/cron-job against this stack's internal listener.
+cmd_job() {
+	local svc=${1:-} job=${2:-}
+	[[ $svc =~ ^[a-z0-9-]{1,40}$ && $job =~ ^[a-z0-9-]{1,40}$ ]] ||
+		die "usage: make job JOB=<service>/<job> (e.g. JOB=share-link/expire)"
+	[[ -f $ENV_FILE ]] || die "no $ENV_FILE: the stack has never run (make run)"
+	load_config
+	[[ -x $BIN_DIR/cron-job ]] || die "no $BIN_DIR/cron-job: make build"
+	INTERNAL_PORT=$INTERNAL_PORT "$BIN_DIR/cron-job" "$svc" "$job"
+}
+
 cmd_health() {
 	[[ -f $ENV_FILE ]] || die "no $ENV_FILE: the stack has never run (make run)"
 	load_config
@@ -924,6 +936,7 @@ admin) cmd_admin "$@" ;;
 dead-events) cmd_dead_events ;;
 retry-event) cmd_retry_event "$@" ;;
 health) cmd_health ;;
+job) cmd_job "$@" ;;
 logs) cmd_logs ;;
 pg-start)
 	mkdirs

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -926,6 +927,38 @@ expiry_job_deactivates_and_purges(void)
 	t_resp_free(&rs);
 }
 
+/* Runs "$BIN_DIR/cron-job args" with env before it; its exit status, and
+ * its stdout in out. */
+static int
+cron_job(const char *env, const char *args, char *out, size_t n)
+{
+	char cmd[1024];
+	snprintf(cmd, sizeof cmd, "%s '%s/cron-job' %s 2>/dev/null", env, t_env("BIN_DIR"), args);
+	FILE *p = popen(cmd, "r");
+	if (p == NULL)
+		return -1;
+	size_t len = fread(out, 1, n - 1, p);
+	out[len] = '\0';
+	int st = pclose(p);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* cron/job.c, the runner cron calls: the job's answer and exit 0; another
+ * answer 1, a bad name 2, no listener 3. */
+static void
+cron_job_runner(void)
+{
+	char out[2048], env[400];
+	snprintf(env, sizeof env, "INTERNAL_URL='%s'", t_env("INTERNAL_URL"));
+	T_EQ_INT(cron_job(env, "share-link expire", out, sizeof out), 0);
+	T_ASSERT(strstr(out, "\"job\":\"expire\"") != NULL);
+	T_EQ_INT(cron_job(env, "share-link no-such-job", out, sizeof out), 1);
+	T_EQ_INT(cron_job(env, "'share-link' '../x'", out, sizeof out), 2);
+	T_EQ_INT(cron_job(env, "share-link", out, sizeof out), 2);
+	T_EQ_INT(cron_job("INTERNAL_URL=http://127.0.0.1:9", "share-link expire", out, sizeof out),
+	    3);
+}
+
 /* ---- cases: orders through a link ---- */
 
 /* The link's seller and seller price win over the body's. */
@@ -1410,6 +1443,7 @@ static const struct t_case cases[] = {
 	T_CASE(stats_ownership),
 	T_CASE(events_refunds_and_cancellations),
 	T_CASE(expiry_job_deactivates_and_purges),
+	T_CASE(cron_job_runner),
 	T_CASE(events_exactly_once),
 	T_CASE(internal_link_shape),
 };
