@@ -64,6 +64,23 @@ links_stats(struct req *r)
 	reply_w(r, 200);
 }
 
+/* Opens the transaction and claims ev in the inbox: true to apply it;
+ * false when it was applied before or the database failed (answered). */
+static bool
+begin_claimed(struct req *r, const struct event *ev)
+{
+	if (db_begin(r) != 0)
+		return false;
+	int claimed = event_claim(r, ev);
+	if (claimed <= 0) {
+		db_rollback(r);
+		if (claimed == 0)
+			event_ack(r, ev, "duplicate");
+		return false;
+	}
+	return true;
+}
+
 /* ORDER_CREATED, ORDER_PAID and ORDER_CANCELLED: statement s with the
  * payload's order, link, total and currency. */
 static void
@@ -85,15 +102,8 @@ order_event(struct req *r, const struct event *ev, enum share_link_stmt s)
 		reply_error(r, 400, "payload.totalPaise and payload.currency are required");
 		return;
 	}
-	if (db_begin(r) != 0)
+	if (!begin_claimed(r, ev))
 		return;
-	int claimed = event_claim(r, ev);
-	if (claimed <= 0) {
-		db_rollback(r);
-		if (claimed == 0)
-			event_ack(r, ev, "duplicate");
-		return;
-	}
 	PGresult *res = db_exec_or_reply(r, S(s), (const char *[]){ order, link,
 	    db_int(r, total), currency });
 	if (res == NULL) {
@@ -126,15 +136,8 @@ refund_event(struct req *r, const struct event *ev)
 		reply_error(r, 400, "payload.refundedPaise is required");
 		return;
 	}
-	if (db_begin(r) != 0)
+	if (!begin_claimed(r, ev))
 		return;
-	int claimed = event_claim(r, ev);
-	if (claimed <= 0) {
-		db_rollback(r);
-		if (claimed == 0)
-			event_ack(r, ev, "duplicate");
-		return;
-	}
 	PGresult *res = db_exec_or_reply(r, S(S_ORDER_REFUNDED),
 	    (const char *[]){ order, db_int(r, refunded) });
 	if (res == NULL) {
