@@ -237,6 +237,9 @@ deliver(const char *consumer, const char *event_id, const struct buf *envelope, 
 	snprintf(url, sizeof url, "%s%s", http_internal_base(), path);
 	struct buf resp = { 0 };
 	struct curl_slist *h = curl_slist_append(NULL, "Content-Type: application/json");
+	char rid[80];
+	snprintf(rid, sizeof rid, "X-Request-Id: %s", event_id);   /* as over FastCGI */
+	h = curl_slist_append(h, rid);
 	curl_easy_reset(curl);
 	curl_easy_setopt(curl, CURLOPT_URL, url);
 	curl_easy_setopt(curl, CURLOPT_POST, 1L);

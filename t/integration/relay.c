@@ -251,6 +251,75 @@ relay_pid(void)
 	return (pid_t)pid;
 }
 
+/* Restarts the relay through `stack.sh run` with INTERNAL_FCGI_DIR set to
+ * dir (NULL: as the test stack has it).  Returns the new pid, or 0. */
+static pid_t
+relay_restart(const char *dir)
+{
+	pid_t pid = relay_pid();
+	if (pid <= 0 || kill(pid, SIGTERM) != 0)
+		return 0;
+	for (int i = 0; i < 50 && kill(pid, 0) == 0; i++)
+		t_sleep_ms(100);
+	char *saved = getenv("INTERNAL_FCGI_DIR") ? strdup(getenv("INTERNAL_FCGI_DIR")) : NULL;
+	if (dir != NULL)
+		setenv("INTERNAL_FCGI_DIR", dir, 1);
+	const char *argv[] = { t_env("STACK"), "run", NULL };
+	int rc = t_spawn(argv);
+	if (saved != NULL)
+		setenv("INTERNAL_FCGI_DIR", saved, 1);
+	else
+		unsetenv("INTERNAL_FCGI_DIR");
+	free(saved);
+	pid_t now = relay_pid();
+	return rc == 0 && now != pid ? now : 0;
+}
+
+/* How many lines of the gateway's access log contain s. */
+static int
+access_lines_with(const char *s)
+{
+	char path[512], line[2048];
+	snprintf(path, sizeof path, "%s/log/nginx-access.log", t_env("VAR_DIR"));
+	FILE *f = fopen(path, "r");
+	int n = 0;
+	while (f != NULL && fgets(line, sizeof line, f) != NULL)
+		n += strstr(line, s) != NULL;
+	if (f != NULL)
+		fclose(f);
+	return n;
+}
+
+/* With no pool sockets on its host (INTERNAL_FCGI_DIR empty: the pools
+ * run elsewhere) the relay delivers through the gateway's internal
+ * listener, with the event id as the request id. */
+static void
+relay_through_gateway_without_sockets(void)
+{
+	char *v = variant_with_stock(3);
+	T_REQUIRE(v != NULL);
+	char *order = new_uuid();
+	T_REQUIRE(reserve(order, v, 3));
+	T_EQ_INT(stock_of(v), 0);
+	T_REQUIRE(relay_restart("") > 0);
+	char *ev = put_cancelled(order, NULL);
+	T_REQUIRE(ev != NULL);
+	T_ASSERT(wait_count("PRODUCT_DATABASE_URL", "SELECT count(*) FROM outbox WHERE "
+	    "event_id = $1::uuid AND status = 'SENT'", ev, 1, 5000));
+	T_EQ_INT(stock_of(v), 3);
+	/* nginx writes its access log at least every second. */
+	char rid[64];
+	snprintf(rid, sizeof rid, "rid=%s", ev);
+	int seen = 0;
+	for (int i = 0; i < 30 && seen == 0; i++, t_sleep_ms(100))
+		seen = access_lines_with(rid);
+	T_EQ_INT(seen, 1);
+	T_ASSERT(relay_restart(NULL) > 0);
+	free(ev);
+	free(order);
+	free(v);
+}
+
 static void
 relay_killed_then_catches_up(void)
 {
@@ -283,6 +352,7 @@ static const struct t_case cases[] = {
 	T_CASE(relay_event_applied_once),
 	T_CASE(relay_dead_listed_and_retried),
 	T_CASE(relay_killed_then_catches_up),
+	T_CASE(relay_through_gateway_without_sockets),
 };
 
 int
