@@ -11,7 +11,10 @@
  * Anything else changes nothing: SUCCESS and REFUNDED never move back, so
  * payment.captured followed by order.paid (or a replay, or verify racing
  * the webhook) is one effect and one event.  A payment whose amount or
- * currency differs from ours is logged and not applied. */
+ * currency differs from ours is logged and not applied.
+ *
+ * The reconciliation job (reconcile.c) reaches the same transitions from
+ * Razorpay's list of an order's payments, through pay_decide. */
 #include "payment.h"
 #include "log.h"
 #include "outbox.h"
@@ -139,6 +142,61 @@ pay_apply(struct req *r, enum pay_event ev, const struct rzp_payment *p, PGresul
 	if (row != NULL)
 		*row = after;
 	return APPLY_CHANGED;
+}
+
+bool
+pay_event_of(const char *rzp_status, enum pay_event *ev)
+{
+	/* Refunded implies captured. */
+	if (is(rzp_status, "captured") || is(rzp_status, "refunded"))
+		*ev = PAY_EV_CAPTURED;
+	else if (is(rzp_status, "authorized"))
+		*ev = PAY_EV_AUTHORIZED;
+	else if (is(rzp_status, "failed"))
+		*ev = PAY_EV_FAILED;
+	else
+		return false;      /* "created": nothing happened yet */
+	return true;
+}
+
+/* The first of items[0..n) whose status means ev, the recorded one
+ * (known) first; -1 when there is none. */
+static int
+first_of(const struct rzp_payment *items, size_t n, const char *known, enum pay_event want)
+{
+	int first = -1;
+	for (size_t i = 0; i < n; i++) {
+		enum pay_event ev;
+		if (!pay_event_of(items[i].status, &ev) || ev != want)
+			continue;
+		if (known != NULL && is(items[i].id, known))
+			return (int)i;
+		if (first < 0)
+			first = (int)i;
+	}
+	return first;
+}
+
+int
+pay_decide(const struct rzp_payment *items, size_t n, const char *known, enum pay_event *ev)
+{
+	int i;
+	if ((i = first_of(items, n, known, PAY_EV_CAPTURED)) >= 0) {
+		*ev = PAY_EV_CAPTURED;
+		return i;
+	}
+	if ((i = first_of(items, n, known, PAY_EV_AUTHORIZED)) >= 0) {
+		*ev = PAY_EV_AUTHORIZED;
+		return i;
+	}
+	/* Failed only when every attempt failed: one still "created" may
+	 * be the customer paying right now. */
+	for (size_t k = 0; k < n; k++)
+		if (!is(items[k].status, "failed"))
+			return -1;
+	if ((i = first_of(items, n, known, PAY_EV_FAILED)) >= 0)
+		*ev = PAY_EV_FAILED;
+	return i;
 }
 
 static const char *

@@ -117,6 +117,20 @@ enum pay_event { PAY_EV_AUTHORIZED, PAY_EV_CAPTURED, PAY_EV_FAILED };
 enum apply_result pay_apply(struct req *r, enum pay_event ev,
     const struct rzp_payment *p, PGresult **row);
 
+/* The event Razorpay's payment status means (captured and refunded:
+ * captured; authorized; failed).  False for "created" (nothing happened
+ * yet) and anything unknown. */
+bool pay_event_of(const char *rzp_status, enum pay_event *ev);
+
+/* Of the payments Razorpay lists for one order (GET /orders/:id/payments),
+ * the one that decides our payment, whose recorded Razorpay payment is
+ * known (or NULL): a captured (or refunded) one, else an authorized one,
+ * else, when every attempt failed, a failed one; among several, the known
+ * one, else the first listed.  Returns its index with *ev set, or -1 when
+ * none decides (no attempt yet, or one still "created"). */
+int pay_decide(const struct rzp_payment *items, size_t n, const char *known,
+    enum pay_event *ev);
+
 /* Records Razorpay refund f against the locked payment row pay (row 0):
  * when the refund is unknown it is inserted and counted (amount_refunded,
  * REFUNDED when nothing is left, PAYMENT_REFUNDED); when it is known only
