@@ -39,6 +39,9 @@ enum payment_stmt {
 	S_REFUNDS_OF,
 	S_REFUND_BY_RZP,
 	S_WEBHOOK_CLAIM,
+	S_RECONCILE_LOCK,
+	S_RECONCILE_UNLOCK,
+	S_RECONCILE_DUE,
 	S__MAX
 };
 extern const struct stmt payment_stmts[S__MAX];
@@ -149,5 +152,8 @@ void refunds_create(struct req *r);         /* POST /payments/:id/refund */
 
 /* ---- webhook.c ---- */
 void webhook_post(struct req *r);           /* POST /payments/webhook */
+
+/* ---- reconcile.c ---- */
+void jobs_reconcile(struct req *r);         /* POST /internal/payment/jobs/reconcile */
 
 #endif
