@@ -159,44 +159,57 @@ pay_event_of(const char *rzp_status, enum pay_event *ev)
 	return true;
 }
 
-/* The first of items[0..n) whose status means ev, the recorded one
- * (known) first; -1 when there is none. */
+/* Of items[0..n) whose status means `want`, the best: the recorded one
+ * (known) of our amount and currency, else the first of our amount and
+ * currency, else the first (pay_apply then logs the mismatch and applies
+ * nothing).  -1 when there is none. */
 static int
-first_of(const struct rzp_payment *items, size_t n, const char *known, enum pay_event want)
+best_of(const struct rzp_payment *items, size_t n, enum pay_event want,
+    const struct pay_ours *ours)
 {
-	int first = -1;
+	int best = -1, best_rank = 0;
 	for (size_t i = 0; i < n; i++) {
 		enum pay_event ev;
 		if (!pay_event_of(items[i].status, &ev) || ev != want)
 			continue;
-		if (known != NULL && is(items[i].id, known))
-			return (int)i;
-		if (first < 0)
-			first = (int)i;
+		bool match = items[i].amount == ours->amount && is(items[i].currency, ours->currency);
+		int rank = match ? (ours->known != NULL && is(items[i].id, ours->known) ? 3 : 2) : 1;
+		if (rank > best_rank) {
+			best = (int)i;
+			best_rank = rank;
+		}
 	}
-	return first;
+	return best;
 }
 
 int
-pay_decide(const struct rzp_payment *items, size_t n, const char *known, enum pay_event *ev)
+pay_decide(const struct rzp_payment *items, size_t n, const struct pay_ours *ours,
+    enum pay_event *ev)
 {
-	int i;
-	if ((i = first_of(items, n, known, PAY_EV_CAPTURED)) >= 0) {
-		*ev = PAY_EV_CAPTURED;
-		return i;
-	}
-	if ((i = first_of(items, n, known, PAY_EV_AUTHORIZED)) >= 0) {
-		*ev = PAY_EV_AUTHORIZED;
-		return i;
+	static const enum pay_event order[] = { PAY_EV_CAPTURED, PAY_EV_AUTHORIZED };
+	for (size_t k = 0; k < sizeof order / sizeof order[0]; k++) {
+		int i = best_of(items, n, order[k], ours);
+		if (i >= 0) {
+			*ev = order[k];
+			return i;
+		}
 	}
 	/* Failed only when every attempt failed: one still "created" may
 	 * be the customer paying right now. */
 	for (size_t k = 0; k < n; k++)
 		if (!is(items[k].status, "failed"))
 			return -1;
-	if ((i = first_of(items, n, known, PAY_EV_FAILED)) >= 0)
-		*ev = PAY_EV_FAILED;
-	return i;
+	/* The recorded attempt first: only its failure fails a PROCESSING
+	 * payment (next_status). */
+	for (size_t k = 0; k < n; k++)
+		if (ours->known != NULL && is(items[k].id, ours->known)) {
+			*ev = PAY_EV_FAILED;
+			return (int)k;
+		}
+	if (n == 0)
+		return -1;
+	*ev = PAY_EV_FAILED;
+	return 0;
 }
 
 static const char *

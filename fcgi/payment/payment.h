@@ -125,13 +125,22 @@ enum apply_result pay_apply(struct req *r, enum pay_event ev,
  * yet) and anything unknown. */
 bool pay_event_of(const char *rzp_status, enum pay_event *ev);
 
+/* What our payment row holds that decides among Razorpay's payments. */
+struct pay_ours {
+	int64_t amount;            /* paise */
+	const char *currency;
+	const char *known;         /* razorpay_payment_id, or NULL */
+};
+
 /* Of the payments Razorpay lists for one order (GET /orders/:id/payments),
- * the one that decides our payment, whose recorded Razorpay payment is
- * known (or NULL): a captured (or refunded) one, else an authorized one,
- * else, when every attempt failed, a failed one; among several, the known
- * one, else the first listed.  Returns its index with *ev set, or -1 when
- * none decides (no attempt yet, or one still "created"). */
-int pay_decide(const struct rzp_payment *items, size_t n, const char *known,
+ * the one that decides our payment: a captured (or refunded) one, else an
+ * authorized one, else, when every attempt failed, a failed one.  Among
+ * several: the recorded one (known), else one of our amount and currency
+ * (so that a wrong-amount attempt does not hide a right one), else the
+ * first listed, whose mismatch pay_apply logs and refuses.  Returns its
+ * index with *ev set, or -1 when none decides (no attempt yet, or one
+ * still "created"). */
+int pay_decide(const struct rzp_payment *items, size_t n, const struct pay_ours *ours,
     enum pay_event *ev);
 
 /* Records Razorpay refund f against the locked payment row pay (row 0):

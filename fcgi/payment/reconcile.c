@@ -126,8 +126,13 @@ reconcile_one(struct req *r, const PGresult *due, int i)
 	size_t n;
 	if (rzp_items(r, id, rzp_order, &items, &n) != 0)
 		return OUT_ERROR;
+	const struct pay_ours ours = {
+		.amount = db_get_ll(due, i, "amount"),
+		.currency = db_get(due, i, "currency"),
+		.known = db_get(due, i, "razorpay_payment_id"),
+	};
 	enum pay_event ev;
-	int k = pay_decide(items, n, db_get(due, i, "razorpay_payment_id"), &ev);
+	int k = pay_decide(items, n, &ours, &ev);
 	if (k < 0)
 		return OUT_UNCHANGED;      /* no attempt yet: the customer may still pay */
 
