@@ -11,7 +11,10 @@
  * Anything else changes nothing: SUCCESS and REFUNDED never move back, so
  * payment.captured followed by order.paid (or a replay, or verify racing
  * the webhook) is one effect and one event.  A payment whose amount or
- * currency differs from ours is logged and not applied. */
+ * currency differs from ours is logged and not applied.
+ *
+ * The reconciliation job (reconcile.c) reaches the same transitions from
+ * Razorpay's list of an order's payments, through pay_decide. */
 #include "payment.h"
 #include "log.h"
 #include "outbox.h"
@@ -139,6 +142,74 @@ pay_apply(struct req *r, enum pay_event ev, const struct rzp_payment *p, PGresul
 	if (row != NULL)
 		*row = after;
 	return APPLY_CHANGED;
+}
+
+bool
+pay_event_of(const char *rzp_status, enum pay_event *ev)
+{
+	/* Refunded implies captured. */
+	if (is(rzp_status, "captured") || is(rzp_status, "refunded"))
+		*ev = PAY_EV_CAPTURED;
+	else if (is(rzp_status, "authorized"))
+		*ev = PAY_EV_AUTHORIZED;
+	else if (is(rzp_status, "failed"))
+		*ev = PAY_EV_FAILED;
+	else
+		return false;      /* "created": nothing happened yet */
+	return true;
+}
+
+/* Of items[0..n) whose status means `want`, the best: the recorded one
+ * (known) of our amount and currency, else the first of our amount and
+ * currency, else the first (pay_apply then logs the mismatch and applies
+ * nothing).  -1 when there is none. */
+static int
+best_of(const struct rzp_payment *items, size_t n, enum pay_event want,
+    const struct pay_ours *ours)
+{
+	int best = -1, best_rank = 0;
+	for (size_t i = 0; i < n; i++) {
+		enum pay_event ev;
+		if (!pay_event_of(items[i].status, &ev) || ev != want)
+			continue;
+		bool match = items[i].amount == ours->amount && is(items[i].currency, ours->currency);
+		int rank = match ? (ours->known != NULL && is(items[i].id, ours->known) ? 3 : 2) : 1;
+		if (rank > best_rank) {
+			best = (int)i;
+			best_rank = rank;
+		}
+	}
+	return best;
+}
+
+int
+pay_decide(const struct rzp_payment *items, size_t n, const struct pay_ours *ours,
+    enum pay_event *ev)
+{
+	static const enum pay_event order[] = { PAY_EV_CAPTURED, PAY_EV_AUTHORIZED };
+	for (size_t k = 0; k < sizeof order / sizeof order[0]; k++) {
+		int i = best_of(items, n, order[k], ours);
+		if (i >= 0) {
+			*ev = order[k];
+			return i;
+		}
+	}
+	/* Failed only when every attempt failed: one still "created" may
+	 * be the customer paying right now. */
+	for (size_t k = 0; k < n; k++)
+		if (!is(items[k].status, "failed"))
+			return -1;
+	/* The recorded attempt first: only its failure fails a PROCESSING
+	 * payment (next_status). */
+	for (size_t k = 0; k < n; k++)
+		if (ours->known != NULL && is(items[k].id, ours->known)) {
+			*ev = PAY_EV_FAILED;
+			return (int)k;
+		}
+	if (n == 0)
+		return -1;
+	*ev = PAY_EV_FAILED;
+	return 0;
 }
 
 static const char *

@@ -212,13 +212,7 @@ checkout_verify(struct req *r)
 		return;
 	}
 	enum pay_event ev;
-	if (strcmp(p.status, "captured") == 0 || strcmp(p.status, "refunded") == 0)
-		ev = PAY_EV_CAPTURED;
-	else if (strcmp(p.status, "authorized") == 0)
-		ev = PAY_EV_AUTHORIZED;
-	else if (strcmp(p.status, "failed") == 0)
-		ev = PAY_EV_FAILED;
-	else {
+	if (!pay_event_of(p.status, &ev)) {
 		reply_verified(r, pay);     /* "created": nothing happened yet */
 		return;
 	}

@@ -85,6 +85,22 @@ const struct stmt payment_stmts[S__MAX] = {
 	    "ON CONFLICT (event_id) DO NOTHING RETURNING event_id", 2, false },
 	[S_REFUND_BY_RZP] = { "refund_by_rzp",
 	    "SELECT " REFUND_COLS " FROM refunds f WHERE f.razorpay_refund_id = $1", 1, false },
+	/* reconcile.c: one run at a time per database (a session lock, held
+	 * between requests' transactions, released by the run or with the
+	 * connection). */
+	[S_RECONCILE_LOCK] = { "reconcile_lock",
+	    "SELECT pg_try_advisory_lock(hashtext('payment.reconcile')) AS locked", 0, false },
+	[S_RECONCILE_UNLOCK] = { "reconcile_unlock",
+	    "SELECT pg_advisory_unlock(hashtext('payment.reconcile')) AS unlocked", 0, false },
+	/* The payments to ask Razorpay about, oldest first: PENDING or
+	 * PROCESSING for longer than $1 seconds, FAILED within the last day
+	 * (a late authorisation can still capture).  $2 at most. */
+	[S_RECONCILE_DUE] = { "reconcile_due",
+	    "SELECT " PAY_COLS " FROM payments p WHERE p.razorpay_order_id IS NOT NULL AND "
+	    "((p.status IN ('PENDING', 'PROCESSING') "
+	    "AND p.created_at < now() - $1::int * interval '1 second') "
+	    "OR (p.status = 'FAILED' AND p.updated_at > now() - interval '24 hours')) "
+	    "ORDER BY p.created_at, p.id LIMIT $2", 2, true },
 };
 
 static const struct route routes[] = {
@@ -98,6 +114,9 @@ static const struct route routes[] = {
 	{ "POST", "/payments",                       ROLE_ANY,     payments_create, 0 },
 	{ "GET",  "/payments/:id",                   ROLE_ANY,     payments_get, 0 },
 	{ "POST", "/payments/:id/refund",            ROLE_ADMIN,   refunds_create, 0 },
+	/* Cron, through the internal listener only. */
+	{ "POST", "/internal/payment/jobs/reconcile", ROUTE_PUBLIC, jobs_reconcile,
+	  ROUTE_INTERNAL },
 };
 
 static const struct service payment = {

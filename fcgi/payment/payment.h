@@ -39,6 +39,9 @@ enum payment_stmt {
 	S_REFUNDS_OF,
 	S_REFUND_BY_RZP,
 	S_WEBHOOK_CLAIM,
+	S_RECONCILE_LOCK,
+	S_RECONCILE_UNLOCK,
+	S_RECONCILE_DUE,
 	S__MAX
 };
 extern const struct stmt payment_stmts[S__MAX];
@@ -117,6 +120,29 @@ enum pay_event { PAY_EV_AUTHORIZED, PAY_EV_CAPTURED, PAY_EV_FAILED };
 enum apply_result pay_apply(struct req *r, enum pay_event ev,
     const struct rzp_payment *p, PGresult **row);
 
+/* The event Razorpay's payment status means (captured and refunded:
+ * captured; authorized; failed).  False for "created" (nothing happened
+ * yet) and anything unknown. */
+bool pay_event_of(const char *rzp_status, enum pay_event *ev);
+
+/* What our payment row holds that decides among Razorpay's payments. */
+struct pay_ours {
+	int64_t amount;            /* paise */
+	const char *currency;
+	const char *known;         /* razorpay_payment_id, or NULL */
+};
+
+/* Of the payments Razorpay lists for one order (GET /orders/:id/payments),
+ * the one that decides our payment: a captured (or refunded) one, else an
+ * authorized one, else, when every attempt failed, a failed one.  Among
+ * several: the recorded one (known), else one of our amount and currency
+ * (so that a wrong-amount attempt does not hide a right one), else the
+ * first listed, whose mismatch pay_apply logs and refuses.  Returns its
+ * index with *ev set, or -1 when none decides (no attempt yet, or one
+ * still "created"). */
+int pay_decide(const struct rzp_payment *items, size_t n, const struct pay_ours *ours,
+    enum pay_event *ev);
+
 /* Records Razorpay refund f against the locked payment row pay (row 0):
  * when the refund is unknown it is inserted and counted (amount_refunded,
  * REFUNDED when nothing is left, PAYMENT_REFUNDED); when it is known only
@@ -135,5 +161,8 @@ void refunds_create(struct req *r);         /* POST /payments/:id/refund */
 
 /* ---- webhook.c ---- */
 void webhook_post(struct req *r);           /* POST /payments/webhook */
+
+/* ---- reconcile.c ---- */
+void jobs_reconcile(struct req *r);         /* POST /internal/payment/jobs/reconcile */
 
 #endif
