@@ -27,4 +27,12 @@ const char *outbox_put(struct req *r, const char *type, const char *aggregate_id
 void outbox_dead_list(struct req *r);
 void outbox_dead_retry(struct req *r);
 
+/* POST /internal/<svc>/jobs/housekeeping (cron/README.md), also added to
+ * every service with a database: deletes delivered events older than
+ * OUTBOX_KEEP_DAYS (7) and idempotency keys past their 24 hours, in
+ * batches of 5,000 for up to 20 s each; DEAD and PENDING events and the inbox stay (an
+ * admin may retry a dead event any time, and the inbox is what makes that
+ * safe).  Answers {"job":"housekeeping","eventsPurged","keysPurged","more"}. */
+void outbox_housekeeping(struct req *r);
+
 #endif

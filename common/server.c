@@ -28,19 +28,22 @@ static size_t nroutes;
 static void
 routes_build(void)
 {
-	size_t extra = service->nstmts > 0 ? 2 : 0;
+	size_t extra = service->nstmts > 0 ? 3 : 0;
 	nroutes = service->nroutes + extra;
 	routes = xmalloc(nroutes * sizeof *routes);
 	memcpy(routes, service->routes, service->nroutes * sizeof *routes);
 	if (extra == 0)
 		return;
-	char *dead = xmalloc(64), *retry = xmalloc(80);
+	char *dead = xmalloc(64), *retry = xmalloc(80), *house = xmalloc(80);
 	snprintf(dead, 64, "/internal/%s/outbox/dead", service->name);
 	snprintf(retry, 80, "/internal/%s/outbox/:eventId/retry", service->name);
+	snprintf(house, 80, "/internal/%s/jobs/housekeeping", service->name);
 	routes[service->nroutes] = (struct route){ "GET", dead, ROUTE_PUBLIC,
 	    outbox_dead_list, ROUTE_INTERNAL };
 	routes[service->nroutes + 1] = (struct route){ "POST", retry, ROUTE_PUBLIC,
 	    outbox_dead_retry, ROUTE_INTERNAL };
+	routes[service->nroutes + 2] = (struct route){ "POST", house, ROUTE_PUBLIC,
+	    outbox_housekeeping, ROUTE_INTERNAL };
 }
 
 static void
@@ -49,6 +52,7 @@ routes_free(void)
 	if (nroutes > service->nroutes) {
 		free((char *)routes[service->nroutes].pattern);
 		free((char *)routes[service->nroutes + 1].pattern);
+		free((char *)routes[service->nroutes + 2].pattern);
 	}
 	free(routes);
 }

@@ -783,15 +783,24 @@ cmd_stop() {
 }
 
 # job <service> <name>: one scheduled job (cron/README.md), run by
-# build/.../bin/cron-job against this stack's internal listener.
+# build/.../bin/cron-job against this stack's internal listener; service
+# "all": the job of every deployed service, in turn (housekeeping).
 cmd_job() {
-	local svc=${1:-} job=${2:-}
+	local svc=${1:-} job=${2:-} s rc=0
 	[[ $svc =~ ^[a-z0-9-]{1,40}$ && $job =~ ^[a-z0-9-]{1,40}$ ]] ||
-		die "usage: make job JOB=<service>/<job> (e.g. JOB=share-link/expire)"
+		die "usage: make job JOB=<service>/<job> (e.g. JOB=share-link/expire, JOB=all/housekeeping)"
 	[[ -f $ENV_FILE ]] || die "no $ENV_FILE: the stack has never run (make run)"
 	load_config
 	[[ -x $BIN_DIR/cron-job ]] || die "no $BIN_DIR/cron-job: make build"
-	INTERNAL_PORT=$INTERNAL_PORT "$BIN_DIR/cron-job" "$svc" "$job"
+	if [[ $svc != all ]]; then
+		"$BIN_DIR/cron-job" "$svc" "$job"
+		return
+	fi
+	for s in $(present_services); do
+		printf '%s: ' "$s"
+		"$BIN_DIR/cron-job" "$s" "$job" || rc=1
+	done
+	return $rc
 }
 
 cmd_health() {

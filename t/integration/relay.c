@@ -320,6 +320,72 @@ relay_through_gateway_without_sockets(void)
 	free(v);
 }
 
+/* The housekeeping job every service has (common/outbox.c): delivered
+ * events past OUTBOX_KEEP_DAYS and idempotency keys past 24 hours go;
+ * dead events, recent events and live keys stay. */
+static void
+housekeeping_purges_old_rows(void)
+{
+	const char *db = "PRODUCT_DATABASE_URL";
+	/* Four events at least; the three oldest made 8 days old: SENT, DEAD,
+	 * SENT. */
+	for (int i = 0; i < 4; i++)
+		free(db_write(db, "INSERT INTO outbox (type, aggregate_id, payload, status, sent_at) "
+		    "VALUES ('HOUSEKEEPING_TEST', 'x', '{}', 'SENT', now()) RETURNING id::text",
+		    NULL, NULL));
+	char *ids = db_write(db, "WITH o AS (SELECT id, row_number() OVER (ORDER BY id) AS n "
+	    "FROM outbox ORDER BY id LIMIT 3), u AS (UPDATE outbox x SET "
+	    "created_at = now() - interval '8 days', "
+	    "status = CASE WHEN o.n = 2 THEN 'DEAD' ELSE 'SENT' END FROM o WHERE x.id = o.id "
+	    "RETURNING x.id) SELECT string_agg(id::text, ',' ORDER BY id) FROM u", NULL, NULL);
+	T_REQUIRE(ids != NULL);
+	char *newest = db_write(db, "SELECT max(id)::text FROM outbox", NULL, NULL);
+	T_REQUIRE(newest != NULL);
+	T_EQ_INT(t_db_write(db, "INSERT INTO idempotency_keys (owner_id, key, request_hash, "
+	    "status, response, created_at) VALUES ('housekeeping', 'old', 'h', 201, '{}', "
+	    "now() - interval '25 hours'), ('housekeeping', 'new', 'h', 201, '{}', now())",
+	    (char *)NULL), 2);
+
+	struct resp rs;
+	char url[300];
+	snprintf(url, sizeof url, "%s/internal/product/jobs/housekeeping", t_env("INTERNAL_URL"));
+	t_http(&rs, "POST", url, NULL, NULL, NULL, 0, (char *)NULL);
+	if (T_STATUS(&rs, 200)) {
+		T_EQ_STR(t_jstr(rs.json, "job"), "housekeeping");
+		T_JSON_EQ(&rs, "eventsPurged", "2");
+		T_ASSERT(t_jint(rs.json, "keysPurged", -1) >= 1);
+		T_JSON_EQ(&rs, "more", "false");
+	}
+	t_resp_free(&rs);
+	/* The dead one and the newest stay. */
+	T_EQ_INT(t_db_count(db, "SELECT count(*) FROM outbox WHERE id = ANY "
+	    "(string_to_array($1, ',')::bigint[])", ids, (char *)NULL), 1);
+	T_EQ_INT(t_db_count(db, "SELECT count(*) FROM outbox WHERE id = ANY "
+	    "(string_to_array($1, ',')::bigint[]) AND status = 'DEAD'", ids, (char *)NULL), 1);
+	T_EQ_INT(t_db_count(db, "SELECT count(*) FROM outbox WHERE id = $1::bigint", newest,
+	    (char *)NULL), 1);
+	T_EQ_INT(t_db_count(db, "SELECT count(*) FROM idempotency_keys WHERE owner_id = "
+	    "'housekeeping'", (char *)NULL), 1);
+	T_EQ_INT(t_db_count(db, "SELECT count(*) FROM idempotency_keys WHERE owner_id = "
+	    "'housekeeping' AND key = 'new'", (char *)NULL), 1);
+	/* Again: nothing left to do. */
+	t_http(&rs, "POST", url, NULL, NULL, NULL, 0, (char *)NULL);
+	if (T_STATUS(&rs, 200)) {
+		T_JSON_EQ(&rs, "eventsPurged", "0");
+		T_JSON_EQ(&rs, "keysPurged", "0");
+	}
+	t_resp_free(&rs);
+	/* Not on the public port; no body. */
+	t_send_json(&rs, "POST", "/internal/product/jobs/housekeeping", admin, "{}");
+	T_ERROR(&rs, 404, NULL);
+	t_resp_free(&rs);
+	t_send_json(&rs, "POST", url, NULL, "{\"days\":1}");
+	T_ERROR(&rs, 400, "no body");
+	t_resp_free(&rs);
+	free(ids);
+	free(newest);
+}
+
 static void
 relay_killed_then_catches_up(void)
 {
@@ -351,6 +417,7 @@ static const struct t_case cases[] = {
 	T_CASE(relay_marks_sent_without_consumers),
 	T_CASE(relay_event_applied_once),
 	T_CASE(relay_dead_listed_and_retried),
+	T_CASE(housekeeping_purges_old_rows),
 	T_CASE(relay_killed_then_catches_up),
 	T_CASE(relay_through_gateway_without_sockets),
 };
