@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static char *admin, *customer;
@@ -386,6 +387,110 @@ housekeeping_purges_old_rows(void)
 	free(newest);
 }
 
+/* Starts a second relay with the first one's environment: its pid, or 0. */
+static pid_t
+relay_second(void)
+{
+	char path[64];
+	snprintf(path, sizeof path, "/proc/%d/environ", (int)relay_pid());
+	FILE *f = fopen(path, "r");
+	if (f == NULL)
+		return 0;
+	static char env[65536];
+	size_t n = fread(env, 1, sizeof env - 1, f);
+	fclose(f);
+	env[n] = '\0';
+	static char *envp[512];
+	size_t k = 0;
+	for (size_t i = 0; i < n && k < 511; i += strlen(env + i) + 1)
+		envp[k++] = env + i;
+	envp[k] = NULL;
+	static char bin[512];
+	snprintf(bin, sizeof bin, "%s/relay", t_env("BIN_DIR"));
+	pid_t pid = fork();
+	if (pid == 0) {
+		char *argv[] = { bin, NULL };
+		execve(bin, argv, envp);
+		_exit(127);
+	}
+	return pid < 0 ? 0 : pid;
+}
+
+/* Two relays at once, and a third session holding some events' rows: the
+ * relays skip the held rows (FOR UPDATE SKIP LOCKED) and deliver the
+ * others meanwhile; in the end every event is delivered once (attempts 1)
+ * and every reservation released once. */
+static void
+two_relays_skip_locked_rows(void)
+{
+	enum { N = 40, HELD = 10 };
+	char *v = variant_with_stock(N);
+	T_REQUIRE(v != NULL);
+	static char orders[N][40];
+	char held[HELD * 40 + 4] = "{", all[N * 40 + 4] = "{";
+	for (int i = 0; i < N; i++) {
+		char *o = new_uuid();
+		T_REQUIRE(o != NULL);
+		snprintf(orders[i], sizeof orders[i], "%s", o);
+		free(o);
+		T_REQUIRE(reserve(orders[i], v, 1));
+		if (i < HELD)
+			snprintf(held + strlen(held), sizeof held - strlen(held), "%s%s",
+			    i ? "," : "", orders[i]);
+		snprintf(all + strlen(all), sizeof all - strlen(all), "%s%s", i ? "," : "", orders[i]);
+	}
+	strcat(held, "}");
+	strcat(all, "}");
+	T_EQ_INT(stock_of(v), 0);
+	pid_t second = relay_second();
+	T_REQUIRE(second > 0);
+	t_sleep_ms(300);
+	T_ASSERT(kill(second, 0) == 0);
+
+	/* The held events: written not yet due, key-share locked by a session
+	 * of ours, then made due (an update of a non-key column does not wait
+	 * on that lock). */
+	const char *db = "PRODUCT_DATABASE_URL";
+	for (int i = 0; i < HELD; i++)
+		free(db_write(db, "INSERT INTO outbox (type, aggregate_id, payload, next_attempt_at) "
+		    "VALUES ('ORDER_CANCELLED', $1::text, jsonb_build_object('orderId', $1::text), "
+		    "now() + interval '1 hour') RETURNING id::text", orders[i], NULL));
+	PGconn *c = PQconnectdb(t_env(db));
+	T_REQUIRE(PQstatus(c) == CONNECTION_OK);
+	PGresult *r = PQexec(c, "BEGIN");
+	PQclear(r);
+	const char *p[] = { held };
+	r = PQexecParams(c, "SELECT id FROM outbox WHERE aggregate_id = ANY ($1::text[]) "
+	    "FOR KEY SHARE", 1, NULL, p, NULL, NULL, 0);
+	T_EQ_INT(PQntuples(r), HELD);
+	PQclear(r);
+	T_EQ_INT(t_db_write(db, "UPDATE outbox SET next_attempt_at = now() "
+	    "WHERE aggregate_id = ANY ($1::text[])", held, (char *)NULL), HELD);
+	for (int i = HELD; i < N; i++)
+		free(put_cancelled(orders[i], NULL));
+
+	T_ASSERT(wait_count(db, "SELECT count(*) FROM outbox WHERE aggregate_id = ANY "
+	    "($1::text[]) AND status = 'SENT'", all, N - HELD, 5000));
+	t_sleep_ms(1200);   /* a poll of each relay goes by */
+	T_EQ_INT(t_db_count(db, "SELECT count(*) FROM outbox WHERE aggregate_id = ANY "
+	    "($1::text[]) AND status = 'PENDING' AND attempts = 0", held, (char *)NULL), HELD);
+	T_EQ_INT(stock_of(v), N - HELD);
+
+	r = PQexec(c, "COMMIT");
+	PQclear(r);
+	PQfinish(c);
+	T_ASSERT(wait_count(db, "SELECT count(*) FROM outbox WHERE aggregate_id = ANY "
+	    "($1::text[]) AND status = 'SENT'", all, N, 5000));
+	T_EQ_INT(stock_of(v), N);
+	T_EQ_INT(t_db_count(db, "SELECT count(*) FROM outbox WHERE aggregate_id = ANY "
+	    "($1::text[]) AND attempts <> 1", all, (char *)NULL), 0);
+	T_ASSERT(kill(second, 0) == 0 && kill(relay_pid(), 0) == 0);
+	kill(second, SIGTERM);
+	int st;
+	T_ASSERT(waitpid(second, &st, 0) == second && WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	free(v);
+}
+
 static void
 relay_killed_then_catches_up(void)
 {
@@ -418,6 +523,7 @@ static const struct t_case cases[] = {
 	T_CASE(relay_event_applied_once),
 	T_CASE(relay_dead_listed_and_retried),
 	T_CASE(housekeeping_purges_old_rows),
+	T_CASE(two_relays_skip_locked_rows),
 	T_CASE(relay_killed_then_catches_up),
 	T_CASE(relay_through_gateway_without_sockets),
 };
