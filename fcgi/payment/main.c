@@ -92,15 +92,21 @@ const struct stmt payment_stmts[S__MAX] = {
 	    "SELECT pg_try_advisory_lock(hashtext('payment.reconcile')) AS locked", 0, false },
 	[S_RECONCILE_UNLOCK] = { "reconcile_unlock",
 	    "SELECT pg_advisory_unlock(hashtext('payment.reconcile')) AS unlocked", 0, false },
-	/* The payments to ask Razorpay about, oldest first: PENDING or
-	 * PROCESSING for longer than $1 seconds, FAILED within the last day
-	 * (a late authorisation can still capture).  $2 at most. */
+	/* The payments to ask Razorpay about: PENDING or PROCESSING for
+	 * longer than $1 seconds (and created within 30 days: an older
+	 * checkout is abandoned), FAILED within the last day (a late
+	 * authorisation can still capture); the ones never looked at first,
+	 * then the ones looked at longest ago (abandoned checkouts stay due
+	 * and must not take every run's places).  $2 at most. */
 	[S_RECONCILE_DUE] = { "reconcile_due",
 	    "SELECT " PAY_COLS " FROM payments p WHERE p.razorpay_order_id IS NOT NULL AND "
 	    "((p.status IN ('PENDING', 'PROCESSING') "
-	    "AND p.created_at < now() - $1::int * interval '1 second') "
+	    "AND p.created_at < now() - $1::int * interval '1 second' "
+	    "AND p.created_at > now() - interval '30 days') "
 	    "OR (p.status = 'FAILED' AND p.updated_at > now() - interval '24 hours')) "
-	    "ORDER BY p.created_at, p.id LIMIT $2", 2, true },
+	    "ORDER BY p.reconciled_at NULLS FIRST, p.created_at, p.id LIMIT $2", 2, true },
+	[S_RECONCILE_MARK] = { "reconcile_mark",
+	    "UPDATE payments SET reconciled_at = now() WHERE id = $1", 1, false },
 };
 
 static const struct route routes[] = {

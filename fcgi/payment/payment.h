@@ -42,6 +42,7 @@ enum payment_stmt {
 	S_RECONCILE_LOCK,
 	S_RECONCILE_UNLOCK,
 	S_RECONCILE_DUE,
+	S_RECONCILE_MARK,
 	S__MAX
 };
 extern const struct stmt payment_stmts[S__MAX];

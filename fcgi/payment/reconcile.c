@@ -7,8 +7,11 @@
  * event in one transaction, never back from SUCCESS or REFUNDED):
  *
  *   due      PENDING | PROCESSING created more than olderThanSeconds ago
- *            (RECONCILE_AFTER_SECONDS, 900), FAILED updated within the
- *            last 24 hours; with a Razorpay order; oldest first, `limit`
+ *            (RECONCILE_AFTER_SECONDS, 900) and within 30 days, FAILED
+ *            updated within the last 24 hours; with a Razorpay order;
+ *            `limit` of them, never looked at first, then looked at
+ *            longest ago (reconciled_at): abandoned checkouts stay due
+ *            and would otherwise take every run's places
  *   ask      GET /orders/:id/payments, outside any transaction
  *   decide   pay_decide: captured -> SUCCESS, authorized -> PROCESSING,
  *            every attempt failed -> FAILED; no attempt yet (or one still
@@ -183,6 +186,10 @@ run(struct req *r, int64_t limit, int64_t after_s, struct tally *t)
 		}
 		enum outcome o = reconcile_one(r, due, i);
 		if (o == OUT_STOP)
+			return -1;
+		/* Looked at: the next runs take the others first. */
+		if (db_exec_or_reply(r, S(S_RECONCILE_MARK),
+		    (const char *[]){ db_get(due, i, "id") }) == NULL)
 			return -1;
 		t->checked++;
 		switch (o) {

@@ -1360,6 +1360,28 @@ recorded_rzp_payment(const char *pay, const char *rzp_pay)
 	    "razorpay_payment_id = $2", pay, rzp_pay, (char *)NULL);
 }
 
+/* Abandoned checkouts (a Razorpay order, never paid) stay PENDING and
+ * due; a run looks first at the payments looked at least recently, so
+ * however many there are, a paid one behind them is reached. */
+static void
+reconcile_rotates_past_unpaid_payments(void)
+{
+	struct checkout abandoned, paid;
+	char rzp_pay[64];
+	struct job j;
+	T_REQUIRE(reconcile_run(DUE_NOW, &j));   /* everything due so far: looked at */
+	T_REQUIRE(checkout_new(cust_a.token, "1000.00", &abandoned));
+	T_REQUIRE(checkout_new(cust_a.token, "1000.00", &paid));
+	T_REQUIRE(stub_pay(paid.rzp_order, "captured", 0, rzp_pay, NULL));
+	const char *one = "{\"olderThanSeconds\":0,\"limit\":1}";
+	for (int i = 0; i < 3; i++) {
+		T_REQUIRE(reconcile_run(one, &j));
+		T_EQ_INT(j.checked, 1);
+	}
+	T_PAY_STATUS(abandoned.pay, "PENDING");
+	T_PAY_STATUS(paid.pay, "SUCCESS");
+}
+
 /* Captured at Razorpay, the webhook lost: the job makes the payment
  * SUCCESS (one PAYMENT_SUCCESS) and the relay makes the order PAID; a
  * second run changes nothing. */
@@ -1641,6 +1663,7 @@ static const struct t_case cases[] = {
 	T_CASE(refund_concurrent_never_exceeds),
 	T_CASE(refund_webhook_before_capture_event),
 	T_CASE(reconcile_captured_without_webhook_success),
+	T_CASE(reconcile_rotates_past_unpaid_payments),
 	T_CASE(reconcile_failed_and_unpaid),
 	T_CASE(reconcile_authorized_processing),
 	T_CASE(reconcile_late_capture_after_failed),
