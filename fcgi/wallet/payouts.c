@@ -96,7 +96,7 @@ payouts_create(struct req *r)
 	PGresult *res = db_exec(r, W(W_PAYOUT_REQUEST), p, &err);
 	if (res == NULL) {
 		db_rollback(r);
-		wallet_reply_db_error(r, err);
+		db_reply_error(r, err);
 		return;
 	}
 	if (PQntuples(res) != 1) {
@@ -125,31 +125,16 @@ status_valid(const char *s)
 void
 payouts_list(struct req *r)
 {
-	const char *seller = req_query(r, "sellerId"), *status = req_query(r, "status");
+	const char *seller, *status = req_query(r, "status");
 	int64_t skip, take;
-	if (seller != NULL && seller[0] == '\0')
-		seller = NULL;
 	if (status != NULL && status[0] == '\0')
 		status = NULL;
-	if (seller != NULL && !valid_uuid(seller)) {
-		reply_error(r, 400, "sellerId must be a UUID");
-		return;
-	}
 	if (status != NULL && !status_valid(status)) {
 		reply_error(r, 400, "status must be one of PENDING, APPROVED, REJECTED, COMPLETED");
 		return;
 	}
-	const char *me = arena_strlower(r->a, r->user.sub);
-	if (seller != NULL)
-		seller = arena_strlower(r->a, seller);
-	if (r->user.role != ROLE_ADMIN) {
-		if (seller != NULL && strcmp(seller, me) != 0) {
-			reply_error(r, 403, "sellerId must be your own id");
-			return;
-		}
-		seller = me;
-	}
-	if (query_int_or_reply(r, "skip", 0, 0, 1000000, &skip) != 0 ||
+	if (owner_query_or_reply(r, "sellerId", &seller) != 0 ||
+	    query_int_or_reply(r, "skip", 0, 0, 1000000, &skip) != 0 ||
 	    query_int_or_reply(r, "take", 20, 1, 100, &take) != 0)
 		return;
 	const char *p[] = { seller, status, db_int(r, skip), db_int(r, take) };

@@ -77,8 +77,6 @@ int wallet_settle_owed(struct req *r, struct wallet *w, const char *order_id,
  * change that wallet (themself or an admin), else NULL after answering
  * 400/403. */
 const char *wallet_seller_or_reply(struct req *r);
-/* Answers a failed statement: 503 when the database is down, else 500. */
-void wallet_reply_db_error(struct req *r, enum db_err err);
 
 void wallets_get(struct req *r);           /* GET /wallets/:sellerId */
 void wallets_transactions(struct req *r);  /* GET /wallets/:sellerId/transactions */

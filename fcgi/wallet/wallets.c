@@ -22,15 +22,6 @@ wallet_read(const PGresult *res, struct wallet *w)
 	w->owed = db_get_ll(res, 0, "owed");
 }
 
-void
-wallet_reply_db_error(struct req *r, enum db_err err)
-{
-	if (err == DB_DOWN)
-		reply_error(r, 503, "database unavailable, try again shortly");
-	else
-		reply_error(r, 500, "internal server error");
-}
-
 int
 wallet_move(struct req *r, struct wallet *w, const struct move *m)
 {

@@ -22,45 +22,19 @@
 
 #define WALLET_DB "WALLET_DATABASE_URL"
 
-struct user {
-	char *token;
-	char *id;
-};
-
 static char *admin;
-static struct user customer;
+static struct t_user customer;
 /* Every reseller registered, freed at the end. */
-static struct user sellers[64];
+static struct t_user sellers[64];
 static int nsellers;
 
 /* ---- helpers ---- */
 
-static struct user
-register_user(const char *role)
-{
-	char email[120], body[300];
-	struct resp rs;
-	struct user u = { NULL, NULL };
-	t_unique(email, sizeof email, "wallet-user");
-	snprintf(body, sizeof body, "{\"email\":\"%s@example.com\",\"password\":\"correct horse 1\","
-	    "\"firstName\":\"Wal\",\"lastName\":\"Let\",\"role\":\"%s\"}", email, role);
-	t_post_json(&rs, "/auth/register", NULL, body);
-	const char *tok = t_jstr(rs.json, "accessToken"), *id = t_jstr(rs.json, "user.id");
-	if (rs.status == 201 && tok != NULL && id != NULL) {
-		u.token = strdup(tok);
-		u.id = strdup(id);
-	} else {
-		fprintf(stderr, "wallet: could not register a %s: %ld %s\n", role, rs.status, rs.body);
-	}
-	t_resp_free(&rs);
-	return u;
-}
-
 /* A fresh reseller (registered through auth; its token is real). */
-static struct user
+static struct t_user
 seller_new(void)
 {
-	struct user u = register_user("RESELLER");
+	struct t_user u = t_register("RESELLER", "wallet-user");
 	if (u.id != NULL && nsellers < (int)(sizeof sellers / sizeof sellers[0]))
 		sellers[nsellers++] = u;
 	return u;
@@ -73,16 +47,12 @@ uuid(char out[37])
 	return out;
 }
 
-/* Posts an event envelope as the relay does; event_id NULL: a new one. */
+/* Posts an event as the relay does; event_id NULL: a new one. */
 static long
 event_post(struct resp *rs, const char *event_id, const char *type, const char *payload)
 {
-	char url[300], body[2000], id[37];
-	snprintf(url, sizeof url, "%s/internal/wallet/events", t_env("INTERNAL_URL"));
-	snprintf(body, sizeof body, "{\"eventId\":\"%s\",\"type\":\"%s\",\"source\":\"order\","
-	    "\"aggregateId\":\"x\",\"occurredAt\":\"2026-01-01T00:00:00.000Z\",\"attempt\":1,"
-	    "\"payload\":%s}", event_id ? event_id : uuid(id), type, payload);
-	return t_send_json(rs, "POST", url, NULL, body);
+	char id[37];
+	return t_event_post(rs, "wallet", event_id ? event_id : uuid(id), type, payload);
 }
 
 /* Posts an event and checks the acknowledgement's status. */
@@ -177,6 +147,37 @@ ledger_consistent(const char *seller)
 	    "AND owed >= 0", seller, (char *)NULL), 1);
 }
 
+static long long
+payout_count(const char *seller)
+{
+	return t_db_count(WALLET_DB, "SELECT count(*) FROM wallet_payouts WHERE seller_id = $1",
+	    seller, (char *)NULL);
+}
+
+/* Sends n copies of one request at once; counts the answers with status
+ * ok and 409 (whose message must mention conflict) and fails on any
+ * other. */
+static void
+race(int n, const char *method, const char *url, const char *token, const char *body,
+    long ok, const char *conflict, int *oks, int *conflicts)
+{
+	long st[16];
+	char *bodies[16];
+	*oks = *conflicts = 0;
+	if (n > 16)
+		n = 16;
+	t_http_parallel(n, method, url, token, "application/json", body, st, bodies);
+	for (int i = 0; i < n; i++) {
+		if (st[i] == ok)
+			(*oks)++;
+		else if (st[i] == 409 && t_contains(bodies[i], conflict))
+			(*conflicts)++;
+		else
+			T_FAIL("%s %s at once -> %ld: %.300s", method, url, st[i], bodies[i]);
+		free(bodies[i]);
+	}
+}
+
 static long
 payout_post(struct resp *rs, const char *seller, const char *token, const char *json)
 {
@@ -195,7 +196,7 @@ payout_patch(struct resp *rs, const char *id, const char *token, const char *jso
 
 /* A payout of amount ("100.00") for u; its id (malloc'd) or NULL. */
 static char *
-payout_new(const struct user *u, const char *amount)
+payout_new(const struct t_user *u, const char *amount)
 {
 	char body[200];
 	struct resp rs;
@@ -211,10 +212,10 @@ payout_new(const struct user *u, const char *amount)
 
 /* A reseller whose available balance is commission (paise) from one
  * delivered order. */
-static struct user
+static struct t_user
 seller_with_available(long long commission)
 {
-	struct user u = seller_new();
+	struct t_user u = seller_new();
 	char order[37];
 	if (u.id == NULL)
 		return u;
@@ -238,7 +239,7 @@ suite_init(void)
 	char sub[40];
 	snprintf(sub, sizeof sub, "00000000-0000-4000-8000-%012ld", (long)getpid());
 	admin = t_mint(sub, "wallet-admin@example.com", ROLE_ADMIN, TOKEN_ACCESS, 3600, 0, NULL);
-	customer = register_user("CUSTOMER");
+	customer = t_register("CUSTOMER", "wallet-user");
 	return admin && customer.token ? 0 : -1;
 }
 
@@ -271,7 +272,7 @@ wallet_health(void)
 static void
 get_new_seller_zeros(void)
 {
-	struct user u = seller_new();
+	struct t_user u = seller_new();
 	T_REQUIRE(u.id != NULL);
 	struct resp rs;
 	wallet_get(&rs, u.id, u.token);
@@ -302,7 +303,7 @@ get_new_seller_zeros(void)
 static void
 ownership_403_401(void)
 {
-	struct user a = seller_new(), b = seller_new();
+	struct t_user a = seller_new(), b = seller_new();
 	T_REQUIRE(a.id != NULL && b.id != NULL);
 	char url[160];
 	struct resp rs;
@@ -352,7 +353,7 @@ ownership_403_401(void)
 static void
 paid_credits_once(void)
 {
-	struct user u = seller_new();
+	struct t_user u = seller_new();
 	T_REQUIRE(u.id != NULL);
 	char order[37], ev[37], p[400];
 	uuid(order);
@@ -395,7 +396,7 @@ paid_credits_once(void)
 static void
 events_ignored_and_bad(void)
 {
-	struct user u = seller_new();
+	struct t_user u = seller_new();
 	T_REQUIRE(u.id != NULL);
 	char order[37], p[400];
 	uuid(order);
@@ -448,7 +449,7 @@ events_ignored_and_bad(void)
 static void
 delivered_releases(void)
 {
-	struct user u = seller_new();
+	struct t_user u = seller_new();
 	T_REQUIRE(u.id != NULL);
 	char order[37];
 	uuid(order);
@@ -490,7 +491,7 @@ delivered_releases(void)
 static void
 cancel_before_release(void)
 {
-	struct user u = seller_new();
+	struct t_user u = seller_new();
 	T_REQUIRE(u.id != NULL);
 	char order[37];
 	uuid(order);
@@ -512,7 +513,7 @@ cancel_before_release(void)
 static void
 cancel_after_release(void)
 {
-	struct user u = seller_new();
+	struct t_user u = seller_new();
 	T_REQUIRE(u.id != NULL);
 	char order[37];
 	uuid(order);
@@ -531,7 +532,7 @@ cancel_after_release(void)
 static void
 refund_before_paid(void)
 {
-	struct user u = seller_new();
+	struct t_user u = seller_new();
 	T_REQUIRE(u.id != NULL);
 	char order[37];
 	uuid(order);
@@ -547,7 +548,7 @@ refund_before_paid(void)
 static void
 partial_refunds_order_independent(void)
 {
-	struct user u = seller_new(), v = seller_new();
+	struct t_user u = seller_new(), v = seller_new();
 	T_REQUIRE(u.id != NULL && v.id != NULL);
 	char a[37], b[37];
 	uuid(a);
@@ -569,7 +570,7 @@ partial_refunds_order_independent(void)
 
 	/* Rounding: 10.01 of commission, a third of 30.00 refunded -> 3.33
 	 * reversed (333.67 paise rounded down), 6.68 left. */
-	struct user w = seller_new();
+	struct t_user w = seller_new();
 	T_REQUIRE(w.id != NULL);
 	char c[37];
 	uuid(c);
@@ -590,7 +591,7 @@ partial_refunds_order_independent(void)
 static void
 refund_after_payout_owed(void)
 {
-	struct user u = seller_with_available(30000);
+	struct t_user u = seller_with_available(30000);
 	T_REQUIRE(u.id != NULL);
 	char *payout = payout_new(&u, "250.00");
 	T_REQUIRE(payout != NULL);
@@ -628,7 +629,7 @@ refund_after_payout_owed(void)
 static void
 payout_create_shape(void)
 {
-	struct user u = seller_with_available(30000);
+	struct t_user u = seller_with_available(30000);
 	T_REQUIRE(u.id != NULL);
 	struct resp rs;
 	payout_post(&rs, u.id, u.token, "{\"amount\":120.50,\"bankAccount\":\"Account ending in 1234\","
@@ -662,7 +663,7 @@ payout_create_shape(void)
 static void
 payout_bad_input_400(void)
 {
-	struct user u = seller_with_available(10000);
+	struct t_user u = seller_with_available(10000);
 	T_REQUIRE(u.id != NULL);
 	static const struct {
 		const char *body, *mention;
@@ -688,50 +689,38 @@ payout_bad_input_400(void)
 	T_ERROR(&rs, 409, "insufficient balance");
 	t_resp_free(&rs);
 	/* A reseller with no wallet at all. */
-	struct user v = seller_new();
+	struct t_user v = seller_new();
 	T_REQUIRE(v.id != NULL);
 	payout_post(&rs, v.id, v.token, "{\"amount\":1.00,\"bankAccount\":\"x\"}");
 	T_ERROR(&rs, 409, "insufficient balance");
 	t_resp_free(&rs);
 	T_WALLET(u.id, "0.00", "100.00", "100.00", "0.00");
-	T_EQ_INT(t_db_count(WALLET_DB, "SELECT count(*) FROM wallet_payouts WHERE seller_id = $1",
-	    u.id, (char *)NULL), 0);
+	T_EQ_INT(payout_count(u.id), 0);
 }
 
 /* The whole balance asked for by eight requests at once: exactly one. */
 static void
 payout_concurrent_whole_balance(void)
 {
-	struct user u = seller_with_available(30000);
+	struct t_user u = seller_with_available(30000);
 	T_REQUIRE(u.id != NULL);
 	enum { N = 8 };
-	long st[N];
-	char *bodies[N], url[160];
+	char url[160];
 	snprintf(url, sizeof url, "/wallets/%s/payouts", u.id);
-	const char *body = "{\"amount\":300.00,\"bankAccount\":\"x\"}";
-	t_http_parallel(N, "POST", url, u.token, "application/json", body, st, bodies);
-	int created = 0, refused = 0;
-	for (int i = 0; i < N; i++) {
-		if (st[i] == 201)
-			created++;
-		else if (st[i] == 409 && t_contains(bodies[i], "insufficient balance"))
-			refused++;
-		else
-			T_FAIL("concurrent payout -> %ld: %.300s", st[i], bodies[i]);
-		free(bodies[i]);
-	}
+	int created, refused;
+	race(N, "POST", url, u.token, "{\"amount\":300.00,\"bankAccount\":\"x\"}", 201,
+	    "insufficient balance", &created, &refused);
 	T_EQ_INT(created, 1);
 	T_EQ_INT(refused, N - 1);
 	T_WALLET(u.id, "0.00", "0.00", "300.00", "0.00");
-	T_EQ_INT(t_db_count(WALLET_DB, "SELECT count(*) FROM wallet_payouts WHERE seller_id = $1",
-	    u.id, (char *)NULL), 1);
+	T_EQ_INT(payout_count(u.id), 1);
 	T_EQ_INT(tx_count(u.id, "PAYOUT_REQUESTED"), 1);
 }
 
 static void
 payout_idempotency_key(void)
 {
-	struct user u = seller_with_available(30000);
+	struct t_user u = seller_with_available(30000);
 	T_REQUIRE(u.id != NULL);
 	char key[80], h[120], url[160];
 	struct resp a, b, c;
@@ -752,14 +741,13 @@ payout_idempotency_key(void)
 	t_resp_free(&b);
 	t_resp_free(&c);
 	T_WALLET(u.id, "0.00", "200.00", "300.00", "0.00");
-	T_EQ_INT(t_db_count(WALLET_DB, "SELECT count(*) FROM wallet_payouts WHERE seller_id = $1",
-	    u.id, (char *)NULL), 1);
+	T_EQ_INT(payout_count(u.id), 1);
 }
 
 static void
 payout_reject_returns_funds(void)
 {
-	struct user u = seller_with_available(30000);
+	struct t_user u = seller_with_available(30000);
 	T_REQUIRE(u.id != NULL);
 	char *id = payout_new(&u, "100.00");
 	T_REQUIRE(id != NULL);
@@ -797,7 +785,7 @@ payout_reject_returns_funds(void)
 static void
 payout_transitions(void)
 {
-	struct user u = seller_with_available(30000);
+	struct t_user u = seller_with_available(30000);
 	T_REQUIRE(u.id != NULL);
 	char *id = payout_new(&u, "100.00");
 	T_REQUIRE(id != NULL);
@@ -821,21 +809,10 @@ payout_transitions(void)
 
 	/* Four approvals at once: one wins. */
 	enum { N = 4 };
-	long st[N];
-	char *bodies[N];
 	snprintf(url, sizeof url, "/wallets/payouts/%s", id);
-	t_http_parallel(N, "PATCH", url, admin, "application/json", "{\"status\":\"APPROVED\"}", st,
-	    bodies);
-	int ok = 0, conflict = 0;
-	for (int i = 0; i < N; i++) {
-		if (st[i] == 200)
-			ok++;
-		else if (st[i] == 409)
-			conflict++;
-		else
-			T_FAIL("concurrent approval -> %ld: %.300s", st[i], bodies[i]);
-		free(bodies[i]);
-	}
+	int ok, conflict;
+	race(N, "PATCH", url, admin, "{\"status\":\"APPROVED\"}", 200, "transition", &ok,
+	    &conflict);
 	T_EQ_INT(ok, 1);
 	T_EQ_INT(conflict, N - 1);
 	payout_patch(&rs, id, admin, "{\"status\":\"REJECTED\"}");
@@ -860,7 +837,7 @@ payout_transitions(void)
 static void
 payout_list(void)
 {
-	struct user u = seller_with_available(30000), v = seller_with_available(30000);
+	struct t_user u = seller_with_available(30000), v = seller_with_available(30000);
 	T_REQUIRE(u.id != NULL && v.id != NULL);
 	char *a = payout_new(&u, "10.00"), *b = payout_new(&u, "20.00"), *c = payout_new(&v, "30.00");
 	T_REQUIRE(a && b && c);
@@ -920,7 +897,7 @@ payout_list(void)
 static void
 release_job_hold(void)
 {
-	struct user u = seller_new();
+	struct t_user u = seller_new();
 	T_REQUIRE(u.id != NULL);
 	char order[37];
 	uuid(order);
@@ -1012,7 +989,7 @@ files_naming(const char *dir, const char *payout)
 static void
 settle_job_writes_file_once(void)
 {
-	struct user u = seller_with_available(30000);
+	struct t_user u = seller_with_available(30000);
 	T_REQUIRE(u.id != NULL);
 	struct resp rs;
 	char *id = NULL;
@@ -1085,37 +1062,23 @@ settle_job_writes_file_once(void)
 	free(pending);
 }
 
-static int
-cron_job(const char *args, char *out, size_t n)
-{
-	char cmd[1024];
-	snprintf(cmd, sizeof cmd, "INTERNAL_URL='%s' '%s/cron-job' %s 2>/dev/null",
-	    t_env("INTERNAL_URL"), t_env("BIN_DIR"), args);
-	FILE *p = popen(cmd, "r");
-	if (p == NULL)
-		return -1;
-	size_t len = fread(out, 1, n - 1, p);
-	out[len] = '\0';
-	int st = pclose(p);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
 static void
 cron_job_runner(void)
 {
-	char out[4096];
-	T_EQ_INT(cron_job("wallet settle", out, sizeof out), 0);
+	char out[4096], env[400];
+	snprintf(env, sizeof env, "INTERNAL_URL='%s'", t_env("INTERNAL_URL"));
+	T_EQ_INT(t_cron_job(env, "wallet settle", out, sizeof out), 0);
 	T_ASSERT(strstr(out, "\"job\":\"settle\"") != NULL);
-	T_EQ_INT(cron_job("wallet release", out, sizeof out), 0);
+	T_EQ_INT(t_cron_job(env, "wallet release", out, sizeof out), 0);
 	T_ASSERT(strstr(out, "\"job\":\"release\"") != NULL);
-	T_EQ_INT(cron_job("wallet housekeeping", out, sizeof out), 0);
+	T_EQ_INT(t_cron_job(env, "wallet housekeeping", out, sizeof out), 0);
 }
 
 /* The ledger refuses changes to its rows. */
 static void
 ledger_rows_immutable(void)
 {
-	struct user u = seller_new();
+	struct t_user u = seller_new();
 	T_REQUIRE(u.id != NULL);
 	char order[37];
 	paid(uuid(order), u.id, 500, 5000);
@@ -1184,7 +1147,7 @@ status_set(const char *order, const char *status)
 static void
 e2e_order_paid_then_delivered(void)
 {
-	struct user u = seller_new();
+	struct t_user u = seller_new();
 	char *product = product_create("1000.00", 100);
 	T_REQUIRE(u.id != NULL && product != NULL);
 	char body[600];
