@@ -14,6 +14,7 @@
 #include "../lib/http.h"
 #include "crypto.h"
 #include <dirent.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -949,6 +950,80 @@ release_job_hold(void)
 	t_resp_free(&rs);
 }
 
+/* Restarts the wallet pool with COMMISSION_HOLD_DAYS=days (NULL: unset,
+ * the default 0) through the stack script, and waits until it answers.
+ * True when a new pool runs. */
+static bool
+wallet_restart(const char *days)
+{
+	char path[512];
+	snprintf(path, sizeof path, "%s/run/wallet.pid", t_env("VAR_DIR"));
+	FILE *f = fopen(path, "r");
+	long pid = 0;
+	if (f != NULL) {
+		if (fscanf(f, "%ld", &pid) != 1)
+			pid = 0;
+		fclose(f);
+	}
+	if (pid <= 0 || kill((pid_t)pid, SIGTERM) != 0)
+		return false;
+	for (int i = 0; i < 100 && kill((pid_t)pid, 0) == 0; i++)
+		t_sleep_ms(100);
+	if (days != NULL)
+		setenv("COMMISSION_HOLD_DAYS", days, 1);
+	else
+		unsetenv("COMMISSION_HOLD_DAYS");
+	const char *argv[] = { t_env("STACK"), "run", NULL };
+	int rc = t_spawn(argv);
+	unsetenv("COMMISSION_HOLD_DAYS");
+	for (int i = 0; rc == 0 && i < 100; i++, t_sleep_ms(100)) {
+		struct resp rs;
+		t_get(&rs, "/wallets/health", NULL);
+		long st = rs.status;
+		t_resp_free(&rs);
+		if (st == 200)
+			return true;
+	}
+	return false;
+}
+
+/* With COMMISSION_HOLD_DAYS=2 a delivery starts the hold: the commission
+ * stays pending, due two days later, until the release job runs after
+ * that; then the pool goes back to the default (0: at delivery). */
+static void
+release_hold_days_from_env(void)
+{
+	struct t_user u = seller_new();
+	T_REQUIRE(u.id != NULL);
+	T_REQUIRE(wallet_restart("2"));
+	char order[37];
+	uuid(order);
+	paid(order, u.id, 30000, 300000);
+	order_fact("ORDER_DELIVERED", order, u.id, "applied");
+	T_WALLET(u.id, "300.00", "0.00", "300.00", "0.00");
+	T_EQ_INT(t_db_count(WALLET_DB, "SELECT count(*) FROM wallet_orders WHERE order_id = $1 "
+	    "AND release_at BETWEEN delivered_at + interval '2 days' - interval '1 second' AND "
+	    "delivered_at + interval '2 days' + interval '1 second' AND released_at IS NULL", order,
+	    (char *)NULL), 1);
+	struct resp rs;
+	job_post(&rs, "release");
+	T_STATUS(&rs, 200);
+	t_resp_free(&rs);
+	T_WALLET(u.id, "300.00", "0.00", "300.00", "0.00");
+	T_EQ_INT(t_db_write(WALLET_DB, "UPDATE wallet_orders SET release_at = now() - "
+	    "interval '1 second' WHERE order_id = $1", order, (char *)NULL), 1);
+	job_post(&rs, "release");
+	T_STATUS(&rs, 200);
+	t_resp_free(&rs);
+	T_WALLET(u.id, "0.00", "300.00", "300.00", "0.00");
+	T_REQUIRE(wallet_restart(NULL));
+	char now[37];
+	uuid(now);
+	paid(now, u.id, 1000, 10000);
+	order_fact("ORDER_DELIVERED", now, u.id, "applied");
+	T_WALLET(u.id, "0.00", "310.00", "310.00", "0.00");
+}
+
 /* Reads file dir/name into a malloc'd string, or NULL. */
 static char *
 slurp(const char *dir, const char *name)
@@ -1196,6 +1271,7 @@ static const struct t_case cases[] = {
 	T_CASE(payout_transitions),
 	T_CASE(payout_list),
 	T_CASE(release_job_hold),
+	T_CASE(release_hold_days_from_env),
 	T_CASE(settle_job_writes_file_once),
 	T_CASE(cron_job_runner),
 	T_CASE(ledger_rows_immutable),
