@@ -24,14 +24,26 @@
  * run and logged until it is.
  * {"job":"settle","completed":n,"files":["settlement-<batch>.csv",...]}
  *
- * With RAZORPAYX_ACCOUNT_NUMBER set the platform expects RazorpayX Payouts,
- * which this version does not implement: the job refuses (409) and leaves
- * every payout APPROVED rather than writing a file nobody will upload. */
+ * With RAZORPAYX_ACCOUNT_NUMBER set, approved payouts go out through
+ * RazorpayX Payouts instead (razorpay-facts.md B.5): for each, oldest id
+ * first and no transaction open during the call, POST /payouts from that
+ * account to the payout's bankAccount (a fund account id) in
+ * RAZORPAYX_MODE (IMPS), with X-Payout-Idempotency set to our payout id:
+ * the key exists before the call, and a retry (the run died, the answer was
+ * lost, two runs at once) gets RazorpayX's first payout back rather than a
+ * second one.  Its answer: queued, pending, processing or processed ->
+ * COMPLETED; rejected, cancelled, failed or reversed -> REJECTED with the
+ * amount returned to the seller (the money never left); no answer or an
+ * error -> left APPROVED for the next run, same key.  Later payout webhooks
+ * (a processed payout reversed by the bank) are not consumed.
+ * {"job":"settle","via":"razorpayx","completed":n,"rejected":m,"errors":e,
+ *  "more":bool} */
 #include "wallet.h"
 #include "config.h"
 #include "crypto.h"
 #include "log.h"
 #include "money.h"
+#include "razorpay.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -47,7 +59,7 @@
 #define RUN_SECONDS 20
 
 static char settle_dir[512];
-static bool razorpayx;
+static char rzpx_account[48], rzpx_mode[8];
 
 int
 jobs_config(void)
@@ -62,8 +74,36 @@ jobs_config(void)
 		return -1;
 	}
 	snprintf(settle_dir, sizeof settle_dir, "%s", d);
-	razorpayx = config_str("RAZORPAYX_ACCOUNT_NUMBER", "")[0] != '\0';
+	const char *acct = config_str("RAZORPAYX_ACCOUNT_NUMBER", "");
+	const char *mode = config_str("RAZORPAYX_MODE", "IMPS");
+	size_t n = strlen(acct);
+	if (n >= sizeof rzpx_account || strspn(acct, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz") != n) {
+		fprintf(stderr, "wallet: RAZORPAYX_ACCOUNT_NUMBER must be letters and digits, at "
+		    "most %zu\n", sizeof rzpx_account - 1);
+		return -1;
+	}
+	if (strcmp(mode, "IMPS") != 0 && strcmp(mode, "NEFT") != 0 && strcmp(mode, "RTGS") != 0) {
+		fprintf(stderr, "wallet: RAZORPAYX_MODE must be IMPS, NEFT or RTGS\n");
+		return -1;
+	}
+	snprintf(rzpx_account, sizeof rzpx_account, "%s", acct);
+	snprintf(rzpx_mode, sizeof rzpx_mode, "%s", mode);
 	return 0;
+}
+
+bool
+jobs_razorpayx(void)
+{
+	return rzpx_account[0] != '\0';
+}
+
+bool
+fund_account_valid(const char *s)
+{
+	size_t n = s != NULL ? strlen(s) : 0;
+	return n > 3 && n <= 43 && strncmp(s, "fa_", 3) == 0 &&
+	    strspn(s + 3, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_") == n - 3;
 }
 
 static double
@@ -225,6 +265,92 @@ settle_next_file(struct req *r, struct jw *files)
 	return 1;
 }
 
+/* RazorpayX's answer for payout row (of res) applied in one transaction.
+ * 1 completed, 0 rejected, -1 after answering. */
+static int
+rzpx_record(struct req *r, const PGresult *res, const struct jv *entity)
+{
+	const char *st = rzp_str(entity, "status"), *pid = rzp_str(entity, "id");
+	bool failed = st != NULL && (strcmp(st, "rejected") == 0 || strcmp(st, "cancelled") == 0 ||
+	    strcmp(st, "failed") == 0 || strcmp(st, "reversed") == 0);
+	const char *why = rzp_str(rzp_get(entity, "status_details"), "description");
+	const char *id = db_get(res, 0, "id");
+	const char *notes = failed ? arena_printf(r->a, "RazorpayX payout %s: %s", st,
+	    why ? why : "no reason given") : NULL;
+	if (db_begin(r) != 0)
+		return -1;
+	const char *p[] = { id, failed ? "REJECTED" : "COMPLETED", pid, st, failed ? why : NULL,
+	    notes };
+	PGresult *up = db_exec_or_reply(r, W(W_RZPX_DONE), p);
+	if (up == NULL)
+		return -1;
+	if (PQntuples(up) == 1 && (payout_status_effect(r, up) != 0 || payout_event(r, up) != 0))
+		return -1;
+	if (db_commit(r) != 0)
+		return -1;
+	log_info("payout %s: RazorpayX payout %s %s", id, pid, st);
+	return failed ? 0 : 1;
+}
+
+static void
+settle_razorpayx(struct req *r)
+{
+	const char *after = "00000000-0000-0000-0000-000000000000";
+	double end = mono() + RUN_SECONDS;
+	int completed = 0, rejected = 0, errors = 0;
+	bool more = false;
+	for (int n = 0;; n++) {
+		if (n >= SETTLE_MAX || mono() > end) {
+			more = true;
+			break;
+		}
+		PGresult *res = db_exec_or_reply(r, W(W_RZPX_NEXT), (const char *[]){ after });
+		if (res == NULL)
+			return;
+		if (PQntuples(res) == 0)
+			break;
+		const char *id = after = db_get(res, 0, "id");
+		char ref[33];
+		size_t k = 0;
+		for (const char *c = id; *c && k < sizeof ref - 1; c++)
+			if (*c != '-')
+				ref[k++] = *c;
+		ref[k] = '\0';
+		const struct rzp_note notes[] = { { "payoutId", id },
+			{ "sellerId", db_get(res, 0, "seller_id") } };
+		const struct rzp_payout p = { rzpx_account, db_get(res, 0, "bank_account"),
+			db_get(res, 0, "currency"), rzpx_mode, db_get_ll(res, 0, "amount"), ref, id,
+			notes, 2 };
+		struct rzp_result rr;
+		const char *st;
+		if (rzp_payout_create(r, &p, &rr) != 0 || (st = rzp_str(rr.entity, "status")) == NULL ||
+		    rzp_str(rr.entity, "id") == NULL) {
+			log_warn("payout %s: RazorpayX did not take it (%s), next run retries with "
+			    "the same key", id, rr.description ? rr.description : "no answer");
+			errors++;
+			continue;
+		}
+		int rc = rzpx_record(r, res, rr.entity);
+		if (rc < 0)
+			return;
+		if (rc == 1)
+			completed++;
+		else
+			rejected++;
+	}
+	struct jw w;
+	req_writer(r, &w);
+	jw_obj_open(&w);
+	jw_kstr(&w, "job", "settle");
+	jw_kstr(&w, "via", "razorpayx");
+	jw_kint(&w, "completed", completed);
+	jw_kint(&w, "rejected", rejected);
+	jw_kint(&w, "errors", errors);
+	jw_kbool(&w, "more", more);
+	jw_obj_close(&w);
+	reply_w(r, 200);
+}
+
 void
 jobs_settle(struct req *r)
 {
@@ -232,9 +358,8 @@ jobs_settle(struct req *r)
 		reply_error(r, 400, "this job takes no body");
 		return;
 	}
-	if (razorpayx) {
-		reply_error(r, 409, "settlement through RazorpayX Payouts is not implemented; unset "
-		    "RAZORPAYX_ACCOUNT_NUMBER to settle by bank file (approved payouts stay approved)");
+	if (jobs_razorpayx()) {
+		settle_razorpayx(r);
 		return;
 	}
 	char batch[37], limit[16];
@@ -261,6 +386,7 @@ jobs_settle(struct req *r)
 		req_writer(r, &w);
 		jw_obj_open(&w);
 		jw_kstr(&w, "job", "settle");
+		jw_kstr(&w, "via", "file");
 		jw_kint(&w, "completed", completed);
 		jw_key(&w, "files");
 		jw_raw(&w, names.p);

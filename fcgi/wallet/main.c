@@ -13,7 +13,7 @@
 
 #define PAYOUT_COLS \
 	"p.id, p.wallet_id, p.seller_id, p.amount, p.currency, p.bank_account, p.notes, " \
-	"p.admin_notes, p.status, p.batch_id, " ISO("p.created_at") " AS created_at, " \
+	"p.admin_notes, p.status, p.batch_id, p.gateway_payout_id, p.gateway_status, " ISO("p.created_at") " AS created_at, " \
 	ISO("p.updated_at") " AS updated_at, " ISO("p.approved_at") " AS approved_at, " \
 	ISO("p.rejected_at") " AS rejected_at, " ISO("p.completed_at") " AS completed_at"
 
@@ -158,6 +158,19 @@ const struct stmt wallet_stmts[W__MAX] = {
 	[W_SETTLE_WRITTEN] = { "settle_written",
 	    "UPDATE wallet_settlements SET file = $2, file_written_at = now() WHERE id = $1",
 	    2, false },
+	/* RazorpayX: the next approved payout after $1 (by id). */
+	[W_RZPX_NEXT] = { "rzpx_next",
+	    "SELECT " PAYOUT_COLS " FROM wallet_payouts p WHERE p.status = 'APPROVED' "
+	    "AND p.id > $1::uuid ORDER BY p.id LIMIT 1", 1, true },
+	/* RazorpayX answered for payout $1: $2 COMPLETED or REJECTED, $3 its
+	 * payout id, $4 its status, $5 why it failed, $6 admin notes or NULL.
+	 * No row: another run recorded it first. */
+	[W_RZPX_DONE] = { "rzpx_done",
+	    "UPDATE wallet_payouts p SET status = $2, gateway_payout_id = $3, gateway_status = $4, "
+	    "gateway_error = $5, admin_notes = coalesce($6, p.admin_notes), updated_at = now(), "
+	    "completed_at = CASE WHEN $2 = 'COMPLETED' THEN now() ELSE p.completed_at END, "
+	    "rejected_at = CASE WHEN $2 = 'REJECTED' THEN now() ELSE p.rejected_at END "
+	    "WHERE p.id = $1 AND p.status = 'APPROVED' RETURNING " PAYOUT_COLS, 6, false },
 };
 
 static const struct route routes[] = {

@@ -35,6 +35,8 @@ json_payout_put(struct jw *w, const PGresult *res, int row)
 	jw_kstr(w, "adminNotes", db_get(res, row, "admin_notes"));
 	jw_kstr(w, "status", db_get(res, row, "status"));
 	jw_kstr(w, "batchId", db_get(res, row, "batch_id"));
+	jw_kstr(w, "gatewayPayoutId", db_get(res, row, "gateway_payout_id"));
+	jw_kstr(w, "gatewayStatus", db_get(res, row, "gateway_status"));
 	jw_kstr(w, "createdAt", db_get(res, row, "created_at"));
 	jw_kstr(w, "updatedAt", db_get(res, row, "updated_at"));
 	jw_kstr(w, "approvedAt", db_get(res, row, "approved_at"));
@@ -89,6 +91,10 @@ payouts_create(struct req *r)
 	struct jv *body = req_json_or_reply(r);
 	if (body == NULL || fields_or_reply(r, body, create_fields, P__MAX, f, NULL) != 0)
 		return;
+	if (jobs_razorpayx() && !fund_account_valid(f[P_BANK].s)) {
+		reply_error(r, 400, "bankAccount must be a RazorpayX fund account id (fa_...)");
+		return;
+	}
 	if (db_begin(r) != 0)
 		return;
 	const char *p[] = { seller, db_int(r, f[P_AMOUNT].i), f[P_BANK].s, f[P_NOTES].s };
@@ -163,9 +169,8 @@ status_from(const char *to)
 	return NULL;
 }
 
-/* After a payout's status changed (row 0 of res): its balance effect. */
-static int
-status_effect(struct req *r, const PGresult *res)
+int
+payout_status_effect(struct req *r, const PGresult *res)
 {
 	const char *to = db_get(res, 0, "status"), *id = db_get(res, 0, "id");
 	bool rejected = strcmp(to, "REJECTED") == 0;
@@ -205,7 +210,7 @@ payouts_update(struct req *r)
 		if ((res = db_exec_or_reply(r, W(W_PAYOUT_SET_STATUS), p)) == NULL)
 			return;
 		if (PQntuples(res) == 1) {
-			if (status_effect(r, res) != 0 || payout_event(r, res) != 0 ||
+			if (payout_status_effect(r, res) != 0 || payout_event(r, res) != 0 ||
 			    db_commit(r) != 0)
 				return;
 			log_info("payout %s: %s -> %s by admin %s", id, from, to, r->user.sub);

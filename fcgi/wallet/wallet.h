@@ -37,6 +37,8 @@ enum wallet_stmt {
 	W_SETTLE_NEXT_FILE,
 	W_SETTLE_ROWS,
 	W_SETTLE_WRITTEN,
+	W_RZPX_NEXT,
+	W_RZPX_DONE,
 	W__MAX
 };
 extern const struct stmt wallet_stmts[W__MAX];
@@ -89,6 +91,10 @@ void payouts_update(struct req *r);        /* PATCH /wallets/payouts/:id */
  * result into the outbox of the open transaction.  0, or -1 after
  * answering. */
 int payout_event(struct req *r, const PGresult *res);
+/* After a payout's status changed (row 0 of res, inside the transaction):
+ * REJECTED returns the amount (PAYOUT_REJECTED, then what is owed),
+ * COMPLETED writes its ledger row.  0, or -1 after answering. */
+int payout_status_effect(struct req *r, const PGresult *res);
 
 /* ---- events.c: POST /internal/wallet/events, and releases ---- */
 void wallet_events(struct req *r);
@@ -104,7 +110,12 @@ int order_reconcile(struct req *r, const PGresult *order);
 /* ---- jobs.c ---- */
 void jobs_release(struct req *r);          /* POST /internal/wallet/jobs/release */
 void jobs_settle(struct req *r);           /* POST /internal/wallet/jobs/settle */
-/* Reads WALLET_SETTLEMENT_DIR and RAZORPAYX_ACCOUNT_NUMBER; 0 or -1. */
+/* Reads WALLET_SETTLEMENT_DIR, RAZORPAYX_ACCOUNT_NUMBER and
+ * RAZORPAYX_MODE; 0 or -1. */
 int jobs_config(void);
+/* Whether payouts are settled through RazorpayX (then a payout's
+ * bankAccount is a RazorpayX fund account id, "fa_..."). */
+bool jobs_razorpayx(void);
+bool fund_account_valid(const char *s);
 
 #endif

@@ -950,11 +950,11 @@ release_job_hold(void)
 	t_resp_free(&rs);
 }
 
-/* Restarts the wallet pool with COMMISSION_HOLD_DAYS=days (NULL: unset,
- * the default 0) through the stack script, and waits until it answers.
- * True when a new pool runs. */
+/* Restarts the wallet pool with environment variable name set to value
+ * (NULL: unset, the default) through the stack script, and waits until it
+ * answers.  True when a new pool runs. */
 static bool
-wallet_restart(const char *days)
+wallet_restart(const char *name, const char *value)
 {
 	char path[512];
 	snprintf(path, sizeof path, "%s/run/wallet.pid", t_env("VAR_DIR"));
@@ -969,13 +969,13 @@ wallet_restart(const char *days)
 		return false;
 	for (int i = 0; i < 100 && kill((pid_t)pid, 0) == 0; i++)
 		t_sleep_ms(100);
-	if (days != NULL)
-		setenv("COMMISSION_HOLD_DAYS", days, 1);
+	if (value != NULL)
+		setenv(name, value, 1);
 	else
-		unsetenv("COMMISSION_HOLD_DAYS");
+		unsetenv(name);
 	const char *argv[] = { t_env("STACK"), "run", NULL };
 	int rc = t_spawn(argv);
-	unsetenv("COMMISSION_HOLD_DAYS");
+	unsetenv(name);
 	for (int i = 0; rc == 0 && i < 100; i++, t_sleep_ms(100)) {
 		struct resp rs;
 		t_get(&rs, "/wallets/health", NULL);
@@ -995,7 +995,7 @@ release_hold_days_from_env(void)
 {
 	struct t_user u = seller_new();
 	T_REQUIRE(u.id != NULL);
-	T_REQUIRE(wallet_restart("2"));
+	T_REQUIRE(wallet_restart("COMMISSION_HOLD_DAYS", "2"));
 	char order[37];
 	uuid(order);
 	paid(order, u.id, 30000, 300000);
@@ -1016,12 +1016,103 @@ release_hold_days_from_env(void)
 	T_STATUS(&rs, 200);
 	t_resp_free(&rs);
 	T_WALLET(u.id, "0.00", "300.00", "300.00", "0.00");
-	T_REQUIRE(wallet_restart(NULL));
+	T_REQUIRE(wallet_restart("COMMISSION_HOLD_DAYS", NULL));
 	char now[37];
 	uuid(now);
 	paid(now, u.id, 1000, 10000);
 	order_fact("ORDER_DELIVERED", now, u.id, "applied");
 	T_WALLET(u.id, "0.00", "310.00", "310.00", "0.00");
+}
+
+/* How many payouts the Razorpay stand-in holds for fund account fa. */
+static int
+stub_payouts_to(const char *fa)
+{
+	char url[200];
+	struct resp rs;
+	snprintf(url, sizeof url, "http://127.0.0.1:%s/_stub/state", t_env("RAZORPAY_STUB_PORT"));
+	t_get(&rs, url, NULL);
+	int n = -1;
+	if (rs.status == 200) {
+		n = 0;
+		size_t len = t_jlen(rs.json, "payouts");
+		for (size_t i = 0; i < len; i++) {
+			char path[64];
+			snprintf(path, sizeof path, "payouts.%zu.fund_account_id", i);
+			const char *v = t_jstr(rs.json, path);
+			n += v != NULL && strcmp(v, fa) == 0;
+		}
+	}
+	t_resp_free(&rs);
+	return n;
+}
+
+/* With RAZORPAYX_ACCOUNT_NUMBER set, approved payouts go out through
+ * RazorpayX (the stand-in's POST /v1/payouts) with X-Payout-Idempotency:
+ * one RazorpayX payout each however often the job runs; a failed one is
+ * rejected and its amount returns; bankAccount must be a fund account. */
+static void
+settle_razorpayx(void)
+{
+	struct t_user u = seller_with_available(30000);
+	T_REQUIRE(u.id != NULL);
+	struct resp rs;
+	T_REQUIRE(wallet_restart("RAZORPAYX_ACCOUNT_NUMBER", "7878780080316316"));
+	payout_post(&rs, u.id, u.token, "{\"amount\":10.00,\"bankAccount\":\"HDFC 1234\"}");
+	T_ERROR(&rs, 400, "fund account");
+	t_resp_free(&rs);
+	char fa_ok[40], fa_bad[40], *ok = NULL, *bad = NULL, body[200];
+	snprintf(fa_ok, sizeof fa_ok, "fa_ok%08d", (int)getpid());
+	snprintf(fa_bad, sizeof fa_bad, "fa_fail%08d", (int)getpid());
+	snprintf(body, sizeof body, "{\"amount\":200.00,\"bankAccount\":\"%s\"}", fa_ok);
+	payout_post(&rs, u.id, u.token, body);
+	if (T_STATUS(&rs, 201))
+		ok = strdup(t_jstr(rs.json, "id"));
+	t_resp_free(&rs);
+	snprintf(body, sizeof body, "{\"amount\":50.00,\"bankAccount\":\"%s\"}", fa_bad);
+	payout_post(&rs, u.id, u.token, body);
+	if (T_STATUS(&rs, 201))
+		bad = strdup(t_jstr(rs.json, "id"));
+	t_resp_free(&rs);
+	T_REQUIRE(ok != NULL && bad != NULL);
+	payout_patch(&rs, ok, admin, "{\"status\":\"APPROVED\"}");
+	T_STATUS(&rs, 200);
+	t_resp_free(&rs);
+	payout_patch(&rs, bad, admin, "{\"status\":\"APPROVED\"}");
+	T_STATUS(&rs, 200);
+	t_resp_free(&rs);
+	T_WALLET(u.id, "0.00", "50.00", "300.00", "0.00");
+
+	for (int run = 0; run < 2; run++) {
+		job_post(&rs, "settle");
+		if (T_STATUS(&rs, 200)) {
+			T_EQ_STR(t_jstr(rs.json, "via"), "razorpayx");
+			T_JSON_EQ(&rs, "errors", "0");
+		}
+		t_resp_free(&rs);
+	}
+	T_EQ_INT(stub_payouts_to(fa_ok), 1);
+	T_EQ_INT(stub_payouts_to(fa_bad), 1);
+	T_EQ_INT(t_db_count(WALLET_DB, "SELECT count(*) FROM wallet_payouts WHERE id = $1 AND "
+	    "status = 'COMPLETED' AND gateway_payout_id LIKE 'pout\\_%' AND "
+	    "gateway_status = 'processing' AND batch_id IS NULL", ok, (char *)NULL), 1);
+	T_EQ_INT(t_db_count(WALLET_DB, "SELECT count(*) FROM wallet_payouts WHERE id = $1 AND "
+	    "status = 'REJECTED' AND gateway_status = 'failed' AND gateway_error IS NOT NULL",
+	    bad, (char *)NULL), 1);
+	/* The failed one's 50.00 came back; the completed one moved nothing. */
+	T_WALLET(u.id, "0.00", "100.00", "300.00", "0.00");
+	T_EQ_INT(t_db_count(WALLET_DB, "SELECT count(*) FROM wallet_transactions WHERE "
+	    "payout_id = $1 AND type = 'PAYOUT_REJECTED' AND amount = 5000", bad, (char *)NULL), 1);
+	T_EQ_INT(t_db_count(WALLET_DB, "SELECT count(*) FROM wallet_transactions WHERE "
+	    "payout_id = $1 AND type = 'PAYOUT_COMPLETED'", ok, (char *)NULL), 1);
+	ledger_consistent(u.id);
+	T_REQUIRE(wallet_restart("RAZORPAYX_ACCOUNT_NUMBER", NULL));
+	job_post(&rs, "settle");
+	if (T_STATUS(&rs, 200))
+		T_EQ_STR(t_jstr(rs.json, "via"), "file");
+	t_resp_free(&rs);
+	free(ok);
+	free(bad);
 }
 
 /* Reads file dir/name into a malloc'd string, or NULL. */
@@ -1273,6 +1364,7 @@ static const struct t_case cases[] = {
 	T_CASE(release_job_hold),
 	T_CASE(release_hold_days_from_env),
 	T_CASE(settle_job_writes_file_once),
+	T_CASE(settle_razorpayx),
 	T_CASE(cron_job_runner),
 	T_CASE(ledger_rows_immutable),
 	T_CASE(e2e_order_paid_then_delivered),
