@@ -195,20 +195,28 @@ payout_patch(struct resp *rs, const char *id, const char *token, const char *jso
 	return t_send_json(rs, "PATCH", url, token, json);
 }
 
-/* A payout of amount ("100.00") for u; its id (malloc'd) or NULL. */
+/* A payout of u with request body json (201 checked); its id (malloc'd)
+ * or NULL. */
 static char *
-payout_new(const struct t_user *u, const char *amount)
+payout_new_body(const struct t_user *u, const char *json)
 {
-	char body[200];
 	struct resp rs;
-	snprintf(body, sizeof body, "{\"amount\":%s,\"bankAccount\":\"HDFC0001234 / 50100012341234\","
-	    "\"notes\":\"Monthly payout\"}", amount);
-	payout_post(&rs, u->id, u->token, body);
+	payout_post(&rs, u->id, u->token, json);
 	char *id = NULL;
 	if (T_STATUS(&rs, 201) && t_jstr(rs.json, "id") != NULL)
 		id = strdup(t_jstr(rs.json, "id"));
 	t_resp_free(&rs);
 	return id;
+}
+
+/* A payout of amount ("100.00") for u; its id (malloc'd) or NULL. */
+static char *
+payout_new(const struct t_user *u, const char *amount)
+{
+	char body[200];
+	snprintf(body, sizeof body, "{\"amount\":%s,\"bankAccount\":\"HDFC0001234 / 50100012341234\","
+	    "\"notes\":\"Monthly payout\"}", amount);
+	return payout_new_body(u, body);
 }
 
 /* A reseller whose available balance is commission (paise) from one
@@ -1061,19 +1069,13 @@ settle_razorpayx(void)
 	payout_post(&rs, u.id, u.token, "{\"amount\":10.00,\"bankAccount\":\"HDFC 1234\"}");
 	T_ERROR(&rs, 400, "fund account");
 	t_resp_free(&rs);
-	char fa_ok[40], fa_bad[40], *ok = NULL, *bad = NULL, body[200];
+	char fa_ok[40], fa_bad[40], body[200];
 	snprintf(fa_ok, sizeof fa_ok, "fa_ok%08d", (int)getpid());
 	snprintf(fa_bad, sizeof fa_bad, "fa_fail%08d", (int)getpid());
 	snprintf(body, sizeof body, "{\"amount\":200.00,\"bankAccount\":\"%s\"}", fa_ok);
-	payout_post(&rs, u.id, u.token, body);
-	if (T_STATUS(&rs, 201))
-		ok = strdup(t_jstr(rs.json, "id"));
-	t_resp_free(&rs);
+	char *ok = payout_new_body(&u, body);
 	snprintf(body, sizeof body, "{\"amount\":50.00,\"bankAccount\":\"%s\"}", fa_bad);
-	payout_post(&rs, u.id, u.token, body);
-	if (T_STATUS(&rs, 201))
-		bad = strdup(t_jstr(rs.json, "id"));
-	t_resp_free(&rs);
+	char *bad = payout_new_body(&u, body);
 	T_REQUIRE(ok != NULL && bad != NULL);
 	payout_patch(&rs, ok, admin, "{\"status\":\"APPROVED\"}");
 	T_STATUS(&rs, 200);
@@ -1158,12 +1160,8 @@ settle_job_writes_file_once(void)
 	struct t_user u = seller_with_available(30000);
 	T_REQUIRE(u.id != NULL);
 	struct resp rs;
-	char *id = NULL;
-	payout_post(&rs, u.id, u.token, "{\"amount\":250.75,\"bankAccount\":\"IFSC HDFC0001, "
+	char *id = payout_new_body(&u, "{\"amount\":250.75,\"bankAccount\":\"IFSC HDFC0001, "
 	    "\\\"acct\\\" 42\",\"notes\":\"june\"}");
-	if (T_STATUS(&rs, 201))
-		id = strdup(t_jstr(rs.json, "id"));
-	t_resp_free(&rs);
 	T_REQUIRE(id != NULL);
 	char *pending = payout_new(&u, "10.00");      /* not approved: stays out */
 	T_REQUIRE(pending != NULL);
