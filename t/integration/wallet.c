@@ -200,13 +200,9 @@ payout_patch(struct resp *rs, const char *id, const char *token, const char *jso
 static char *
 payout_new_body(const struct t_user *u, const char *json)
 {
-	struct resp rs;
-	payout_post(&rs, u->id, u->token, json);
-	char *id = NULL;
-	if (T_STATUS(&rs, 201) && t_jstr(rs.json, "id") != NULL)
-		id = strdup(t_jstr(rs.json, "id"));
-	t_resp_free(&rs);
-	return id;
+	char url[120];
+	snprintf(url, sizeof url, "/wallets/%s/payouts", u->id);
+	return t_create(url, u->token, json);
 }
 
 /* A payout of amount ("100.00") for u; its id (malloc'd) or NULL. */
@@ -1263,18 +1259,10 @@ static char *
 product_create(const char *base, int stock)
 {
 	char name[80], body[400];
-	struct resp rs;
 	t_unique(name, sizeof name, "wallet-product");
 	snprintf(body, sizeof body, "{\"name\":\"%s\",\"basePrice\":%s,\"stock\":%d}", name, base,
 	    stock);
-	t_post_json(&rs, "/products", admin, body);
-	char *id = NULL;
-	if (rs.status == 201 && t_jstr(rs.json, "id") != NULL)
-		id = strdup(t_jstr(rs.json, "id"));
-	else
-		fprintf(stderr, "wallet: could not create a product: %ld %s\n", rs.status, rs.body);
-	t_resp_free(&rs);
-	return id;
+	return t_create("/products", admin, body);
 }
 
 /* Polls the wallet until member is want, for at most 15 s. */

@@ -607,6 +607,18 @@ t_user_free(struct t_user *u)
 	u->token = u->id = NULL;
 }
 
+char *
+t_create(const char *url, const char *token, const char *json)
+{
+	struct resp rs;
+	t_post_json(&rs, url, token, json);
+	char *id = NULL;
+	if (t_check_status(&rs, 201, __FILE__, __LINE__) && t_jstr(rs.json, "id") != NULL)
+		id = strdup(t_jstr(rs.json, "id"));
+	t_resp_free(&rs);
+	return id;
+}
+
 long
 t_event_post(struct resp *rs, const char *service, const char *event_id, const char *type,
     const char *payload)

@@ -109,6 +109,10 @@ struct t_user {
 struct t_user t_register(const char *role, const char *prefix);
 void t_user_free(struct t_user *u);
 
+/* POSTs json to url as token and checks the answer is 201: the new
+ * thing's "id" (malloc'd), or NULL after recording the failure. */
+char *t_create(const char *url, const char *token, const char *json);
+
 /* Posts an event envelope to INTERNAL_URL/internal/<service>/events as the
  * relay does (source "order", attempt 1); payload is a JSON object. */
 long t_event_post(struct resp *rs, const char *service, const char *event_id,
