@@ -292,6 +292,15 @@ tx_simple(const struct stmt *s)
 	return ok;
 }
 
+void
+db_reply_error(struct req *r, enum db_err err)
+{
+	if (err == DB_DOWN)
+		reply_error(r, 503, "database unavailable, try again shortly");
+	else
+		reply_error(r, 500, "internal server error");
+}
+
 int
 db_begin(struct req *r)
 {

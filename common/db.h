@@ -44,6 +44,8 @@ PGresult *db_exec(struct req *r, const struct stmt *s, const char *const *params
  * statements whose constraint errors are not expected. */
 PGresult *db_exec_or_reply(struct req *r, const struct stmt *s,
     const char *const *params);
+/* Answers a failed db_exec: 503 when the database is down, else 500. */
+void db_reply_error(struct req *r, enum db_err err);
 /* Constraint name of the last DB_UNIQUE/DB_CHECK/DB_FK error, or "". */
 const char *db_constraint(void);
 

@@ -44,6 +44,21 @@ event_claim(struct req *r, const struct event *ev)
 	return PQntuples(res) == 1 ? 1 : 0;
 }
 
+bool
+event_begin_claimed(struct req *r, const struct event *ev)
+{
+	if (db_begin(r) != 0)
+		return false;
+	int claimed = event_claim(r, ev);
+	if (claimed <= 0) {
+		db_rollback(r);
+		if (claimed == 0)
+			event_ack(r, ev, "duplicate");
+		return false;
+	}
+	return true;
+}
+
 void
 event_ack(struct req *r, const struct event *ev, const char *status)
 {

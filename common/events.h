@@ -36,6 +36,11 @@ int event_parse_or_reply(struct req *r, struct event *ev);
  * (commit nothing, answer 200), -1 after answering 503/500. */
 int event_claim(struct req *r, const struct event *ev);
 
+/* Opens the transaction and claims ev in the inbox: true to apply it (then
+ * commit); false when it was applied before (answered "duplicate") or the
+ * database failed (answered 503/500), with nothing left open. */
+bool event_begin_claimed(struct req *r, const struct event *ev);
+
 /* Answers 200 {"eventId":...,"status":"applied"|"duplicate"|"ignored"}. */
 void event_ack(struct req *r, const struct event *ev, const char *status);
 

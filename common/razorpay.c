@@ -182,12 +182,13 @@ api_base(char *out, size_t n)
 	return out;
 }
 
-/* One call: method base+path, optional JSON body and refund idempotency
+/* One call: method base+path, optional JSON body and idempotency header
+ * (idem_header: "X-Refund-Idempotency", "X-Payout-Idempotency") with its
  * key.  The credentials live on the stack only for the call and are wiped
  * after it. */
 static int
 call(struct req *r, const char *method, const char *path, const struct buf *body,
-    const char *idem_key, struct rzp_result *res)
+    const char *idem_header, const char *idem_key, struct rzp_result *res)
 {
 	memset(res, 0, sizeof *res);
 	const char *key_id = config_str("RAZORPAY_KEY_ID", NULL);
@@ -207,7 +208,7 @@ call(struct req *r, const char *method, const char *path, const struct buf *body
 	}
 	const char *headers[2] = { NULL, NULL };
 	if (idem_key != NULL) {
-		snprintf(idem, sizeof idem, "X-Refund-Idempotency: %s", idem_key);
+		snprintf(idem, sizeof idem, "%s: %s", idem_header, idem_key);
 		headers[0] = idem;
 	}
 	struct http_resp hr;
@@ -268,7 +269,7 @@ rzp_order_create(struct req *r, int64_t amount, const char *currency, const char
 		jw_kstr(&w, "receipt", receipt);
 	notes_put(&w, notes, nnotes);
 	jw_obj_close(&w);
-	int rc = call(r, "POST", "/orders", &b, NULL, res);
+	int rc = call(r, "POST", "/orders", &b, NULL, NULL, res);
 	buf_free(&b);
 	if (rc == 0 && rzp_str(res->entity, "id") == NULL) {
 		log_err("razorpay POST /orders: the answer has no order id");
@@ -291,7 +292,7 @@ fetch(struct req *r, const char *what, const char *id, const char *tail,
 	}
 	char path[160];
 	snprintf(path, sizeof path, "/%s/%s%s", what, id, tail);
-	return call(r, "GET", path, NULL, NULL, res);
+	return call(r, "GET", path, NULL, NULL, NULL, res);
 }
 
 int
@@ -333,7 +334,44 @@ rzp_refund_create(struct req *r, const char *payment_id, int64_t amount,
 	jw_obj_close(&w);
 	char path[160];
 	snprintf(path, sizeof path, "/payments/%s/refund", payment_id);
-	int rc = call(r, "POST", path, &b, idem_key, res);
+	int rc = call(r, "POST", path, &b, "X-Refund-Idempotency", idem_key, res);
+	buf_free(&b);
+	return rc;
+}
+
+bool
+rzp_payout_idem_ok(const char *s)
+{
+	size_t n = s != NULL ? strlen(s) : 0;
+	if (n < 4 || n > 36)
+		return false;
+	return strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_ ") == n;
+}
+
+int
+rzp_payout_create(struct req *r, const struct rzp_payout *p, struct rzp_result *res)
+{
+	memset(res, 0, sizeof *res);
+	if (!rzp_payout_idem_ok(p->idem_key)) {
+		res->err = RZP_REJECTED;
+		res->description = "invalid payout idempotency key";
+		return -1;
+	}
+	struct buf b = { 0 };
+	struct jw w;
+	jw_init(&w, &b);
+	jw_obj_open(&w);
+	jw_kstr(&w, "account_number", p->account_number);
+	jw_kstr(&w, "fund_account_id", p->fund_account_id);
+	jw_kint(&w, "amount", p->amount);
+	jw_kstr(&w, "currency", p->currency);
+	jw_kstr(&w, "mode", p->mode);
+	jw_kstr(&w, "purpose", "payout");
+	jw_kbool(&w, "queue_if_low_balance", true);
+	jw_kstr(&w, "reference_id", p->reference_id);
+	notes_put(&w, p->notes, p->nnotes);
+	jw_obj_close(&w);
+	int rc = call(r, "POST", "/payouts", &b, "X-Payout-Idempotency", p->idem_key, res);
 	buf_free(&b);
 	return rc;
 }

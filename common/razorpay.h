@@ -87,6 +87,25 @@ int rzp_refund_create(struct req *r, const char *payment_id, int64_t amount,
     const char *idem_key, const struct rzp_note *notes, size_t nnotes,
     struct rzp_result *res);
 
+/* RazorpayX Payouts: POST /payouts (razorpay-facts.md B.5) from the
+ * business account account_number to fund account fund_account_id
+ * ("fa_..."), purpose "payout", queued if the balance is low, with
+ * X-Payout-Idempotency: idem_key (4 to 36 of letters, digits, "-", "_" and
+ * space: a retry with the same key and body gets the first result, so a
+ * payout is never made twice).  The answer is a payout entity: status
+ * queued, pending, processing, processed, or rejected, cancelled, failed,
+ * reversed. */
+struct rzp_payout {
+	const char *account_number, *fund_account_id, *currency, *mode;
+	int64_t amount;                 /* paise, at least 100 */
+	const char *reference_id;       /* at most 40 characters */
+	const char *idem_key;
+	const struct rzp_note *notes;
+	size_t nnotes;
+};
+int rzp_payout_create(struct req *r, const struct rzp_payout *p, struct rzp_result *res);
+bool rzp_payout_idem_ok(const char *s);
+
 /* Answers a failed call: 502 "payment gateway error: <description>" for a
  * rejection or a malformed answer, 503 "payment gateway unavailable" for a
  * transport failure or timeout, 503 when the keys are not configured. */

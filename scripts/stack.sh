@@ -206,6 +206,8 @@ load_config() {
 	# Internal calls go straight to the pools' sockets (common/fcgic.h);
 	# set INTERNAL_FCGI_DIR= (empty) to send them through the gateway.
 	export INTERNAL_FCGI_DIR=${INTERNAL_FCGI_DIR-$SOCK_DIR}
+	# The wallet's settlement job writes its bank files here.
+	export WALLET_SETTLEMENT_DIR=${WALLET_SETTLEMENT_DIR:-$VAR/settlements}
 }
 
 # Unix socket paths are limited to 107 bytes: when VAR is deep, the sockets

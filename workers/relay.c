@@ -65,6 +65,7 @@ static const struct {
 	{ "PAYMENT_FAILED",   { { "notification", NULL } } },
 	{ "PAYMENT_REFUNDED", { { "order", NULL }, { "wallet", NULL }, { "notification", NULL },
 	                        { "share-link", NULL } } },
+	{ "PAYOUT_STATUS_CHANGED", { { "notification", NULL } } },
 };
 
 /* The relay's SQL, run on each source connection. */

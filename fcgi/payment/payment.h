@@ -66,8 +66,6 @@ void json_payment_put(struct jw *w, const PGresult *res, int row);
  * currency, method. */
 void json_payment_brief_put(struct jw *w, const PGresult *res, int row);
 void json_refund_put(struct jw *w, const PGresult *res, int row);
-/* Answers a failed statement: 503 when the database is down, else 500. */
-void reply_db_error(struct req *r, enum db_err err);
 
 void payments_create(struct req *r);        /* POST /payments */
 void payments_get(struct req *r);           /* GET /payments/:id */

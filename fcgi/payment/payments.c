@@ -77,15 +77,6 @@ json_refund_put(struct jw *w, const PGresult *res, int row)
 	jw_obj_close(w);
 }
 
-void
-reply_db_error(struct req *r, enum db_err err)
-{
-	if (err == DB_DOWN)
-		reply_error(r, 503, "database unavailable, try again shortly");
-	else
-		reply_error(r, 500, "internal server error");
-}
-
 int
 pay_open_or_reply(struct req *r, const struct pay_request *pr, PGresult **row)
 {

@@ -81,16 +81,6 @@ rule_event_put(struct req *r, const char *action, const PGresult *rule,
 	return eid ? 0 : -1;
 }
 
-/* Answers a failed write statement. */
-static void
-reply_db_error(struct req *r, enum db_err err)
-{
-	if (err == DB_DOWN)
-		reply_error(r, 503, "database unavailable, try again shortly");
-	else
-		reply_error(r, 500, "internal server error");
-}
-
 void
 rules_list(struct req *r)
 {
@@ -173,7 +163,7 @@ rules_create(struct req *r)
 		if (err == DB_UNIQUE)
 			reply_error(r, 409, "a rule for %s %s already exists", scope, scope_id);
 		else
-			reply_db_error(r, err);
+			db_reply_error(r, err);
 		return;
 	}
 	if (rule_event_put(r, "CREATED", rule, false) != 0 || db_commit(r) != 0) {
@@ -217,7 +207,7 @@ rules_update(struct req *r)
 	PGresult *rule = db_exec(r, S(S_RULE_UPDATE), p, &err);
 	if (rule == NULL) {
 		db_rollback(r);
-		reply_db_error(r, err);
+		db_reply_error(r, err);
 		return;
 	}
 	if (PQntuples(rule) != 1) {

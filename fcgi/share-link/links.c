@@ -97,16 +97,6 @@ link_reply(struct req *r, const PGresult *res, int status)
 	reply_w(r, status);
 }
 
-/* Answers a failed statement. */
-static void
-reply_db_error(struct req *r, enum db_err err)
-{
-	if (err == DB_DOWN)
-		reply_error(r, 503, "database unavailable, try again shortly");
-	else
-		reply_error(r, 500, "internal server error");
-}
-
 /* ---- POST /share-links ---- */
 
 enum { C_SELLER, C_PRODUCT, C_PRICE, C_EXPIRES, C__MAX };
@@ -208,7 +198,7 @@ links_create(struct req *r)
 			break;
 	}
 	if (res == NULL) {
-		reply_db_error(r, err);
+		db_reply_error(r, err);
 		return;
 	}
 	log_info("share link %s (%s) created for seller %s", db_get(res, 0, "id"), code, seller);
@@ -220,25 +210,10 @@ links_create(struct req *r)
 void
 links_list(struct req *r)
 {
-	const char *seller = req_query(r, "sellerId");
+	const char *seller;
 	int64_t skip, take;
-	if (seller != NULL && seller[0] == '\0')
-		seller = NULL;
-	if (seller != NULL && !valid_uuid(seller)) {
-		reply_error(r, 400, "sellerId must be a UUID");
-		return;
-	}
-	const char *me = arena_strlower(r->a, r->user.sub);
-	if (seller != NULL)
-		seller = arena_strlower(r->a, seller);
-	if (r->user.role != ROLE_ADMIN) {
-		if (seller != NULL && strcmp(seller, me) != 0) {
-			reply_error(r, 403, "sellerId must be your own id");
-			return;
-		}
-		seller = me;
-	}
-	if (query_int_or_reply(r, "skip", 0, 0, 1000000, &skip) != 0 ||
+	if (owner_query_or_reply(r, "sellerId", &seller) != 0 ||
+	    query_int_or_reply(r, "skip", 0, 0, 1000000, &skip) != 0 ||
 	    query_int_or_reply(r, "take", 20, 1, 100, &take) != 0)
 		return;
 	const char *p[] = { seller, db_int(r, skip), db_int(r, take) };

@@ -64,23 +64,6 @@ links_stats(struct req *r)
 	reply_w(r, 200);
 }
 
-/* Opens the transaction and claims ev in the inbox: true to apply it;
- * false when it was applied before or the database failed (answered). */
-static bool
-begin_claimed(struct req *r, const struct event *ev)
-{
-	if (db_begin(r) != 0)
-		return false;
-	int claimed = event_claim(r, ev);
-	if (claimed <= 0) {
-		db_rollback(r);
-		if (claimed == 0)
-			event_ack(r, ev, "duplicate");
-		return false;
-	}
-	return true;
-}
-
 /* ORDER_CREATED, ORDER_PAID and ORDER_CANCELLED: statement s with the
  * payload's order, link, total and currency. */
 static void
@@ -102,7 +85,7 @@ order_event(struct req *r, const struct event *ev, enum share_link_stmt s)
 		reply_error(r, 400, "payload.totalPaise and payload.currency are required");
 		return;
 	}
-	if (!begin_claimed(r, ev))
+	if (!event_begin_claimed(r, ev))
 		return;
 	PGresult *res = db_exec_or_reply(r, S(s), (const char *[]){ order, link,
 	    db_int(r, total), currency });
@@ -136,7 +119,7 @@ refund_event(struct req *r, const struct event *ev)
 		reply_error(r, 400, "payload.refundedPaise is required");
 		return;
 	}
-	if (!begin_claimed(r, ev))
+	if (!event_begin_claimed(r, ev))
 		return;
 	PGresult *res = db_exec_or_reply(r, S(S_ORDER_REFUNDED),
 	    (const char *[]){ order, db_int(r, refunded) });

@@ -17,36 +17,11 @@
 #include <string.h>
 #include <unistd.h>
 
-struct user {
-	char *token;
-	char *id;
-};
 
 static char *admin;
-static struct user cust_a, cust_b, seller;
+static struct t_user cust_a, cust_b, seller;
 
 /* ---- helpers ---- */
-
-static struct user
-register_user(const char *role)
-{
-	char email[120], body[300];
-	struct resp rs;
-	struct user u = { NULL, NULL };
-	t_unique(email, sizeof email, "order-user");
-	snprintf(body, sizeof body, "{\"email\":\"%s@example.com\",\"password\":\"correct horse 1\","
-	    "\"firstName\":\"Or\",\"lastName\":\"Der\",\"role\":\"%s\"}", email, role);
-	t_post_json(&rs, "/auth/register", NULL, body);
-	const char *tok = t_jstr(rs.json, "accessToken"), *id = t_jstr(rs.json, "user.id");
-	if (rs.status == 201 && tok != NULL && id != NULL) {
-		u.token = strdup(tok);
-		u.id = strdup(id);
-	} else {
-		fprintf(stderr, "order: could not register a %s: %ld %s\n", role, rs.status, rs.body);
-	}
-	t_resp_free(&rs);
-	return u;
-}
 
 /* A product at base price base ("1000.00") with stock units in its one
  * variant.  Returns its id and, when variant is not NULL, the variant's
@@ -249,9 +224,9 @@ suite_init(void)
 	char sub[40];
 	snprintf(sub, sizeof sub, "00000000-0000-4000-8000-%012ld", (long)getpid());
 	admin = t_mint(sub, "order-admin@example.com", ROLE_ADMIN, TOKEN_ACCESS, 3600, 0, NULL);
-	cust_a = register_user("CUSTOMER");
-	cust_b = register_user("CUSTOMER");
-	seller = register_user("RESELLER");
+	cust_a = t_register("CUSTOMER", "order-user");
+	cust_b = t_register("CUSTOMER", "order-user");
+	seller = t_register("RESELLER", "order-user");
 	return admin && cust_a.token && cust_b.token && seller.token ? 0 : -1;
 }
 
@@ -259,7 +234,7 @@ static int
 suite_clean(void)
 {
 	free(admin);
-	struct user *u[] = { &cust_a, &cust_b, &seller };
+	struct t_user *u[] = { &cust_a, &cust_b, &seller };
 	for (size_t i = 0; i < 3; i++) {
 		free(u[i]->token);
 		free(u[i]->id);

@@ -24,39 +24,12 @@
 #define LINK_DB  "SHARE_LINK_DATABASE_URL"
 #define ORDER_DB "ORDER_DATABASE_URL"
 
-struct user {
-	char *token;
-	char *id;
-};
-
 static char *admin;
-static struct user seller_a, seller_b, customer;
+static struct t_user seller_a, seller_b, customer;
 static char *product;            /* base price 1000.00, plenty of stock */
 static char *other_product;      /* base price 10.00 */
 
 /* ---- helpers ---- */
-
-static struct user
-register_user(const char *role)
-{
-	char email[120], body[300];
-	struct resp rs;
-	struct user u = { NULL, NULL };
-	t_unique(email, sizeof email, "share-user");
-	snprintf(body, sizeof body, "{\"email\":\"%s@example.com\",\"password\":\"correct horse 1\","
-	    "\"firstName\":\"Sha\",\"lastName\":\"Re\",\"role\":\"%s\"}", email, role);
-	t_post_json(&rs, "/auth/register", NULL, body);
-	const char *tok = t_jstr(rs.json, "accessToken"), *id = t_jstr(rs.json, "user.id");
-	if (rs.status == 201 && tok != NULL && id != NULL) {
-		u.token = strdup(tok);
-		u.id = strdup(id);
-	} else {
-		fprintf(stderr, "share_link: could not register a %s: %ld %s\n", role, rs.status,
-		    rs.body);
-	}
-	t_resp_free(&rs);
-	return u;
-}
 
 /* A product at base price base ("1000.00") with stock units; extra adds
  * fields (",\"isActive\":false").  Its id (malloc'd) or NULL. */
@@ -104,7 +77,7 @@ struct link {
 };
 
 static int
-link_create(const struct user *u, const char *extra, struct link *l)
+link_create(const struct t_user *u, const char *extra, struct link *l)
 {
 	char body[600];
 	struct resp rs;
@@ -184,27 +157,15 @@ link_patch(struct resp *rs, const char *token, const char *id, const char *json)
 	return t_send_json(rs, "PATCH", url, token, json);
 }
 
-/* Posts an event envelope to the service's internal consumer. */
-static long
-event_post(struct resp *rs, const char *event_id, const char *type, const char *payload)
-{
-	char url[300], body[1500];
-	snprintf(url, sizeof url, "%s/internal/share-link/events", t_env("INTERNAL_URL"));
-	snprintf(body, sizeof body, "{\"eventId\":\"%s\",\"type\":\"%s\",\"source\":\"order\","
-	    "\"aggregateId\":\"x\",\"occurredAt\":\"2026-01-01T00:00:00.000Z\",\"attempt\":1,"
-	    "\"payload\":%s}", event_id, type, payload);
-	return t_send_json(rs, "POST", url, NULL, body);
-}
-
 static int
 suite_init(void)
 {
 	char sub[40];
 	snprintf(sub, sizeof sub, "00000000-0000-4000-8000-%012ld", (long)getpid());
 	admin = t_mint(sub, "share-admin@example.com", ROLE_ADMIN, TOKEN_ACCESS, 3600, 0, NULL);
-	seller_a = register_user("RESELLER");
-	seller_b = register_user("RESELLER");
-	customer = register_user("CUSTOMER");
+	seller_a = t_register("RESELLER", "share-user");
+	seller_b = t_register("RESELLER", "share-user");
+	customer = t_register("CUSTOMER", "share-user");
 	if (!admin || !seller_a.token || !seller_b.token || !customer.token)
 		return -1;
 	product = product_create("1000.00", 1000, "");
@@ -218,7 +179,7 @@ suite_clean(void)
 	free(admin);
 	free(product);
 	free(other_product);
-	struct user *u[] = { &seller_a, &seller_b, &customer };
+	struct t_user *u[] = { &seller_a, &seller_b, &customer };
 	for (size_t i = 0; i < 3; i++) {
 		free(u[i]->token);
 		free(u[i]->id);
@@ -927,22 +888,6 @@ expiry_job_deactivates_and_purges(void)
 	t_resp_free(&rs);
 }
 
-/* Runs "$BIN_DIR/cron-job args" with env before it; its exit status, and
- * its stdout in out. */
-static int
-cron_job(const char *env, const char *args, char *out, size_t n)
-{
-	char cmd[1024];
-	snprintf(cmd, sizeof cmd, "%s '%s/cron-job' %s 2>/dev/null", env, t_env("BIN_DIR"), args);
-	FILE *p = popen(cmd, "r");
-	if (p == NULL)
-		return -1;
-	size_t len = fread(out, 1, n - 1, p);
-	out[len] = '\0';
-	int st = pclose(p);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
 /* cron/job.c, the runner cron calls: the job's answer and exit 0; another
  * answer 1, a bad name 2, no listener 3. */
 static void
@@ -950,12 +895,12 @@ cron_job_runner(void)
 {
 	char out[2048], env[400];
 	snprintf(env, sizeof env, "INTERNAL_URL='%s'", t_env("INTERNAL_URL"));
-	T_EQ_INT(cron_job(env, "share-link expire", out, sizeof out), 0);
+	T_EQ_INT(t_cron_job(env, "share-link expire", out, sizeof out), 0);
 	T_ASSERT(strstr(out, "\"job\":\"expire\"") != NULL);
-	T_EQ_INT(cron_job(env, "share-link no-such-job", out, sizeof out), 1);
-	T_EQ_INT(cron_job(env, "'share-link' '../x'", out, sizeof out), 2);
-	T_EQ_INT(cron_job(env, "share-link", out, sizeof out), 2);
-	T_EQ_INT(cron_job("INTERNAL_URL=http://127.0.0.1:9", "share-link expire", out, sizeof out),
+	T_EQ_INT(t_cron_job(env, "share-link no-such-job", out, sizeof out), 1);
+	T_EQ_INT(t_cron_job(env, "'share-link' '../x'", out, sizeof out), 2);
+	T_EQ_INT(t_cron_job(env, "share-link", out, sizeof out), 2);
+	T_EQ_INT(t_cron_job("INTERNAL_URL=http://127.0.0.1:9", "share-link expire", out, sizeof out),
 	    3);
 }
 
@@ -1208,21 +1153,21 @@ events_exactly_once(void)
 	/* Paid before it was created (the relay does not order them). */
 	snprintf(payload, sizeof payload, "{\"orderId\":\"%s\",\"shareLinkId\":\"%s\","
 	    "\"currency\":\"INR\",\"totalPaise\":123456,\"commissionPaise\":0}", order, l.id);
-	event_post(&rs, ev1, "ORDER_PAID", payload);
+	t_event_post(&rs, "share-link", ev1, "ORDER_PAID", payload);
 	if (T_STATUS(&rs, 200))
 		T_EQ_STR(t_jstr(rs.json, "status"), "applied");
 	t_resp_free(&rs);
-	event_post(&rs, ev1, "ORDER_PAID", payload);
+	t_event_post(&rs, "share-link", ev1, "ORDER_PAID", payload);
 	if (T_STATUS(&rs, 200))
 		T_EQ_STR(t_jstr(rs.json, "status"), "duplicate");
 	t_resp_free(&rs);
 	/* Another ORDER_PAID for the order (a new event id): no second payment. */
-	event_post(&rs, ev2, "ORDER_PAID", payload);
+	t_event_post(&rs, "share-link", ev2, "ORDER_PAID", payload);
 	if (T_STATUS(&rs, 200))
 		T_EQ_STR(t_jstr(rs.json, "status"), "duplicate");
 	t_resp_free(&rs);
 	/* The late ORDER_CREATED changes nothing. */
-	event_post(&rs, ev3, "ORDER_CREATED", payload);
+	t_event_post(&rs, "share-link", ev3, "ORDER_CREATED", payload);
 	T_STATUS(&rs, 200);
 	t_resp_free(&rs);
 	stats_get(&rs, l.code, seller_a.token);
@@ -1241,7 +1186,7 @@ events_exactly_once(void)
 	crypto_uuid4(ev);
 	snprintf(payload, sizeof payload, "{\"orderId\":\"%s\",\"shareLinkId\":null,"
 	    "\"currency\":\"INR\",\"totalPaise\":100}", order);
-	event_post(&rs, ev, "ORDER_CREATED", payload);
+	t_event_post(&rs, "share-link", ev, "ORDER_CREATED", payload);
 	if (T_STATUS(&rs, 200))
 		T_EQ_STR(t_jstr(rs.json, "status"), "ignored");
 	t_resp_free(&rs);
@@ -1249,12 +1194,12 @@ events_exactly_once(void)
 	snprintf(payload, sizeof payload, "{\"orderId\":\"%s\",\"shareLinkId\":"
 	    "\"5f0c1a9e-0000-4000-8000-00000000dead\",\"currency\":\"INR\",\"totalPaise\":100}",
 	    order);
-	event_post(&rs, ev, "ORDER_PAID", payload);
+	t_event_post(&rs, "share-link", ev, "ORDER_PAID", payload);
 	if (T_STATUS(&rs, 200))
 		T_EQ_STR(t_jstr(rs.json, "status"), "ignored");
 	t_resp_free(&rs);
 	crypto_uuid4(ev);
-	event_post(&rs, ev, "ORDER_SHIPPED", "{\"orderId\":\"x\"}");
+	t_event_post(&rs, "share-link", ev, "ORDER_SHIPPED", "{\"orderId\":\"x\"}");
 	if (T_STATUS(&rs, 200))
 		T_EQ_STR(t_jstr(rs.json, "status"), "ignored");
 	t_resp_free(&rs);
@@ -1262,12 +1207,12 @@ events_exactly_once(void)
 	crypto_uuid4(ev);
 	snprintf(payload, sizeof payload, "{\"orderId\":\"nope\",\"shareLinkId\":\"%s\","
 	    "\"currency\":\"INR\",\"totalPaise\":100}", l.id);
-	event_post(&rs, ev, "ORDER_PAID", payload);
+	t_event_post(&rs, "share-link", ev, "ORDER_PAID", payload);
 	T_ERROR(&rs, 400, "orderId");
 	t_resp_free(&rs);
 	snprintf(payload, sizeof payload, "{\"orderId\":\"%s\",\"shareLinkId\":\"%s\","
 	    "\"currency\":\"INR\"}", order, l.id);
-	event_post(&rs, ev, "ORDER_PAID", payload);
+	t_event_post(&rs, "share-link", ev, "ORDER_PAID", payload);
 	T_ERROR(&rs, 400, "totalPaise");
 	t_resp_free(&rs);
 	/* Not on the public port. */
@@ -1310,7 +1255,7 @@ events_refunds_and_cancellations(void)
 	snprintf(payload, sizeof payload, "{\"orderId\":\"%s\",\"shareLinkId\":\"%s\","
 	    "\"currency\":\"INR\",\"totalPaise\":100000}", a, l.id);
 	crypto_uuid4(ev);
-	event_post(&rs, ev, "ORDER_PAID", payload);
+	t_event_post(&rs, "share-link", ev, "ORDER_PAID", payload);
 	T_STATUS(&rs, 200);
 	t_resp_free(&rs);
 	/* The second refund's event arrives first. */
@@ -1320,7 +1265,7 @@ events_refunds_and_cancellations(void)
 		    "\"amountPaise\":15000,\"refundedPaise\":%s,\"full\":false,"
 		    "\"currency\":\"INR\"}", b, a, refunds[i][0]);
 		crypto_uuid4(ev);
-		event_post(&rs, ev, "PAYMENT_REFUNDED", payload);
+		t_event_post(&rs, "share-link", ev, "PAYMENT_REFUNDED", payload);
 		if (T_STATUS(&rs, 200))
 			T_EQ_STR(t_jstr(rs.json, "status"), refunds[i][1]);
 		t_resp_free(&rs);
@@ -1328,7 +1273,7 @@ events_refunds_and_cancellations(void)
 	/* A refund of an order that is not the link's: recorded, counted nowhere. */
 	snprintf(payload, sizeof payload, "{\"orderId\":\"%s\",\"refundedPaise\":500}", b);
 	crypto_uuid4(ev);
-	event_post(&rs, ev, "PAYMENT_REFUNDED", payload);
+	t_event_post(&rs, "share-link", ev, "PAYMENT_REFUNDED", payload);
 	T_STATUS(&rs, 200);
 	t_resp_free(&rs);
 	stats_expect(l.code, "1", "750.00", "0");
@@ -1337,14 +1282,14 @@ events_refunds_and_cancellations(void)
 	snprintf(payload, sizeof payload, "{\"orderId\":\"%s\",\"shareLinkId\":\"%s\","
 	    "\"currency\":\"INR\",\"totalPaise\":40000,\"previousStatus\":\"PAID\"}", b, l.id);
 	crypto_uuid4(ev);
-	event_post(&rs, ev, "ORDER_CANCELLED", payload);
+	t_event_post(&rs, "share-link", ev, "ORDER_CANCELLED", payload);
 	if (T_STATUS(&rs, 200))
 		T_EQ_STR(t_jstr(rs.json, "status"), "applied");
 	t_resp_free(&rs);
 	const char *late[] = { "ORDER_PAID", "ORDER_CREATED", "ORDER_CANCELLED" };
 	for (size_t i = 0; i < 3; i++) {
 		crypto_uuid4(ev);
-		event_post(&rs, ev, late[i], payload);
+		t_event_post(&rs, "share-link", ev, late[i], payload);
 		T_STATUS(&rs, 200);
 		t_resp_free(&rs);
 	}
@@ -1354,18 +1299,18 @@ events_refunds_and_cancellations(void)
 	snprintf(payload, sizeof payload, "{\"orderId\":\"%s\",\"shareLinkId\":\"%s\","
 	    "\"currency\":\"INR\",\"totalPaise\":100000}", a, l.id);
 	crypto_uuid4(ev);
-	event_post(&rs, ev, "ORDER_CANCELLED", payload);
+	t_event_post(&rs, "share-link", ev, "ORDER_CANCELLED", payload);
 	T_STATUS(&rs, 200);
 	t_resp_free(&rs);
 	stats_expect(l.code, "0", "0.00", "2");
 
 	/* Malformed refunds are 400s. */
 	crypto_uuid4(ev);
-	event_post(&rs, ev, "PAYMENT_REFUNDED", "{\"orderId\":\"nope\",\"refundedPaise\":1}");
+	t_event_post(&rs, "share-link", ev, "PAYMENT_REFUNDED", "{\"orderId\":\"nope\",\"refundedPaise\":1}");
 	T_ERROR(&rs, 400, "orderId");
 	t_resp_free(&rs);
 	snprintf(payload, sizeof payload, "{\"orderId\":\"%s\"}", a);
-	event_post(&rs, ev, "PAYMENT_REFUNDED", payload);
+	t_event_post(&rs, "share-link", ev, "PAYMENT_REFUNDED", payload);
 	T_ERROR(&rs, 400, "refundedPaise");
 	t_resp_free(&rs);
 }

@@ -576,3 +576,77 @@ t_spawn(const char *const argv[])
 		;
 	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
+
+struct t_user
+t_register(const char *role, const char *prefix)
+{
+	char email[120], body[300];
+	struct resp rs;
+	struct t_user u = { NULL, NULL };
+	t_unique(email, sizeof email, prefix);
+	snprintf(body, sizeof body, "{\"email\":\"%s@example.com\",\"password\":\"correct horse 1\","
+	    "\"firstName\":\"Test\",\"lastName\":\"User\",\"role\":\"%s\"}", email, role);
+	t_post_json(&rs, "/auth/register", NULL, body);
+	const char *tok = t_jstr(rs.json, "accessToken"), *id = t_jstr(rs.json, "user.id");
+	if (rs.status == 201 && tok != NULL && id != NULL) {
+		u.token = strdup(tok);
+		u.id = strdup(id);
+	} else {
+		fprintf(stderr, "%s: could not register a %s: %ld %s\n", prefix, role, rs.status,
+		    rs.body);
+	}
+	t_resp_free(&rs);
+	return u;
+}
+
+void
+t_user_free(struct t_user *u)
+{
+	free(u->token);
+	free(u->id);
+	u->token = u->id = NULL;
+}
+
+char *
+t_create(const char *url, const char *token, const char *json)
+{
+	struct resp rs;
+	t_post_json(&rs, url, token, json);
+	char *id = NULL;
+	if (t_check_status(&rs, 201, __FILE__, __LINE__) && t_jstr(rs.json, "id") != NULL)
+		id = strdup(t_jstr(rs.json, "id"));
+	t_resp_free(&rs);
+	return id;
+}
+
+long
+t_event_post(struct resp *rs, const char *service, const char *event_id, const char *type,
+    const char *payload)
+{
+	char url[300];
+	snprintf(url, sizeof url, "%s/internal/%s/events", t_env("INTERNAL_URL"), service);
+	size_t n = strlen(payload) + strlen(event_id) + strlen(type) + 200;
+	char *body = malloc(n);
+	if (body == NULL)
+		return 0;
+	snprintf(body, n, "{\"eventId\":\"%s\",\"type\":\"%s\",\"source\":\"order\","
+	    "\"aggregateId\":\"x\",\"occurredAt\":\"2026-01-01T00:00:00.000Z\",\"attempt\":1,"
+	    "\"payload\":%s}", event_id, type, payload);
+	long st = t_send_json(rs, "POST", url, NULL, body);
+	free(body);
+	return st;
+}
+
+int
+t_cron_job(const char *env, const char *args, char *out, size_t n)
+{
+	char cmd[1024];
+	snprintf(cmd, sizeof cmd, "%s '%s/cron-job' %s 2>/dev/null", env, t_env("BIN_DIR"), args);
+	FILE *p = popen(cmd, "r");
+	if (p == NULL)
+		return -1;
+	size_t len = fread(out, 1, n - 1, p);
+	out[len] = '\0';
+	int st = pclose(p);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}

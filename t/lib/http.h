@@ -99,6 +99,30 @@ char *t_mint(const char *sub, const char *email, enum role role, enum token_type
  * status, or -1.  Output goes to the test's stdout. */
 int t_spawn(const char *const argv[]);
 
+/* A user registered through POST /auth/register with role ("CUSTOMER",
+ * "RESELLER") and a unique e-mail starting with prefix: its access token
+ * and id (malloc'd; t_user_free), or both NULL after printing why. */
+struct t_user {
+	char *token;
+	char *id;
+};
+struct t_user t_register(const char *role, const char *prefix);
+void t_user_free(struct t_user *u);
+
+/* POSTs json to url as token and checks the answer is 201: the new
+ * thing's "id" (malloc'd), or NULL after recording the failure. */
+char *t_create(const char *url, const char *token, const char *json);
+
+/* Posts an event envelope to INTERNAL_URL/internal/<service>/events as the
+ * relay does (source "order", attempt 1); payload is a JSON object. */
+long t_event_post(struct resp *rs, const char *service, const char *event_id,
+    const char *type, const char *payload);
+
+/* Runs "<env> $BIN_DIR/cron-job <args>" through the shell (env: variable
+ * assignments, args: already quoted), its stdout into out.  Returns its
+ * exit status, or -1. */
+int t_cron_job(const char *env, const char *args, char *out, size_t n);
+
 /* Sleeps for ms milliseconds. */
 void t_sleep_ms(long ms);
 double t_now(void);

@@ -568,3 +568,102 @@ api_not_found(struct req *r)
 		return;
 	rzp_error(r, 400, NULL, "The requested URL was not found on the server.");
 }
+
+/* A string member of at most max bytes of the characters in set, or NULL
+ * after answering 400. */
+static const char *
+payout_str_or_reply(struct req *r, const struct jv *o, const char *key, size_t max,
+    const char *set)
+{
+	const struct jv *v = json_get(o, key);
+	if (v == NULL || v->type != JV_STR || v->len == 0 || v->len > max ||
+	    strspn(v->s, set) != v->len) {
+		rzp_error(r, 400, key, "The %s field is invalid.", key);
+		return NULL;
+	}
+	return v->s;
+}
+
+#define ALNUM "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+
+/* POST /v1/payouts (RazorpayX).  X-Payout-Idempotency is required; the same
+ * key with the same body gets the first payout back, with another body a
+ * 400.  A fund account id starting "fa_fail" makes a failed payout. */
+void
+api_payouts_create(struct req *r)
+{
+	static const char *const allowed[] = { "account_number", "fund_account_id", "amount",
+		"currency", "mode", "purpose", "queue_if_low_balance", "reference_id", "narration",
+		"notes", NULL };
+	if (api_begin_or_reply(r) != 0)
+		return;
+	const char *key = req_header(r, "HTTP_X_PAYOUT_IDEMPOTENCY");
+	size_t kn = key ? strlen(key) : 0;
+	if (kn < 4 || kn > 36 || strspn(key, ALNUM "-_ ") != kn) {
+		rzp_error(r, 400, NULL, "X-Payout-Idempotency must be 4 to 36 characters");
+		return;
+	}
+	char hash[65];
+	crypto_sha256_hex(r->body, r->body_len, hash);
+	const struct jv *o = body_or_reply(r);
+	if (o == NULL || known_fields_or_reply(r, o, allowed) != 0)
+		return;
+	int64_t amount = 0;
+	const char *acct, *fa, *cur, *mode, *purpose, *ref = NULL;
+	if (amount_or_reply(r, o, "amount", true, &amount) < 0 ||
+	    (acct = payout_str_or_reply(r, o, "account_number", 40, ALNUM)) == NULL ||
+	    (fa = payout_str_or_reply(r, o, "fund_account_id", 40, ALNUM "_")) == NULL ||
+	    (cur = payout_str_or_reply(r, o, "currency", 3, "INR")) == NULL ||
+	    (mode = payout_str_or_reply(r, o, "mode", 4, "NEFTRGIMPSUcard")) == NULL ||
+	    (purpose = payout_str_or_reply(r, o, "purpose", 40, ALNUM " ")) == NULL)
+		return;
+	if (json_get(o, "reference_id") != NULL &&
+	    (ref = payout_str_or_reply(r, o, "reference_id", 40, ALNUM "-_")) == NULL)
+		return;
+	if (strncmp(fa, "fa_", 3) != 0 || strcmp(cur, "INR") != 0) {
+		rzp_error(r, 400, "fund_account_id", "The fund account id is invalid");
+		return;
+	}
+	if (amount < 100) {
+		rzp_error(r, 400, "amount", "Minimum transaction amount should be 100 paise");
+		return;
+	}
+	struct st_state *s = st_lock(r);
+	for (int i = 0; i < s->npayouts; i++) {
+		struct st_payout *p = &s->payouts[i];
+		if (strcmp(p->idem_key, key) != 0)
+			continue;
+		if (strcmp(p->body_hash, hash) != 0) {
+			rzp_error(r, 400, NULL, "Different request body sent for the same "
+			    "idempotency header");
+			return;
+		}
+		struct jw w;
+		req_writer(r, &w);
+		st_payout_put(&w, p);
+		reply_w(r, 200);
+		return;
+	}
+	if (s->npayouts >= ST_PAYOUTS) {
+		rzp_error(r, 500, NULL, "the stand-in is full (%d payouts)", ST_PAYOUTS);
+		return;
+	}
+	struct st_payout *p = &s->payouts[s->npayouts++];
+	memset(p, 0, sizeof *p);
+	st_new_id(p->id, "pout_");
+	snprintf(p->idem_key, sizeof p->idem_key, "%s", key);
+	memcpy(p->body_hash, hash, sizeof p->body_hash);
+	snprintf(p->fund_account_id, sizeof p->fund_account_id, "%s", fa);
+	snprintf(p->account_number, sizeof p->account_number, "%s", acct);
+	snprintf(p->reference_id, sizeof p->reference_id, "%s", ref ? ref : "");
+	snprintf(p->mode, sizeof p->mode, "%s", mode);
+	snprintf(p->status, sizeof p->status, "%s",
+	    strncmp(fa, "fa_fail", 7) == 0 ? "failed" : "processing");
+	snprintf(p->currency, sizeof p->currency, "%s", cur);
+	p->amount = amount;
+	p->created_at = (int64_t)time(NULL);
+	struct jw w;
+	req_writer(r, &w);
+	st_payout_put(&w, p);
+	reply_w(r, 200);
+}

@@ -563,6 +563,11 @@ ctl_state(struct req *r)
 	for (int i = 0; i < s->nrefunds; i++)
 		st_refund_put(&w, s, &s->refunds[i], NULL);
 	jw_arr_close(&w);
+	jw_key(&w, "payouts");
+	jw_arr_open(&w);
+	for (int i = 0; i < s->npayouts; i++)
+		st_payout_put(&w, &s->payouts[i]);
+	jw_arr_close(&w);
 	jw_obj_close(&w);
 	reply_w(r, 200);
 }

@@ -24,6 +24,7 @@ static const struct route routes[] = {
 	{ "POST", "/v1/payments/:id/refund",   ROUTE_PUBLIC, api_payments_refund, 0 },
 	{ "GET",  "/v1/payments/:id/refunds",  ROUTE_PUBLIC, api_payment_refunds, 0 },
 	{ "GET",  "/v1/refunds/:id",           ROUTE_PUBLIC, api_refunds_get, 0 },
+	{ "POST", "/v1/payouts",               ROUTE_PUBLIC, api_payouts_create, 0 },
 	V1_ANY("GET"), V1_ANY("POST"), V1_ANY("PATCH"), V1_ANY("PUT"), V1_ANY("DELETE"),
 	/* the tests' control API */
 	{ "GET",  "/_stub/health",             ROUTE_PUBLIC, ctl_health, 0 },

@@ -347,3 +347,36 @@ st_refund_put(struct jw *w, const struct st_state *s, const struct st_refund *f,
 	jw_kstr(w, "speed_requested", f->speed);
 	jw_obj_close(w);
 }
+
+void
+st_payout_put(struct jw *w, const struct st_payout *p)
+{
+	bool failed = strcmp(p->status, "failed") == 0;
+	jw_obj_open(w);
+	jw_kstr(w, "id", p->id);
+	jw_kstr(w, "entity", "payout");
+	jw_kstr(w, "fund_account_id", p->fund_account_id);
+	jw_kint(w, "amount", p->amount);
+	jw_kstr(w, "currency", p->currency);
+	jw_key(w, "notes");
+	jw_arr_open(w);
+	jw_arr_close(w);
+	jw_kint(w, "fees", 0);
+	jw_kint(w, "tax", 0);
+	jw_kstr(w, "status", p->status);
+	jw_knull(w, "utr");
+	jw_kstr(w, "mode", p->mode);
+	jw_kstr(w, "purpose", "payout");
+	jw_kstr(w, "reference_id", p->reference_id);
+	jw_knull(w, "narration");
+	jw_knull(w, "batch_id");
+	jw_key(w, "status_details");
+	jw_obj_open(w);
+	jw_kstr(w, "description", failed ? "The beneficiary bank is not reachable" : NULL);
+	jw_kstr(w, "source", failed ? "beneficiary_bank" : NULL);
+	jw_kstr(w, "reason", failed ? "beneficiary_bank_failure" : NULL);
+	jw_obj_close(w);
+	jw_kint(w, "created_at", p->created_at);
+	jw_kstr(w, "fee_type", NULL);
+	jw_obj_close(w);
+}

@@ -19,6 +19,7 @@
 #define ST_ORDERS    4096
 #define ST_PAYMENTS  8192
 #define ST_REFUNDS   2048
+#define ST_PAYOUTS   1024
 #define ST_NOTES_MAX 4096      /* serialized notes object, bytes */
 #define ST_ID_MAX    32        /* "order_" + 14 characters, with room */
 #define ST_RECEIPT_MAX 40      /* Razorpay's limit, characters */
@@ -64,6 +65,22 @@ struct st_refund {
 	int64_t created_at;
 };
 
+/* A RazorpayX payout (POST /v1/payouts, razorpay-facts.md B.5): kept with
+ * its X-Payout-Idempotency key and body hash, so a retry gets it back. */
+struct st_payout {
+	char id[ST_ID_MAX];
+	char idem_key[40];
+	char body_hash[65];
+	char fund_account_id[48];
+	char account_number[48];
+	char reference_id[48];
+	char mode[8];
+	char status[16];                         /* processing, or failed for "fa_fail..." */
+	int64_t amount;
+	char currency[4];
+	int64_t created_at;
+};
+
 /* Fault injection for /v1 (POST /_stub/fault). */
 struct st_fault {
 	int status;        /* 0: none */
@@ -77,6 +94,8 @@ struct st_state {
 	struct st_order orders[ST_ORDERS];
 	struct st_payment payments[ST_PAYMENTS];
 	struct st_refund refunds[ST_REFUNDS];
+	int npayouts;
+	struct st_payout payouts[ST_PAYOUTS];
 	struct st_fault fault;
 	uint64_t webhooks_sent;
 };
@@ -128,6 +147,8 @@ void api_payments_refund(struct req *r);
 void api_payments_capture(struct req *r);
 void api_refunds_get(struct req *r);
 void api_payment_refunds(struct req *r);
+void api_payouts_create(struct req *r);
+void st_payout_put(struct jw *w, const struct st_payout *p);
 void api_not_found(struct req *r);
 /* Razorpay's error body: {"error":{"code","description","source","step",
  * "reason","metadata":{},"field"?}}. */
