@@ -349,6 +349,12 @@ rzp_payout_idem_ok(const char *s)
 }
 
 int
+rzp_payout_fetch(struct req *r, const char *payout_id, struct rzp_result *res)
+{
+	return fetch(r, "payouts", payout_id, "", res);
+}
+
+int
 rzp_payout_create(struct req *r, const struct rzp_payout *p, struct rzp_result *res)
 {
 	memset(res, 0, sizeof *res);

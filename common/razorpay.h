@@ -103,6 +103,8 @@ struct rzp_payout {
 	const struct rzp_note *notes;
 	size_t nnotes;
 };
+/* GET /payouts/:id (RazorpayX): the payout's current status. */
+int rzp_payout_fetch(struct req *r, const char *payout_id, struct rzp_result *res);
 int rzp_payout_create(struct req *r, const struct rzp_payout *p, struct rzp_result *res);
 bool rzp_payout_idem_ok(const char *s);
 

@@ -31,13 +31,16 @@
  * RAZORPAYX_MODE (IMPS), with X-Payout-Idempotency set to our payout id:
  * the key exists before the call, and a retry (the run died, the answer was
  * lost, two runs at once) gets RazorpayX's first payout back rather than a
- * second one.  Its answer: queued, pending, processing or processed ->
- * COMPLETED; rejected, cancelled, failed or reversed -> REJECTED with the
- * amount returned to the seller (the money never left); no answer or an
- * error -> left APPROVED for the next run, same key.  Later payout webhooks
- * (a processed payout reversed by the bank) are not consumed.
- * {"job":"settle","via":"razorpayx","completed":n,"rejected":m,"errors":e,
- *  "more":bool} */
+ * second one.  A payout RazorpayX already has (gateway_payout_id) is
+ * fetched instead (GET /payouts/:id).  Its status: processed -> COMPLETED;
+ * rejected, cancelled, failed or reversed -> REJECTED with the amount
+ * returned to the seller (the money never arrived); queued, pending or
+ * processing -> stays APPROVED with RazorpayX's id and status recorded
+ * (inFlight), and the next run asks again; no answer or an error -> left
+ * APPROVED for the next run, same key.  A payout reversed by the bank after
+ * it was processed is not seen (payout webhooks are not consumed).
+ * {"job":"settle","via":"razorpayx","completed":n,"rejected":m,
+ *  "inFlight":f,"errors":e,"more":bool} */
 #include "wallet.h"
 #include "config.h"
 #include "crypto.h"
@@ -266,7 +269,7 @@ settle_next_file(struct req *r, struct jw *files)
 }
 
 /* RazorpayX's answer for payout row (of res) applied in one transaction.
- * 1 completed, 0 rejected, -1 after answering. */
+ * 1 completed, 0 rejected, 2 still on its way, -1 after answering. */
 static int
 rzpx_record(struct req *r, const PGresult *res, const struct jv *entity)
 {
@@ -275,6 +278,13 @@ rzpx_record(struct req *r, const PGresult *res, const struct jv *entity)
 	    strcmp(st, "failed") == 0 || strcmp(st, "reversed") == 0);
 	const char *why = rzp_str(rzp_get(entity, "status_details"), "description");
 	const char *id = db_get(res, 0, "id");
+	if (!failed && strcmp(st, "processed") != 0) {
+		/* Not there yet: the money may still fail to arrive. */
+		if (db_exec_or_reply(r, W(W_RZPX_SEEN), (const char *[]){ id, pid, st }) == NULL)
+			return -1;
+		log_info("payout %s: RazorpayX payout %s is %s", id, pid, st);
+		return 2;
+	}
 	const char *notes = failed ? arena_printf(r->a, "RazorpayX payout %s: %s", st,
 	    why ? why : "no reason given") : NULL;
 	if (db_begin(r) != 0)
@@ -297,7 +307,7 @@ settle_razorpayx(struct req *r)
 {
 	const char *after = "00000000-0000-0000-0000-000000000000";
 	double end = mono() + RUN_SECONDS;
-	int completed = 0, rejected = 0, errors = 0;
+	int completed = 0, rejected = 0, in_flight = 0, errors = 0;
 	bool more = false;
 	for (int n = 0;; n++) {
 		if (n >= SETTLE_MAX || mono() > end) {
@@ -322,19 +332,22 @@ settle_razorpayx(struct req *r)
 			db_get(res, 0, "currency"), rzpx_mode, db_get_ll(res, 0, "amount"), ref, id,
 			notes, 2 };
 		struct rzp_result rr;
-		const char *st;
-		if (rzp_payout_create(r, &p, &rr) != 0 || (st = rzp_str(rr.entity, "status")) == NULL ||
+		const char *st, *gw = db_get(res, 0, "gateway_payout_id");
+		int rc = gw != NULL ? rzp_payout_fetch(r, gw, &rr) : rzp_payout_create(r, &p, &rr);
+		if (rc != 0 || (st = rzp_str(rr.entity, "status")) == NULL ||
 		    rzp_str(rr.entity, "id") == NULL) {
 			log_warn("payout %s: RazorpayX did not take it (%s), next run retries with "
 			    "the same key", id, rr.description ? rr.description : "no answer");
 			errors++;
 			continue;
 		}
-		int rc = rzpx_record(r, res, rr.entity);
+		rc = rzpx_record(r, res, rr.entity);
 		if (rc < 0)
 			return;
 		if (rc == 1)
 			completed++;
+		else if (rc == 2)
+			in_flight++;
 		else
 			rejected++;
 	}
@@ -345,6 +358,7 @@ settle_razorpayx(struct req *r)
 	jw_kstr(&w, "via", "razorpayx");
 	jw_kint(&w, "completed", completed);
 	jw_kint(&w, "rejected", rejected);
+	jw_kint(&w, "inFlight", in_flight);
 	jw_kint(&w, "errors", errors);
 	jw_kbool(&w, "more", more);
 	jw_obj_close(&w);

@@ -171,6 +171,11 @@ const struct stmt wallet_stmts[W__MAX] = {
 	    "completed_at = CASE WHEN $2 = 'COMPLETED' THEN now() ELSE p.completed_at END, "
 	    "rejected_at = CASE WHEN $2 = 'REJECTED' THEN now() ELSE p.rejected_at END "
 	    "WHERE p.id = $1 AND p.status = 'APPROVED' RETURNING " PAYOUT_COLS, 6, false },
+	/* RazorpayX has payout $1 as $2 (its id), still on its way ($3: queued,
+	 * pending, processing): it stays APPROVED until it is processed. */
+	[W_RZPX_SEEN] = { "rzpx_seen",
+	    "UPDATE wallet_payouts SET gateway_payout_id = $2, gateway_status = $3, "
+	    "updated_at = now() WHERE id = $1 AND status = 'APPROVED'", 3, false },
 };
 
 static const struct route routes[] = {

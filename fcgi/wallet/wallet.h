@@ -39,6 +39,7 @@ enum wallet_stmt {
 	W_SETTLE_WRITTEN,
 	W_RZPX_NEXT,
 	W_RZPX_DONE,
+	W_RZPX_SEEN,
 	W__MAX
 };
 extern const struct stmt wallet_stmts[W__MAX];

@@ -1065,44 +1065,84 @@ settle_razorpayx(void)
 	payout_post(&rs, u.id, u.token, "{\"amount\":10.00,\"bankAccount\":\"HDFC 1234\"}");
 	T_ERROR(&rs, 400, "fund account");
 	t_resp_free(&rs);
-	char fa_ok[40], fa_bad[40], body[200];
+	char fa_ok[40], fa_bad[40], fa_rev[40], body[200];
 	snprintf(fa_ok, sizeof fa_ok, "fa_ok%08d", (int)getpid());
 	snprintf(fa_bad, sizeof fa_bad, "fa_fail%08d", (int)getpid());
+	snprintf(fa_rev, sizeof fa_rev, "fa_rv%08d", (int)getpid());
 	snprintf(body, sizeof body, "{\"amount\":200.00,\"bankAccount\":\"%s\"}", fa_ok);
 	char *ok = payout_new_body(&u, body);
 	snprintf(body, sizeof body, "{\"amount\":50.00,\"bankAccount\":\"%s\"}", fa_bad);
 	char *bad = payout_new_body(&u, body);
-	T_REQUIRE(ok != NULL && bad != NULL);
-	payout_patch(&rs, ok, admin, "{\"status\":\"APPROVED\"}");
-	T_STATUS(&rs, 200);
-	t_resp_free(&rs);
-	payout_patch(&rs, bad, admin, "{\"status\":\"APPROVED\"}");
-	T_STATUS(&rs, 200);
-	t_resp_free(&rs);
-	T_WALLET(u.id, "0.00", "50.00", "300.00", "0.00");
+	snprintf(body, sizeof body, "{\"amount\":20.00,\"bankAccount\":\"%s\"}", fa_rev);
+	char *rev = payout_new_body(&u, body);
+	T_REQUIRE(ok != NULL && bad != NULL && rev != NULL);
+	const char *all[] = { ok, bad, rev };
+	for (int i = 0; i < 3; i++) {
+		payout_patch(&rs, all[i], admin, "{\"status\":\"APPROVED\"}");
+		T_STATUS(&rs, 200);
+		t_resp_free(&rs);
+	}
+	T_WALLET(u.id, "0.00", "30.00", "300.00", "0.00");
 
+	/* RazorpayX takes ok and rev (processing) and fails bad; the second run
+	 * asks about the two again (no second payout). */
 	for (int run = 0; run < 2; run++) {
 		job_post(&rs, "settle");
 		if (T_STATUS(&rs, 200)) {
 			T_EQ_STR(t_jstr(rs.json, "via"), "razorpayx");
 			T_JSON_EQ(&rs, "errors", "0");
+			T_JSON_EQ(&rs, "inFlight", "2");
+			T_JSON_EQ(&rs, "completed", "0");
 		}
 		t_resp_free(&rs);
 	}
 	T_EQ_INT(stub_payouts_to(fa_ok), 1);
 	T_EQ_INT(stub_payouts_to(fa_bad), 1);
+	T_EQ_INT(stub_payouts_to(fa_rev), 1);
 	T_EQ_INT(t_db_count(WALLET_DB, "SELECT count(*) FROM wallet_payouts WHERE id = $1 AND "
-	    "status = 'COMPLETED' AND gateway_payout_id LIKE 'pout\\_%' AND "
+	    "status = 'APPROVED' AND gateway_payout_id LIKE 'pout\\_%' AND "
 	    "gateway_status = 'processing' AND batch_id IS NULL", ok, (char *)NULL), 1);
 	T_EQ_INT(t_db_count(WALLET_DB, "SELECT count(*) FROM wallet_payouts WHERE id = $1 AND "
 	    "status = 'REJECTED' AND gateway_status = 'failed' AND gateway_error IS NOT NULL",
 	    bad, (char *)NULL), 1);
-	/* The failed one's 50.00 came back; the completed one moved nothing. */
-	T_WALLET(u.id, "0.00", "100.00", "300.00", "0.00");
+	/* The failed one's 50.00 came back. */
+	T_WALLET(u.id, "0.00", "80.00", "300.00", "0.00");
 	T_EQ_INT(t_db_count(WALLET_DB, "SELECT count(*) FROM wallet_transactions WHERE "
 	    "payout_id = $1 AND type = 'PAYOUT_REJECTED' AND amount = 5000", bad, (char *)NULL), 1);
+
+	/* RazorpayX processes ok and reverses rev: COMPLETED (nothing moves),
+	 * REJECTED with its 20.00 back. */
+	const char *to[][2] = { { ok, "processed" }, { rev, "reversed" } };
+	for (int i = 0; i < 2; i++) {
+		char *pout = t_db_value(WALLET_DB, "SELECT gateway_payout_id FROM wallet_payouts "
+		    "WHERE id = $1", to[i][0], (char *)NULL);
+		T_REQUIRE(pout != NULL);
+		char url[200], b[200];
+		snprintf(url, sizeof url, "http://127.0.0.1:%s/_stub/payout",
+		    t_env("RAZORPAY_STUB_PORT"));
+		snprintf(b, sizeof b, "{\"id\":\"%s\",\"status\":\"%s\"}", pout, to[i][1]);
+		t_send_json(&rs, "POST", url, NULL, b);
+		T_STATUS(&rs, 200);
+		t_resp_free(&rs);
+		free(pout);
+	}
+	job_post(&rs, "settle");
+	if (T_STATUS(&rs, 200)) {
+		T_JSON_EQ(&rs, "completed", "1");
+		T_JSON_EQ(&rs, "rejected", "1");
+		T_JSON_EQ(&rs, "inFlight", "0");
+	}
+	t_resp_free(&rs);
+	T_EQ_INT(stub_payouts_to(fa_ok), 1);
+	T_EQ_INT(t_db_count(WALLET_DB, "SELECT count(*) FROM wallet_payouts WHERE id = $1 AND "
+	    "status = 'COMPLETED' AND gateway_status = 'processed'", ok, (char *)NULL), 1);
+	T_EQ_INT(t_db_count(WALLET_DB, "SELECT count(*) FROM wallet_payouts WHERE id = $1 AND "
+	    "status = 'REJECTED' AND gateway_status = 'reversed'", rev, (char *)NULL), 1);
+	T_WALLET(u.id, "0.00", "100.00", "300.00", "0.00");
 	T_EQ_INT(t_db_count(WALLET_DB, "SELECT count(*) FROM wallet_transactions WHERE "
 	    "payout_id = $1 AND type = 'PAYOUT_COMPLETED'", ok, (char *)NULL), 1);
+	T_EQ_INT(t_db_count(WALLET_DB, "SELECT count(*) FROM wallet_transactions WHERE "
+	    "payout_id = $1 AND type = 'PAYOUT_REJECTED' AND amount = 2000", rev, (char *)NULL), 1);
 	ledger_consistent(u.id);
 	T_REQUIRE(wallet_restart("RAZORPAYX_ACCOUNT_NUMBER", NULL));
 	job_post(&rs, "settle");
@@ -1111,6 +1151,7 @@ settle_razorpayx(void)
 	t_resp_free(&rs);
 	free(ok);
 	free(bad);
+	free(rev);
 }
 
 /* Reads file dir/name into a malloc'd string, or NULL. */

@@ -571,3 +571,43 @@ ctl_state(struct req *r)
 	jw_obj_close(&w);
 	reply_w(r, 200);
 }
+
+/* ---- POST /_stub/payout: RazorpayX moves a payout on ---- */
+
+/* {"id": "pout_...", "status": "queued"|"pending"|"processing"|"processed"|
+ * "reversed"|"failed"|"rejected"|"cancelled"} */
+void
+ctl_payout(struct req *r)
+{
+	enum { P_ID, P_STATUS, P__MAX };
+	static const struct field fields[P__MAX] = {
+		[P_ID] = { "id", F_STRING, F_REQUIRED, 1, 40, NULL },
+		[P_STATUS] = { "status", F_STRING, F_REQUIRED, 1, 16, NULL },
+	};
+	static const char *const statuses[] = { "queued", "pending", "processing", "processed",
+		"reversed", "failed", "rejected", "cancelled" };
+	struct fval f[P__MAX];
+	struct jv *body = req_json_or_reply(r);
+	if (body == NULL || fields_or_reply(r, body, fields, P__MAX, f, NULL) != 0)
+		return;
+	bool known = false;
+	for (size_t i = 0; i < sizeof statuses / sizeof statuses[0]; i++)
+		known = known || strcmp(f[P_STATUS].s, statuses[i]) == 0;
+	if (!known) {
+		reply_error(r, 400, "status is not a payout status");
+		return;
+	}
+	struct st_state *s = st_lock(r);
+	for (int i = 0; i < s->npayouts; i++) {
+		struct st_payout *p = &s->payouts[i];
+		if (strcmp(p->id, f[P_ID].s) == 0) {
+			snprintf(p->status, sizeof p->status, "%s", f[P_STATUS].s);
+			struct jw w;
+			req_writer(r, &w);
+			st_payout_put(&w, p);
+			reply_w(r, 200);
+			return;
+		}
+	}
+	reply_error(r, 404, "no payout %s", f[P_ID].s);
+}

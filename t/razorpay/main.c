@@ -25,12 +25,14 @@ static const struct route routes[] = {
 	{ "GET",  "/v1/payments/:id/refunds",  ROUTE_PUBLIC, api_payment_refunds, 0 },
 	{ "GET",  "/v1/refunds/:id",           ROUTE_PUBLIC, api_refunds_get, 0 },
 	{ "POST", "/v1/payouts",               ROUTE_PUBLIC, api_payouts_create, 0 },
+	{ "GET",  "/v1/payouts/:id",           ROUTE_PUBLIC, api_payouts_get, 0 },
 	V1_ANY("GET"), V1_ANY("POST"), V1_ANY("PATCH"), V1_ANY("PUT"), V1_ANY("DELETE"),
 	/* the tests' control API */
 	{ "GET",  "/_stub/health",             ROUTE_PUBLIC, ctl_health, 0 },
 	{ "POST", "/_stub/pay",                ROUTE_PUBLIC, ctl_pay, 0 },
 	{ "POST", "/_stub/webhook",            ROUTE_PUBLIC, ctl_webhook, 0 },
 	{ "POST", "/_stub/fault",              ROUTE_PUBLIC, ctl_fault, 0 },
+	{ "POST", "/_stub/payout",             ROUTE_PUBLIC, ctl_payout, 0 },
 	{ "GET",  "/_stub/state",              ROUTE_PUBLIC, ctl_state, 0 },
 };
 

@@ -147,6 +147,7 @@ void api_payments_refund(struct req *r);
 void api_payments_capture(struct req *r);
 void api_refunds_get(struct req *r);
 void api_payment_refunds(struct req *r);
+void api_payouts_get(struct req *r);
 void api_payouts_create(struct req *r);
 void st_payout_put(struct jw *w, const struct st_payout *p);
 void api_not_found(struct req *r);
@@ -160,6 +161,7 @@ void ctl_health(struct req *r);
 void ctl_pay(struct req *r);
 void ctl_webhook(struct req *r);
 void ctl_state(struct req *r);
+void ctl_payout(struct req *r);
 void ctl_fault(struct req *r);
 
 #endif
