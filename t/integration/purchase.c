@@ -334,21 +334,6 @@ n_order_paid(const char *order)
 
 /* ---- processes of the stack: by the pids in its own pid files ---- */
 
-static pid_t
-stack_pid(const char *name)
-{
-	char path[1024];
-	snprintf(path, sizeof path, "%s/run/%s.pid", getenv("VAR_DIR"), name);
-	FILE *f = fopen(path, "r");
-	if (f == NULL)
-		return -1;
-	long pid = -1;
-	if (fscanf(f, "%ld", &pid) != 1)
-		pid = -1;
-	fclose(f);
-	return (pid_t)pid;
-}
-
 /* True when pid runs the program name (a reused pid is not ours). */
 static bool
 pid_is(pid_t pid, const char *name)
@@ -587,7 +572,7 @@ relay_killed_mid_burst_every_order_paid_once(void)
 	CURL *h[BURST];
 	for (int i = 0; i < BURST; i++)
 		T_REQUIRE(buy_paid(&b[i], -1));
-	pid_t relay = stack_pid("relay");
+	pid_t relay = t_stack_pid("relay");
 	T_REQUIRE(relay > 0 && pid_is(relay, "relay") && alive(relay));
 
 	/* Twenty webhooks at once through the stand-in (its pool sends them
@@ -649,7 +634,7 @@ relay_killed_mid_burst_every_order_paid_once(void)
 
 	/* Restart it the way the stack does. */
 	T_EQ_INT(stack_run(), 0);
-	pid_t again = stack_pid("relay");
+	pid_t again = t_stack_pid("relay");
 	T_ASSERT(again > 0 && again != relay && pid_is(again, "relay"));
 
 	int paid = 0;
@@ -674,7 +659,7 @@ order_pool_down_events_arrive_after_return(void)
 	long downtime_ms = getenv("TEST_SLOW") && strcmp(getenv("TEST_SLOW"), "1") == 0 ?
 	    60000 : 10000;
 	T_REQUIRE(buy_paid(&b, -1));
-	pid_t master = stack_pid("order");
+	pid_t master = t_stack_pid("order");
 	T_REQUIRE(master > 0 && pid_is(master, "order") && alive(master));
 
 	/* Stop the pool: SIGTERM to its master stops the workers too. */
@@ -715,7 +700,7 @@ order_pool_down_events_arrive_after_return(void)
 	/* Back: the pool as the stack starts it. */
 	int rc = stack_run();
 	T_EQ_INT(rc, 0);
-	pid_t again = stack_pid("order");
+	pid_t again = t_stack_pid("order");
 	T_ASSERT(again > 0 && again != master && pid_is(again, "order"));
 	/* The relay's backoff is capped at RELAY_BACKOFF_MAX_S (60 s, +-25 % jitter). */
 	double t0 = t_now();

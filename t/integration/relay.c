@@ -237,44 +237,6 @@ relay_dead_listed_and_retried(void)
 	free(ev);
 }
 
-static pid_t
-relay_pid(void)
-{
-	char path[512];
-	snprintf(path, sizeof path, "%s/run/relay.pid", t_env("VAR_DIR"));
-	FILE *f = fopen(path, "r");
-	long pid = 0;
-	if (f != NULL) {
-		if (fscanf(f, "%ld", &pid) != 1)
-			pid = 0;
-		fclose(f);
-	}
-	return (pid_t)pid;
-}
-
-/* Restarts the relay through `stack.sh run` with INTERNAL_FCGI_DIR set to
- * dir (NULL: as the test stack has it).  Returns the new pid, or 0. */
-static pid_t
-relay_restart(const char *dir)
-{
-	pid_t pid = relay_pid();
-	if (pid <= 0 || kill(pid, SIGTERM) != 0)
-		return 0;
-	for (int i = 0; i < 50 && kill(pid, 0) == 0; i++)
-		t_sleep_ms(100);
-	char *saved = getenv("INTERNAL_FCGI_DIR") ? strdup(getenv("INTERNAL_FCGI_DIR")) : NULL;
-	if (dir != NULL)
-		setenv("INTERNAL_FCGI_DIR", dir, 1);
-	const char *argv[] = { t_env("STACK"), "run", NULL };
-	int rc = t_spawn(argv);
-	if (saved != NULL)
-		setenv("INTERNAL_FCGI_DIR", saved, 1);
-	else
-		unsetenv("INTERNAL_FCGI_DIR");
-	free(saved);
-	pid_t now = relay_pid();
-	return rc == 0 && now != pid ? now : 0;
-}
 
 /* How many lines of the gateway's access log contain s and also. */
 static int
@@ -302,7 +264,7 @@ relay_through_gateway_without_sockets(void)
 	char *order = new_uuid();
 	T_REQUIRE(reserve(order, v, 3));
 	T_EQ_INT(stock_of(v), 0);
-	T_REQUIRE(relay_restart("") > 0);
+	T_REQUIRE(t_stack_restart("relay", "INTERNAL_FCGI_DIR", "") > 0);
 	char *ev = put_cancelled(order, NULL);
 	T_REQUIRE(ev != NULL);
 	T_ASSERT(wait_count("PRODUCT_DATABASE_URL", "SELECT count(*) FROM outbox WHERE "
@@ -316,7 +278,7 @@ relay_through_gateway_without_sockets(void)
 	for (int i = 0; i < 30 && seen == 0; i++, t_sleep_ms(100))
 		seen = access_lines_with(rid, "POST /internal/product/events ");
 	T_EQ_INT(seen, 1);
-	T_ASSERT(relay_restart(NULL) > 0);
+	T_ASSERT(t_stack_restart("relay", NULL, NULL) > 0);
 	free(ev);
 	free(order);
 	free(v);
@@ -393,7 +355,7 @@ static pid_t
 relay_second(void)
 {
 	char path[64];
-	snprintf(path, sizeof path, "/proc/%d/environ", (int)relay_pid());
+	snprintf(path, sizeof path, "/proc/%d/environ", (int)t_stack_pid("relay"));
 	FILE *f = fopen(path, "r");
 	if (f == NULL)
 		return 0;
@@ -485,7 +447,7 @@ two_relays_skip_locked_rows(void)
 	T_EQ_INT(stock_of(v), N);
 	T_EQ_INT(t_db_count(db, "SELECT count(*) FROM outbox WHERE aggregate_id = ANY "
 	    "($1::text[]) AND attempts <> 1", all, (char *)NULL), 0);
-	T_ASSERT(kill(second, 0) == 0 && kill(relay_pid(), 0) == 0);
+	T_ASSERT(kill(second, 0) == 0 && kill(t_stack_pid("relay"), 0) == 0);
 	kill(second, SIGTERM);
 	int st;
 	T_ASSERT(waitpid(second, &st, 0) == second && WIFEXITED(st) && WEXITSTATUS(st) == 0);
@@ -499,7 +461,7 @@ relay_killed_then_catches_up(void)
 	T_REQUIRE(v != NULL);
 	char *order = new_uuid();
 	T_REQUIRE(reserve(order, v, 4));
-	pid_t pid = relay_pid();
+	pid_t pid = t_stack_pid("relay");
 	T_REQUIRE(pid > 0);
 	T_REQUIRE(kill(pid, SIGKILL) == 0);
 	t_sleep_ms(200);
@@ -510,7 +472,7 @@ relay_killed_then_catches_up(void)
 	T_EQ_INT(stock_of(v), 0);
 	const char *argv[] = { t_env("STACK"), "run", NULL };
 	T_REQUIRE(t_spawn(argv) == 0);
-	T_ASSERT(relay_pid() != pid);
+	T_ASSERT(t_stack_pid("relay") != pid);
 	T_ASSERT(wait_count("PRODUCT_DATABASE_URL", "SELECT count(*) FROM outbox WHERE "
 	    "event_id = $1::uuid AND status = 'SENT'", ev, 1, 5000));
 	T_EQ_INT(stock_of(v), 4);

@@ -22,24 +22,6 @@ static char email[160];
 static char *access_tok;
 static char stack_sh[1024];
 
-static pid_t
-master_pid(void)
-{
-	const char *var = getenv("VAR_DIR");
-	char path[1024];
-	snprintf(path, sizeof path, "%s/run/auth.pid", var ? var : "var");
-	FILE *f = fopen(path, "r");
-	if (f == NULL) {
-		fprintf(stderr, "could not open %s\n", path);
-		return -1;
-	}
-	long pid = -1;
-	if (fscanf(f, "%ld", &pid) != 1)
-		pid = -1;
-	fclose(f);
-	return (pid_t)pid;
-}
-
 static int
 cmp_pid(const void *a, const void *b)
 {
@@ -128,7 +110,7 @@ stack(const char *cmd)
 static void
 worker_killed_is_replaced(void)
 {
-	pid_t m = master_pid();
+	pid_t m = t_stack_pid("auth");
 	T_REQUIRE(m > 0);
 	pid_t before[MAXKIDS], after[MAXKIDS];
 	int n = children(m, before);
@@ -151,7 +133,7 @@ worker_killed_is_replaced(void)
 	    "expected %d without %d", (int)m, k, n, (int)victim);
 	t_check(took <= 1.0, __FILE__, __LINE__, "worker replaced after %.2f s, expected <= 1 s",
 	    took);
-	T_EQ_INT(master_pid(), m);
+	T_EQ_INT(t_stack_pid("auth"), m);
 	/* Requests keep succeeding, on every worker. */
 	for (int i = 0; i < 4 * n; i++) {
 		struct resp rs;
@@ -168,7 +150,7 @@ worker_killed_is_replaced(void)
 static void
 all_workers_killed_are_replaced(void)
 {
-	pid_t m = master_pid();
+	pid_t m = t_stack_pid("auth");
 	T_REQUIRE(m > 0);
 	pid_t before[MAXKIDS], after[MAXKIDS];
 	int n = children(m, before);
@@ -211,7 +193,7 @@ expect_503(struct resp *rs, int line)
 static void
 database_restart(void)
 {
-	pid_t m = master_pid();
+	pid_t m = t_stack_pid("auth");
 	T_REQUIRE(m > 0);
 	pid_t kids[MAXKIDS], kids_after[MAXKIDS];
 	int n = children(m, kids);
@@ -287,7 +269,7 @@ database_restart(void)
 	T_STATUS(&rs, 200);
 	t_resp_free(&rs);
 	/* No pool was restarted: same master, same workers. */
-	T_EQ_INT(master_pid(), m);
+	T_EQ_INT(t_stack_pid("auth"), m);
 	int k = children(m, kids_after);
 	T_EQ_INT(k, n);
 	bool same = k == n;

@@ -960,27 +960,9 @@ release_job_hold(void)
 static bool
 wallet_restart(const char *name, const char *value)
 {
-	char path[512];
-	snprintf(path, sizeof path, "%s/run/wallet.pid", t_env("VAR_DIR"));
-	FILE *f = fopen(path, "r");
-	long pid = 0;
-	if (f != NULL) {
-		if (fscanf(f, "%ld", &pid) != 1)
-			pid = 0;
-		fclose(f);
-	}
-	if (pid <= 0 || kill((pid_t)pid, SIGTERM) != 0)
+	if (t_stack_restart("wallet", name, value) == 0)
 		return false;
-	for (int i = 0; i < 100 && kill((pid_t)pid, 0) == 0; i++)
-		t_sleep_ms(100);
-	if (value != NULL)
-		setenv(name, value, 1);
-	else
-		unsetenv(name);
-	const char *argv[] = { t_env("STACK"), "run", NULL };
-	int rc = t_spawn(argv);
-	unsetenv(name);
-	for (int i = 0; rc == 0 && i < 100; i++, t_sleep_ms(100)) {
+	for (int i = 0; i < 100; i++, t_sleep_ms(100)) {
 		struct resp rs;
 		t_get(&rs, "/wallets/health", NULL);
 		long st = rs.status;

@@ -4,6 +4,7 @@
 #include <curl/curl.h>
 #include <libpq-fe.h>
 #include <ctype.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -575,6 +576,50 @@ t_spawn(const char *const argv[])
 	while (waitpid(pid, &st, 0) < 0)
 		;
 	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+pid_t
+t_stack_pid(const char *name)
+{
+	char path[1024];
+	snprintf(path, sizeof path, "%s/run/%s.pid", t_env("VAR_DIR"), name);
+	FILE *f = fopen(path, "r");
+	long pid = 0;
+	if (f != NULL) {
+		if (fscanf(f, "%ld", &pid) != 1 || pid < 0)
+			pid = 0;
+		fclose(f);
+	}
+	return (pid_t)pid;
+}
+
+pid_t
+t_stack_restart(const char *name, const char *var, const char *value)
+{
+	pid_t pid = t_stack_pid(name);
+	if (pid <= 0 || kill(pid, SIGTERM) != 0)
+		return 0;
+	for (int i = 0; i < 100 && kill(pid, 0) == 0; i++)
+		t_sleep_ms(100);
+	char *saved = NULL;
+	if (var != NULL) {
+		saved = getenv(var) ? strdup(getenv(var)) : NULL;
+		if (value != NULL)
+			setenv(var, value, 1);
+		else
+			unsetenv(var);
+	}
+	const char *argv[] = { t_env("STACK"), "run", NULL };
+	int rc = t_spawn(argv);
+	if (var != NULL) {
+		if (saved != NULL)
+			setenv(var, saved, 1);
+		else
+			unsetenv(var);
+	}
+	free(saved);
+	pid_t now = t_stack_pid(name);
+	return rc == 0 && now > 0 && now != pid ? now : 0;
 }
 
 struct t_user

@@ -9,6 +9,7 @@
 #include <json-c/json.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 #include "token.h"
 
 struct resp {
@@ -98,6 +99,15 @@ char *t_mint(const char *sub, const char *email, enum role role, enum token_type
 /* Runs argv (no shell) with the environment inherited; returns its exit
  * status, or -1.  Output goes to the test's stdout. */
 int t_spawn(const char *const argv[]);
+
+/* The pid in the stack's pid file $VAR_DIR/run/<name>.pid (a pool's
+ * master, the relay, nginx), or 0. */
+pid_t t_stack_pid(const char *name);
+/* Stops <name> (SIGTERM to its pid, waits up to 10 s) and starts it again
+ * through `$STACK run` with var set to value for that run (value NULL:
+ * unset; var NULL: the environment as it is), then puts the environment
+ * back.  The new pid, or 0 when it did not come back as a new process. */
+pid_t t_stack_restart(const char *name, const char *var, const char *value);
 
 /* A user registered through POST /auth/register with role ("CUSTOMER",
  * "RESELLER") and a unique e-mail starting with prefix: its access token

@@ -675,15 +675,13 @@ api_payouts_get(struct req *r)
 	if (api_begin_or_reply(r) != 0)
 		return;
 	struct st_state *s = st_lock(r);
-	const char *id = req_param(r, "id");
-	for (int i = 0; i < s->npayouts; i++) {
-		if (strcmp(s->payouts[i].id, id) == 0) {
-			struct jw w;
-			req_writer(r, &w);
-			st_payout_put(&w, &s->payouts[i]);
-			reply_w(r, 200);
-			return;
-		}
+	int i = st_payout_find(s, req_param(r, "id"));
+	if (i < 0) {
+		not_exist(r);
+		return;
 	}
-	not_exist(r);
+	struct jw w;
+	req_writer(r, &w);
+	st_payout_put(&w, &s->payouts[i]);
+	reply_w(r, 200);
 }

@@ -598,16 +598,15 @@ ctl_payout(struct req *r)
 		return;
 	}
 	struct st_state *s = st_lock(r);
-	for (int i = 0; i < s->npayouts; i++) {
-		struct st_payout *p = &s->payouts[i];
-		if (strcmp(p->id, f[P_ID].s) == 0) {
-			snprintf(p->status, sizeof p->status, "%s", f[P_STATUS].s);
-			struct jw w;
-			req_writer(r, &w);
-			st_payout_put(&w, p);
-			reply_w(r, 200);
-			return;
-		}
+	int i = st_payout_find(s, f[P_ID].s);
+	if (i < 0) {
+		reply_error(r, 404, "no payout %s", f[P_ID].s);
+		return;
 	}
-	reply_error(r, 404, "no payout %s", f[P_ID].s);
+	struct st_payout *p = &s->payouts[i];
+	snprintf(p->status, sizeof p->status, "%s", f[P_STATUS].s);
+	struct jw w;
+	req_writer(r, &w);
+	st_payout_put(&w, p);
+	reply_w(r, 200);
 }

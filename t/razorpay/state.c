@@ -112,6 +112,15 @@ st_payment_find(const struct st_state *s, const char *id)
 }
 
 int
+st_payout_find(const struct st_state *s, const char *id)
+{
+	for (int i = 0; i < s->npayouts; i++)
+		if (strcmp(s->payouts[i].id, id) == 0)
+			return i;
+	return -1;
+}
+
+int
 st_refund_find(const struct st_state *s, const char *id)
 {
 	for (int i = 0; i < s->nrefunds; i++)

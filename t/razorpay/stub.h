@@ -113,6 +113,7 @@ void st_unlock(void);
 void st_new_id(char *out, const char *prefix);
 int st_order_find(const struct st_state *s, const char *id);
 int st_payment_find(const struct st_state *s, const char *id);
+int st_payout_find(const struct st_state *s, const char *id);
 int st_refund_find(const struct st_state *s, const char *id);
 const char *st_pay_status_name(enum st_pay_status st);
 const char *st_order_status(const struct st_order *o);
