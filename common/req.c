@@ -30,6 +30,8 @@ req_begin(struct req *r, size_t body_max)
 	r->authed = false;
 	r->nparams = 0;
 	r->idem_key = NULL;
+	r->idem_id = NULL;
+	r->idem_done = false;
 	memset(&r->user, 0, sizeof r->user);
 	buf_reset(&r->out);
 	buf_reset(&r->headers);
@@ -180,6 +182,14 @@ reply_json(struct req *r, int status, const struct buf *body)
 		if (body != NULL && body->len)
 			buf_add(&r->out, body->p, body->len);
 	}
+}
+
+void
+reply_reset(struct req *r)
+{
+	r->status = 0;
+	buf_reset(&r->out);
+	buf_reset(&r->headers);
 }
 
 void

@@ -44,8 +44,11 @@ struct req {
 	bool authed;
 	struct principal user;
 
-	/* Idempotency-Key claimed by idem_begin_or_reply (see idem.h) */
+	/* Idempotency-Key claimed by idem_begin_or_reply (see idem.h), the
+	 * id of what the request creates, and whether its answer is stored */
 	const char *idem_key;
+	const char *idem_id;
+	bool idem_done;
 
 	/* response */
 	int status;                /* 0 until answered */
@@ -70,6 +73,9 @@ void reply_error(struct req *r, int status, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void reply_header(struct req *r, const char *name, const char *value);
 void reply_empty(struct req *r, int status);
+/* Drops an answer prepared but not sent (status, body and extra headers),
+ * so that another can be given. */
+void reply_reset(struct req *r);
 const char *http_reason(int status);
 
 /* A writer over r->out for building a success body; finish with reply_w. */

@@ -231,22 +231,32 @@ order_store(struct req *r, const char *id, const struct draft *d, struct order *
 	return 0;
 }
 
-/* After a failed store: whether the order is there after all (a commit
- * whose answer was lost).  1 yes, 0 no, -1 cannot tell. */
+/* The answer POST /orders gave when it made order id (idem_found_fn):
+ * for a retry whose first request died after the order committed.  1
+ * answered, 0 no such order, -1 answered an error. */
 static int
-order_committed(struct req *r, const char *id)
+order_found(struct req *r, const char *id)
 {
-	enum db_err err;
-	PGresult *res = db_exec(r, S(S_ORDER_EXISTS), (const char *[]){ id }, &err);
+	PGresult *res = db_exec_or_reply(r, S(S_ORDER_GET), (const char *[]){ id });
 	if (res == NULL)
 		return -1;
-	return PQntuples(res) == 1;
+	struct order *o;
+	if (orders_read(r, res, &o) != 1)
+		return 0;
+	struct jw w;
+	req_writer(r, &w);
+	json_order_put(&w, o, NULL);
+	reply_w(r, 201);
+	return 1;
 }
 
 void
 orders_create(struct req *r)
 {
-	if (idem_begin_or_reply(r) <= 0)
+	/* The order's id is the Idempotency-Key's: a retry after a crash
+	 * finds the order (order_found) or reserves under the same id, which
+	 * the product service answers with the reservation already held. */
+	if (idem_begin_found_or_reply(r, order_found) <= 0)
 		return;
 	struct draft d;
 	memset(&d, 0, sizeof d);
@@ -254,8 +264,7 @@ orders_create(struct req *r)
 		return;
 	d.buyer = arena_strlower(r->a, d.buyer);   /* a token's sub is not normalized */
 
-	char id[37];
-	crypto_uuid4(id);
+	const char *id = r->idem_id;
 	if (peer_reserve_or_reply(r, id, d.lines, d.n) != 0)
 		return;
 	if (peer_quote_or_reply(r, d.lines, d.n, &d.p) != 0) {
@@ -276,13 +285,20 @@ orders_create(struct req *r)
 
 	struct order o;
 	if (order_store(r, id, &d, &o) != 0) {
-		int committed = order_committed(r, id);
-		if (committed == 0)
+		/* The commit's answer may be what was lost: then the order is
+		 * the answer; otherwise the stock goes back. */
+		int status = r->status;
+		reply_reset(r);
+		int found = order_found(r, id);
+		if (found == 0) {
 			peer_release(r, id);
-		else
-			log_err("order %s: store failed, %s: its stock stays reserved", id,
-			    committed > 0 ? "yet the order was committed" :
-			    "and whether it was committed is unknown");
+			if (status == 503)
+				reply_error(r, 503, "database unavailable, try again shortly");
+			else
+				reply_error(r, 500, "internal server error");
+		} else if (found < 0)
+			log_err("order %s: store failed and whether it was committed is "
+			    "unknown: its stock stays reserved until the reaper asks", id);
 		return;
 	}
 	log_info("order %s created for %s: %zu lines, total %lld paise", id, d.buyer, d.n,

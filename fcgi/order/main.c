@@ -77,8 +77,9 @@ const struct stmt order_stmts[S__MAX] = {
 	[S_ORDER_SET_STATUS] = { "order_set_status",
 	    "UPDATE orders SET status = $3, payment_id = coalesce($4::uuid, payment_id), "
 	    "updated_at = now() WHERE id = $1 AND status = $2 RETURNING id", 4, false },
+	/* Which of the ids $1 are orders (the product reaper asks). */
 	[S_ORDER_EXISTS] = { "order_exists",
-	    "SELECT 1 AS found FROM orders WHERE id = $1", 1, true },
+	    "SELECT id FROM orders WHERE id = ANY ($1::uuid[])", 1, true },
 };
 
 static const struct route routes[] = {
@@ -88,6 +89,8 @@ static const struct route routes[] = {
 	{ "GET",   "/orders/:id",        ROLE_ANY,     orders_get, 0 },
 	{ "PATCH", "/orders/:id/status", ROLE_ANY,     orders_set_status, 0 },
 	{ "GET",   "/internal/order/orders/:id", ROUTE_PUBLIC, orders_internal_get,
+	  ROUTE_INTERNAL },
+	{ "POST",  "/internal/order/orders/exists", ROUTE_PUBLIC, orders_internal_exist,
 	  ROUTE_INTERNAL },
 	{ "POST",  "/internal/order/events", ROUTE_PUBLIC, order_events, ROUTE_INTERNAL },
 };

@@ -24,6 +24,7 @@ extern const struct stmt order_stmts[S__MAX];
 
 /* Most lines in one order, and most units in one line. */
 #define ORDER_ITEMS_MAX 50
+#define ORDER_EXIST_MAX 500    /* ids per POST /internal/order/orders/exists */
 #define ORDER_QTY_MAX 1000
 
 /* ---- status.c: the state machine ---- */
@@ -87,6 +88,8 @@ void order_reply(struct req *r, const char *id, int status);
 /* ---- orders.c: reads ---- */
 void orders_list(struct req *r);                 /* GET /orders */
 void orders_get(struct req *r);                  /* GET /orders/:id */
+/* POST /internal/order/orders/exists {"ids":[...]} -> {"existing":[...]} */
+void orders_internal_exist(struct req *r);
 void orders_internal_get(struct req *r);         /* GET /internal/order/orders/:id */
 
 /* ---- create.c ---- */

@@ -130,3 +130,42 @@ orders_internal_get(struct req *r)
 	if (id != NULL)
 		order_reply(r, id, 200);
 }
+
+enum { X_IDS, X__MAX };
+static const struct field exist_fields[X__MAX] = {
+	[X_IDS] = { "ids", F_ARRAY, F_REQUIRED, 1, ORDER_EXIST_MAX, NULL },
+};
+
+/* Which of up to ORDER_EXIST_MAX ids are orders: the product service's
+ * reaper asks before it releases a reservation no order owns. */
+void
+orders_internal_exist(struct req *r)
+{
+	struct fval f[X__MAX];
+	struct jv *body = req_json_or_reply(r);
+	if (body == NULL || fields_or_reply(r, body, exist_fields, X__MAX, f, NULL) != 0)
+		return;
+	const struct jv *ids = f[X_IDS].v;
+	const char **v = arena_alloc(r->a, ids->n * sizeof *v);
+	for (size_t i = 0; i < ids->n; i++) {
+		if (ids->items[i]->type != JV_STR || !valid_uuid(ids->items[i]->s)) {
+			reply_error(r, 400, "ids[%zu] must be a UUID", i);
+			return;
+		}
+		v[i] = ids->items[i]->s;
+	}
+	PGresult *res = db_exec_or_reply(r, S(S_ORDER_EXISTS),
+	    (const char *[]){ db_uuid_array(r, v, ids->n) });
+	if (res == NULL)
+		return;
+	struct jw w;
+	req_writer(r, &w);
+	jw_obj_open(&w);
+	jw_key(&w, "existing");
+	jw_arr_open(&w);
+	for (int i = 0; i < PQntuples(res); i++)
+		jw_str(&w, db_get(res, i, "id"));
+	jw_arr_close(&w);
+	jw_obj_close(&w);
+	reply_w(r, 200);
+}

@@ -255,6 +255,26 @@ const struct stmt product_stmts[S__MAX] = {
 	    "UPDATE variants v SET stock = v.stock + l.quantity, updated_at = now() "
 	    "FROM reservation_lines l WHERE l.order_id = $1 AND v.id = l.variant_id "
 	    "RETURNING v.product_id", 1, false },
+	/* A retry of an order that has its reservation already: the
+	 * reservation is young again for the reaper (reap.c). */
+	[S_RES_TOUCH] = { "res_touch",
+	    "UPDATE reservations SET touched_at = now() WHERE order_id = $1 "
+	    "AND status = 'RESERVED'", 1, false },
+	/* reap.c: held reservations untouched for $1 seconds, oldest first. */
+	[S_RES_STALE] = { "res_stale",
+	    "SELECT order_id FROM reservations WHERE status = 'RESERVED' "
+	    "AND touched_at < now() - make_interval(secs => $1::int) "
+	    "ORDER BY touched_at LIMIT $2", 2, true },
+	/* The release, only if it is still untouched for $2 seconds. */
+	[S_RES_REAP] = { "res_reap",
+	    "UPDATE reservations SET status = 'RELEASED', released_at = now() "
+	    "WHERE order_id = $1 AND status = 'RESERVED' "
+	    "AND touched_at < now() - make_interval(secs => $2::int) RETURNING order_id",
+	    2, false },
+	[S_REAP_LOCK] = { "reap_lock",
+	    "SELECT pg_try_advisory_lock(hashtext('product.reap')) AS locked", 0, false },
+	[S_REAP_UNLOCK] = { "reap_unlock",
+	    "SELECT pg_advisory_unlock(hashtext('product.reap')) AS unlocked", 0, false },
 };
 
 static const struct route routes[] = {
@@ -276,6 +296,8 @@ static const struct route routes[] = {
 	{ "GET",    "/internal/product/products/:id/variants", ROUTE_PUBLIC, stock_variants,
 	  ROUTE_INTERNAL },
 	{ "POST",   "/internal/product/events", ROUTE_PUBLIC, stock_events, ROUTE_INTERNAL },
+	{ "POST",   "/internal/product/jobs/reap-reservations", ROUTE_PUBLIC, reap_reservations,
+	  ROUTE_INTERNAL },
 	{ "POST",   "/internal/product/reservations", ROUTE_PUBLIC, stock_reserve,
 	  ROUTE_INTERNAL },
 	{ "POST",   "/internal/product/reservations/:orderId/release", ROUTE_PUBLIC,

@@ -18,6 +18,7 @@ enum product_stmt {
 	S_LOOKUP, S_VARIANTS_OF,
 	S_RES_ATOMIC, S_RES_SHORT, S_RES_GET,
 	S_RES_RELEASE, S_RES_LOCK_LINES, S_RES_GIVE_BACK,
+	S_RES_TOUCH, S_RES_STALE, S_RES_REAP, S_REAP_LOCK, S_REAP_UNLOCK,
 	S__MAX
 };
 extern const struct stmt product_stmts[S__MAX];
@@ -44,6 +45,15 @@ void products_delete(struct req *r);
 void stock_lookup(struct req *r);
 void stock_reserve(struct req *r);
 void stock_release(struct req *r);
+/* Inside the open transaction, after the reservation of order was marked
+ * RELEASED: its lines' stock goes back (rows locked in id order); *back
+ * gets the products (for products_changed after the commit).  0, or -1
+ * answered. */
+int  stock_give_back_in_tx(struct req *r, const char *order, PGresult **back);
+/* Drops the pool's cached documents of the products in back. */
+void products_changed(const PGresult *back);
+/* POST /internal/product/jobs/reap-reservations (reap.c) */
+void reap_reservations(struct req *r);
 void stock_variants(struct req *r);
 void stock_snapshot(struct req *r);   /* GET /internal/product/products/:id/snapshot */
 /* After a catalog write committed: its snapshot (the event's payload) to

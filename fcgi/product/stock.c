@@ -289,15 +289,25 @@ stock_reserve(struct req *r)
 		return;
 	}
 	/* The order has a reservation already: a retry gets the first answer
-	 * and reserves nothing. */
-	PGresult *prev = db_exec_or_reply(r, S(S_RES_GET), (const char *[]){ order });
-	if (prev == NULL)
+	 * and reserves nothing; the reaper sees the reservation young again. */
+	PGresult *prev;
+	if (db_exec_or_reply(r, S(S_RES_TOUCH), (const char *[]){ order }) == NULL ||
+	    (prev = db_exec_or_reply(r, S(S_RES_GET), (const char *[]){ order })) == NULL)
 		return;
 	if (PQntuples(prev) == 0 || strcmp(db_get(prev, 0, "status"), "RESERVED") != 0) {
 		reply_error(r, 409, "the reservation for order %s was released", order);
 		return;
 	}
 	reply_reservation(r, order, prev, res);
+}
+
+int
+stock_give_back_in_tx(struct req *r, const char *order, PGresult **back)
+{
+	if (db_exec_or_reply(r, S(S_RES_LOCK_LINES), (const char *[]){ order }) == NULL ||
+	    (*back = db_exec_or_reply(r, S(S_RES_GIVE_BACK), (const char *[]){ order })) == NULL)
+		return -1;
+	return 0;
 }
 
 /* Returns the reservation's stock inside the open transaction; *back gets
@@ -311,19 +321,15 @@ release_in_tx(struct req *r, const char *order, PGresult **back)
 	PGresult *rel = db_exec_or_reply(r, S(S_RES_RELEASE), (const char *[]){ order });
 	if (rel == NULL)
 		return -1;
-	if (PQntuples(rel) == 1) {
-		if (db_exec_or_reply(r, S(S_RES_LOCK_LINES), (const char *[]){ order }) == NULL ||
-		    (*back = db_exec_or_reply(r, S(S_RES_GIVE_BACK), (const char *[]){ order })) == NULL)
-			return -1;
-		return 1;
-	}
+	if (PQntuples(rel) == 1)
+		return stock_give_back_in_tx(r, order, back) == 0 ? 1 : -1;
 	PGresult *now = db_exec_or_reply(r, S(S_RES_GET), (const char *[]){ order });
 	if (now == NULL)
 		return -1;
 	return PQntuples(now) == 0 ? 2 : 0;
 }
 
-static void
+void
 products_changed(const PGresult *back)
 {
 	for (int i = 0; back != NULL && i < PQntuples(back); i++)

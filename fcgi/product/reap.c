@@ -1,0 +1,150 @@
+/* POST /internal/product/jobs/reap-reservations: stock no order holds.
+ *
+ * A reservation is made under the new order's id before the order
+ * commits (fcgi/order/create.c).  An order worker killed in between, or a
+ * product worker killed after its reservation committed (the order
+ * service's release then finds nothing yet), leaves stock held by no order.
+ * This job, run by cron every few minutes, finds reservations held and
+ * untouched for olderThanSeconds (RESERVATION_REAP_AFTER_SECONDS, 600),
+ * asks the order service which of those orders exist (POST
+ * /internal/order/orders/exists, in one batch of up to `limit`), and
+ * releases the others, each in its own transaction and only if it is
+ * still untouched (S_RES_REAP: a retry of the order that reserved again
+ * under the same id meanwhile keeps it), logging each.
+ *
+ * Body (optional) {"limit": 1..500 (500), "olderThanSeconds": 0..86400}.
+ * Answers 200 {"job":"reap-reservations","checked","owned","released"}.
+ * One run at a time (a session advisory lock; a second run answers 409);
+ * the order service down is a 503 and nothing is released. */
+#include "product.h"
+#include "config.h"
+#include "http.h"
+#include "log.h"
+#include "valid.h"
+#include <string.h>
+#include <strings.h>
+
+#define LIMIT_MAX 500
+#define AFTER_MAX 86400
+
+enum { J_LIMIT, J_OLDER, J__MAX };
+static const struct field job_fields[J__MAX] = {
+	[J_LIMIT] = { "limit", F_INT, 0, 1, LIMIT_MAX, NULL },
+	[J_OLDER] = { "olderThanSeconds", F_INT, 0, 0, AFTER_MAX, NULL },
+};
+
+/* Which of the orders in res exist, asked of the order service: a set of
+ * flags, one per row.  0, or -1 after answering 503. */
+static int
+orders_owned_or_reply(struct req *r, const PGresult *res, bool *owned)
+{
+	int n = PQntuples(res);
+	struct buf body = { 0 };
+	struct jw w;
+	jw_init(&w, &body);
+	jw_obj_open(&w);
+	jw_key(&w, "ids");
+	jw_arr_open(&w);
+	for (int i = 0; i < n; i++)
+		jw_str(&w, db_get(res, i, "order_id"));
+	jw_arr_close(&w);
+	jw_obj_close(&w);
+	struct http_resp resp;
+	int rc = http_internal(r, "POST", "/internal/order/orders/exists", &body, &resp);
+	buf_free(&body);
+	const struct jv *got = rc == 0 && resp.status == 200 && resp.json ?
+	    json_get(resp.json, "existing") : NULL;
+	if (got == NULL || got->type != JV_ARR)
+		return http_unavailable(r, "order", rc == 0 && resp.status == 200 ?
+		    "answer has no existing array" : http_failure(r, rc, &resp));
+	for (int i = 0; i < n; i++) {
+		owned[i] = false;
+		for (size_t j = 0; j < got->n && !owned[i]; j++)
+			owned[i] = got->items[j]->type == JV_STR &&
+			    strcasecmp(got->items[j]->s, db_get(res, i, "order_id")) == 0;
+	}
+	return 0;
+}
+
+/* Releases order's reservation if still untouched for `older` seconds.
+ * 1 released, 0 not (touched or released meanwhile), -1 answered. */
+static int
+reap_one(struct req *r, const char *order, const char *older)
+{
+	if (db_begin(r) != 0)
+		return -1;
+	PGresult *rel = db_exec_or_reply(r, S(S_RES_REAP), (const char *[]){ order, older });
+	PGresult *back = NULL;
+	if (rel == NULL || (PQntuples(rel) == 1 && stock_give_back_in_tx(r, order, &back) != 0)) {
+		db_rollback(r);
+		return -1;
+	}
+	if (db_commit(r) != 0)
+		return -1;
+	if (PQntuples(rel) == 0)
+		return 0;
+	products_changed(back);
+	log_warn("reservation of order %s released by the reaper: no such order", order);
+	return 1;
+}
+
+/* The run itself, under the lock.  0, or -1 answered. */
+static int
+reap_run(struct req *r, long long limit, const char *older)
+{
+	PGresult *res = db_exec_or_reply(r, S(S_RES_STALE),
+	    (const char *[]){ older, db_int(r, limit) });
+	if (res == NULL)
+		return -1;
+	int n = PQntuples(res);
+	bool *owned = arena_alloc(r->a, (size_t)(n > 0 ? n : 1) * sizeof *owned);
+	if (n > 0 && orders_owned_or_reply(r, res, owned) != 0)
+		return -1;
+	long long nowned = 0, released = 0;
+	for (int i = 0; i < n; i++) {
+		if (owned[i]) {
+			nowned++;
+			continue;
+		}
+		int rc = reap_one(r, db_get(res, i, "order_id"), older);
+		if (rc < 0)
+			return -1;
+		released += rc;
+	}
+	struct jw w;
+	req_writer(r, &w);
+	jw_obj_open(&w);
+	jw_kstr(&w, "job", "reap-reservations");
+	jw_kint(&w, "checked", n);
+	jw_kint(&w, "owned", nowned);
+	jw_kint(&w, "released", released);
+	jw_obj_close(&w);
+	reply_w(r, 200);
+	return 0;
+}
+
+void
+reap_reservations(struct req *r)
+{
+	struct fval f[J__MAX];
+	memset(f, 0, sizeof f);
+	if (r->body_len > 0 || r->body_too_large) {
+		struct jv *body = req_json_or_reply(r);
+		if (body == NULL || fields_or_reply(r, body, job_fields, J__MAX, f, NULL) != 0)
+			return;
+	}
+	long long limit = f[J_LIMIT].set ? f[J_LIMIT].i : LIMIT_MAX;
+	long long older = f[J_OLDER].set ? f[J_OLDER].i :
+	    config_long("RESERVATION_REAP_AFTER_SECONDS", 600);
+	PGresult *lock = db_exec_or_reply(r, S(S_REAP_LOCK), NULL);
+	if (lock == NULL)
+		return;
+	if (!db_get_bool(lock, 0, "locked")) {
+		reply_error(r, 409, "a reap-reservations run is already going");
+		return;
+	}
+	reap_run(r, limit, db_int(r, older));
+	enum db_err err;
+	if (db_exec(r, S(S_REAP_UNLOCK), NULL, &err) == NULL)
+		log_warn("could not release the reap lock (it goes with the connection)");
+}
