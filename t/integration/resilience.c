@@ -16,79 +16,11 @@
 #include <sys/types.h>
 #include <unistd.h>
 
-#define MAXKIDS 64
+#define MAXKIDS T_MAXKIDS
 
 static char email[160];
 static char *access_tok;
 static char stack_sh[1024];
-
-static int
-cmp_pid(const void *a, const void *b)
-{
-	pid_t x = *(const pid_t *)a, y = *(const pid_t *)b;
-	return (x > y) - (x < y);
-}
-
-/* The live children of pid, sorted.  Returns their number, or -1. */
-static int
-children(pid_t pid, pid_t *out)
-{
-	char path[128];
-	int n = 0;
-	snprintf(path, sizeof path, "/proc/%d/task/%d/children", (int)pid, (int)pid);
-	FILE *f = fopen(path, "r");
-	if (f != NULL) {
-		long c;
-		while (n < MAXKIDS && fscanf(f, "%ld", &c) == 1)
-			out[n++] = (pid_t)c;
-		fclose(f);
-	} else {
-		/* Without CONFIG_PROC_CHILDREN: scan every process's parent. */
-		DIR *d = opendir("/proc");
-		if (d == NULL)
-			return -1;
-		struct dirent *e;
-		while ((e = readdir(d)) != NULL && n < MAXKIDS) {
-			char *end;
-			long p = strtol(e->d_name, &end, 10);
-			if (*end != '\0' || p <= 0)
-				continue;
-			snprintf(path, sizeof path, "/proc/%ld/stat", p);
-			FILE *s = fopen(path, "r");
-			if (s == NULL)
-				continue;
-			char buf[512];
-			size_t len = fread(buf, 1, sizeof buf - 1, s);
-			fclose(s);
-			buf[len] = '\0';
-			const char *rp = strrchr(buf, ')');
-			char state;
-			long ppid;
-			if (rp != NULL && sscanf(rp + 1, " %c %ld", &state, &ppid) == 2 &&
-			    ppid == (long)pid && state != 'Z')
-				out[n++] = (pid_t)p;
-		}
-		closedir(d);
-	}
-	/* Zombies are dead workers not yet reaped. */
-	int live = 0;
-	for (int i = 0; i < n; i++) {
-		snprintf(path, sizeof path, "/proc/%d/stat", (int)out[i]);
-		FILE *s = fopen(path, "r");
-		if (s == NULL)
-			continue;
-		char buf[512];
-		size_t len = fread(buf, 1, sizeof buf - 1, s);
-		fclose(s);
-		buf[len] = '\0';
-		const char *rp = strrchr(buf, ')');
-		if (rp != NULL && rp[1] == ' ' && rp[2] == 'Z')
-			continue;
-		out[live++] = out[i];
-	}
-	qsort(out, (size_t)live, sizeof *out, cmp_pid);
-	return live;
-}
 
 static bool
 has(const pid_t *v, int n, pid_t p)
@@ -113,7 +45,7 @@ worker_killed_is_replaced(void)
 	pid_t m = t_stack_pid("auth");
 	T_REQUIRE(m > 0);
 	pid_t before[MAXKIDS], after[MAXKIDS];
-	int n = children(m, before);
+	int n = t_children(m, before);
 	T_REQUIRE(n >= 1);
 	pid_t victim = before[0];
 	T_REQUIRE(kill(victim, SIGKILL) == 0);
@@ -121,7 +53,7 @@ worker_killed_is_replaced(void)
 	int k = 0;
 	bool back = false;
 	while (t_now() - t0 < 3.0) {
-		k = children(m, after);
+		k = t_children(m, after);
 		if (k == n && !has(after, k, victim)) {
 			back = true;
 			break;
@@ -153,7 +85,7 @@ all_workers_killed_are_replaced(void)
 	pid_t m = t_stack_pid("auth");
 	T_REQUIRE(m > 0);
 	pid_t before[MAXKIDS], after[MAXKIDS];
-	int n = children(m, before);
+	int n = t_children(m, before);
 	T_REQUIRE(n >= 1);
 	for (int i = 0; i < n; i++)
 		kill(before[i], SIGKILL);
@@ -161,7 +93,7 @@ all_workers_killed_are_replaced(void)
 	int k = 0;
 	bool back = false;
 	while (t_now() - t0 < 3.0) {
-		k = children(m, after);
+		k = t_children(m, after);
 		bool fresh = k == n;
 		for (int i = 0; fresh && i < n; i++)
 			fresh = !has(after, k, before[i]);
@@ -196,7 +128,7 @@ database_restart(void)
 	pid_t m = t_stack_pid("auth");
 	T_REQUIRE(m > 0);
 	pid_t kids[MAXKIDS], kids_after[MAXKIDS];
-	int n = children(m, kids);
+	int n = t_children(m, kids);
 	T_REQUIRE(n >= 1);
 	/* Every worker has a live connection before the restart. */
 	for (int i = 0; i < 2 * n; i++) {
@@ -270,7 +202,7 @@ database_restart(void)
 	t_resp_free(&rs);
 	/* No pool was restarted: same master, same workers. */
 	T_EQ_INT(t_stack_pid("auth"), m);
-	int k = children(m, kids_after);
+	int k = t_children(m, kids_after);
 	T_EQ_INT(k, n);
 	bool same = k == n;
 	for (int i = 0; same && i < n; i++)

@@ -4,6 +4,7 @@
 #include <curl/curl.h>
 #include <libpq-fe.h>
 #include <ctype.h>
+#include <dirent.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -694,4 +695,163 @@ t_cron_job(const char *env, const char *args, char *out, size_t n)
 	out[len] = '\0';
 	int st = pclose(p);
 	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* ---- processes ---- */
+
+static int
+cmp_pid(const void *a, const void *b)
+{
+	pid_t x = *(const pid_t *)a, y = *(const pid_t *)b;
+	return (x > y) - (x < y);
+}
+
+int
+t_children(pid_t pid, pid_t *out)
+{
+	char path[128];
+	int n = 0;
+	snprintf(path, sizeof path, "/proc/%d/task/%d/children", (int)pid, (int)pid);
+	FILE *f = fopen(path, "r");
+	if (f != NULL) {
+		long c;
+		while (n < T_MAXKIDS && fscanf(f, "%ld", &c) == 1)
+			out[n++] = (pid_t)c;
+		fclose(f);
+	} else {
+		/* Without CONFIG_PROC_CHILDREN: scan every process's parent. */
+		DIR *d = opendir("/proc");
+		if (d == NULL)
+			return -1;
+		struct dirent *e;
+		while ((e = readdir(d)) != NULL && n < T_MAXKIDS) {
+			char *end;
+			long p = strtol(e->d_name, &end, 10);
+			if (*end != '\0' || p <= 0)
+				continue;
+			snprintf(path, sizeof path, "/proc/%ld/stat", p);
+			FILE *s = fopen(path, "r");
+			if (s == NULL)
+				continue;
+			char buf[512];
+			size_t len = fread(buf, 1, sizeof buf - 1, s);
+			fclose(s);
+			buf[len] = '\0';
+			const char *rp = strrchr(buf, ')');
+			char state;
+			long ppid;
+			if (rp != NULL && sscanf(rp + 1, " %c %ld", &state, &ppid) == 2 &&
+			    ppid == (long)pid && state != 'Z')
+				out[n++] = (pid_t)p;
+		}
+		closedir(d);
+	}
+	/* Zombies are dead workers not yet reaped. */
+	int live = 0;
+	for (int i = 0; i < n; i++) {
+		snprintf(path, sizeof path, "/proc/%d/stat", (int)out[i]);
+		FILE *s = fopen(path, "r");
+		if (s == NULL)
+			continue;
+		char buf[512];
+		size_t len = fread(buf, 1, sizeof buf - 1, s);
+		fclose(s);
+		buf[len] = '\0';
+		const char *rp = strrchr(buf, ')');
+		if (rp != NULL && rp[1] == ' ' && rp[2] == 'Z')
+			continue;
+		out[live++] = out[i];
+	}
+	qsort(out, (size_t)live, sizeof *out, cmp_pid);
+	return live;
+}
+
+
+int
+t_kill_children(const char *name, int sig)
+{
+	pid_t m = t_stack_pid(name), kids[T_MAXKIDS];
+	int n = m > 0 ? t_children(m, kids) : -1;
+	for (int i = 0; i < n; i++)
+		kill(kids[i], sig);
+	return n;
+}
+
+bool
+t_pool_full(const char *name, int want, long ms)
+{
+	pid_t m = t_stack_pid(name), kids[T_MAXKIDS];
+	double end = t_now() + (double)ms / 1000.0;
+	do {
+		if (m > 0 && t_children(m, kids) >= want)
+			return true;
+		t_sleep_ms(20);
+	} while (t_now() < end);
+	return false;
+}
+
+/* ---- held transactions ---- */
+
+PGconn *
+t_db_hold(const char *url_env, const char *sql, ...)
+{
+	const char *url = t_env(url_env);
+	if (url == NULL)
+		return NULL;
+	const char *params[16];
+	int n = 0;
+	va_list ap;
+	va_start(ap, sql);
+	for (const char *p; n < 16 && (p = va_arg(ap, const char *)) != NULL; )
+		params[n++] = p;
+	va_end(ap);
+	const char *keys[] = { "dbname", "connect_timeout", NULL };
+	const char *vals[] = { url, "5", NULL };
+	PGconn *c = PQconnectdbParams(keys, vals, 1);
+	PGresult *r = NULL;
+	if (PQstatus(c) == CONNECTION_OK) {
+		PQclear(PQexec(c, "BEGIN"));
+		r = PQexecParams(c, sql, n, NULL, params, NULL, NULL, 0);
+	}
+	if (r == NULL || (PQresultStatus(r) != PGRES_TUPLES_OK &&
+	    PQresultStatus(r) != PGRES_COMMAND_OK)) {
+		fprintf(stderr, "could not hold \"%s\": %s", sql, PQerrorMessage(c));
+		PQclear(r);
+		PQfinish(c);
+		return NULL;
+	}
+	PQclear(r);
+	return c;
+}
+
+void
+t_db_hold_end(PGconn *c)
+{
+	if (c == NULL)
+		return;
+	PQclear(PQexec(c, "ROLLBACK"));
+	PQfinish(c);
+}
+
+bool
+t_db_wait_blocked(const char *url_env, const char *like, int want, long ms)
+{
+	double end = t_now() + (double)ms / 1000.0;
+	do {
+		long long n = t_db_count(url_env, "SELECT count(*) FROM pg_stat_activity WHERE "
+		    "datname = current_database() AND wait_event_type = 'Lock' "
+		    "AND query LIKE $1", like ? like : "%", (char *)NULL);
+		if (want == 0 ? n == 0 : n >= want)
+			return true;
+		t_sleep_ms(20);
+	} while (t_now() < end);
+	return false;
+}
+
+long long
+t_db_kill_blocked(const char *url_env)
+{
+	return t_db_write(url_env, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+	    "WHERE datname = current_database() AND wait_event_type = 'Lock' "
+	    "AND pid <> pg_backend_pid()", (char *)NULL);
 }

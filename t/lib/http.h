@@ -9,6 +9,7 @@
 #include <json-c/json.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <libpq-fe.h>
 #include <sys/types.h>
 #include "token.h"
 
@@ -108,6 +109,28 @@ pid_t t_stack_pid(const char *name);
  * unset; var NULL: the environment as it is), then puts the environment
  * back.  The new pid, or 0 when it did not come back as a new process. */
 pid_t t_stack_restart(const char *name, const char *var, const char *value);
+
+/* The live children of pid (a pool's workers), sorted; their number, or
+ * -1.  t_kill_children sends sig to every worker of the stack's pool
+ * <name> (the pids under its master's pid file) and returns how many;
+ * t_pool_full waits up to ms for the pool to have want workers again. */
+#define T_MAXKIDS 64
+int t_children(pid_t pid, pid_t *out);
+int t_kill_children(const char *name, int sig);
+bool t_pool_full(const char *name, int want, long ms);
+
+/* A transaction held open on a writable session of the database in
+ * url_env, after running sql in it (to lock rows or a table, so that a
+ * service's statement waits at a chosen point); NULL after printing why.
+ * t_db_hold_end rolls it back and closes it.  t_db_wait_blocked waits up
+ * to ms for want sessions of that database (none: want 0) to wait on a
+ * lock in a statement whose text is LIKE like (NULL: any);
+ * t_db_kill_blocked terminates the sessions waiting on one (a service's
+ * own role may), returning how many. */
+PGconn *t_db_hold(const char *url_env, const char *sql, ...) __attribute__((sentinel));
+void t_db_hold_end(PGconn *c);
+bool t_db_wait_blocked(const char *url_env, const char *like, int want, long ms);
+long long t_db_kill_blocked(const char *url_env);
 
 /* A user registered through POST /auth/register with role ("CUSTOMER",
  * "RESELLER") and a unique e-mail starting with prefix: its access token
