@@ -123,9 +123,8 @@ checkout_create_order(struct req *r)
 		reply_error(r, 502, "payment gateway error: the order amount does not match");
 		return;
 	}
-	if (db_commit(r) != 0)
-		return;
 	reply_checkout(r, pay, rr.entity);
+	idem_commit_or_reply(r);   /* the answer commits with the payment */
 }
 
 enum { V_ORDER, V_PAYMENT, V_SIGNATURE, V__MAX };

@@ -134,7 +134,7 @@ payments_create(struct req *r)
 	if (pay_request_or_reply(r, &pr) != 0 || db_begin(r) != 0)
 		return;
 	PGresult *pay;
-	if (pay_open_or_reply(r, &pr, &pay) != 0 || db_commit(r) != 0) {
+	if (pay_open_or_reply(r, &pr, &pay) != 0) {
 		db_rollback(r);
 		return;
 	}
@@ -142,6 +142,7 @@ payments_create(struct req *r)
 	req_writer(r, &w);
 	json_payment_put(&w, pay, 0);
 	reply_w(r, 201);
+	idem_commit_or_reply(r);   /* the answer commits with the payment */
 }
 
 void

@@ -141,16 +141,17 @@ refunds_create(struct req *r)
 		reply_error(r, 502, "payment gateway error: the refund does not match the payment");
 		return;
 	}
-	if (db_commit(r) != 0)
-		return;
 	if (strcmp(db_get(refund, 0, "status"), "FAILED") == 0) {
-		reply_error(r, 502, "payment gateway error: the refund failed");
+		if (db_commit(r) == 0)
+			reply_error(r, 502, "payment gateway error: the refund failed");
 		return;
 	}
 	if (after == NULL) {
 		/* Recorded before (a webhook, or a retry): show the payment now. */
-		if ((after = db_exec_or_reply(r, S(S_PAY_GET), (const char *[]){ id })) == NULL)
+		if ((after = db_exec_or_reply(r, S(S_PAY_GET), (const char *[]){ id })) == NULL) {
+			db_rollback(r);
 			return;
+		}
 	}
 	struct jw w;
 	req_writer(r, &w);
@@ -161,4 +162,7 @@ refunds_create(struct req *r)
 	json_payment_put(&w, after, 0);
 	jw_obj_close(&w);
 	reply_w(r, 201);
+	/* The answer commits with the refund: a retry after any crash gets it
+	 * (a full refund retried would otherwise find nothing left). */
+	idem_commit_or_reply(r);
 }

@@ -110,11 +110,17 @@ payouts_create(struct req *r)
 		reply_error(r, 409, "insufficient balance");
 		return;
 	}
-	if (payout_event(r, res) != 0 || db_commit(r) != 0)
+	if (payout_event(r, res) != 0) {
+		db_rollback(r);
+		return;
+	}
+	/* The answer commits with the payout: a crash cannot leave the funds
+	 * held and the key unanswered (a retry would hold them again). */
+	payout_reply(r, res, 201);
+	if (idem_commit_or_reply(r) != 0)
 		return;
 	log_info("payout %s of %lld paise requested for seller %s by %s", db_get(res, 0, "id"),
 	    db_get_ll(res, 0, "amount"), seller, r->user.sub);
-	payout_reply(r, res, 201);
 }
 
 /* ---- GET /wallets/payouts?sellerId=&status=&skip=&take= ---- */

@@ -849,9 +849,11 @@ t_db_wait_blocked(const char *url_env, const char *like, int want, long ms)
 }
 
 long long
-t_db_kill_blocked(const char *url_env)
+t_db_kill_blocked(const char *url_env, const char *like)
 {
-	return t_db_write(url_env, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+	return t_db_count(url_env, "WITH v AS MATERIALIZED (SELECT pid FROM pg_stat_activity "
 	    "WHERE datname = current_database() AND wait_event_type = 'Lock' "
-	    "AND pid <> pg_backend_pid()", (char *)NULL);
+	    "AND pid <> pg_backend_pid() AND query LIKE $1) "
+	    "SELECT count(*) FROM v WHERE pg_terminate_backend(v.pid)", like ? like : "%",
+	    (char *)NULL);
 }

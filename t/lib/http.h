@@ -125,12 +125,12 @@ bool t_pool_full(const char *name, int want, long ms);
  * t_db_hold_end rolls it back and closes it.  t_db_wait_blocked waits up
  * to ms for want sessions of that database (none: want 0) to wait on a
  * lock in a statement whose text is LIKE like (NULL: any);
- * t_db_kill_blocked terminates the sessions waiting on one (a service's
- * own role may), returning how many. */
+ * t_db_kill_blocked terminates those sessions (a service's own role may),
+ * returning how many. */
 PGconn *t_db_hold(const char *url_env, const char *sql, ...) __attribute__((sentinel));
 void t_db_hold_end(PGconn *c);
 bool t_db_wait_blocked(const char *url_env, const char *like, int want, long ms);
-long long t_db_kill_blocked(const char *url_env);
+long long t_db_kill_blocked(const char *url_env, const char *like);
 
 /* A user registered through POST /auth/register with role ("CUSTOMER",
  * "RESELLER") and a unique e-mail starting with prefix: its access token

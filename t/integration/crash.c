@@ -1,5 +1,6 @@
-/* POST /orders when workers die: one Idempotency-Key gives one order and
- * one reservation whatever is killed, and no stock stays held by no order.
+/* When workers die: one Idempotency-Key gives one order and one
+ * reservation (one payout) whatever is killed, and no stock stays held by
+ * no order.
  *
  * Each point between the key's claim and its stored answer is reached by
  * stalling a statement (a session of the test holds a lock the statement
@@ -17,12 +18,17 @@
  *               nothing yet); the reservation commits afterwards, owned by
  *               no order, and the reaper job gives it back
  *
+ *   payout      the payout's transaction waits on the key's answer, which
+ *               commits with it; the wallet worker dies: no payout, no
+ *               funds held, and the retry makes one
+ *
  * and, under load, order and product workers killed every 100 ms while
  * clients retry their keys.  The order pool runs with IDEM_STALE_SECONDS=2
  * here (restarted at setup, put back at the end), so that a retry after a
  * crash before the order committed need not wait the default minute. */
 #include "../lib/t.h"
 #include "../lib/http.h"
+#include "crypto.h"
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +38,7 @@
 
 #define ORDER_DB "ORDER_DATABASE_URL"
 #define PRODUCT_DB "PRODUCT_DATABASE_URL"
+#define WALLET_DB "WALLET_DATABASE_URL"
 #define STALE_S 2
 
 static char *admin;
@@ -131,6 +138,13 @@ kill_pool(const char *name, int size)
 {
 	T_ASSERT(t_kill_children(name, SIGKILL) >= 1);
 	T_ASSERT(t_pool_full(name, size, 5000));
+}
+
+static int
+pool_size(const char *name)
+{
+	pid_t kids[T_MAXKIDS], m = t_stack_pid(name);
+	return m > 0 ? t_children(m, kids) : -1;
 }
 
 /* Retries the key until the order is made: the answer's status, its id
@@ -235,7 +249,7 @@ killed_while_storing(void)
 	pid_t c = order_post_bg(u.token, body, key);
 	T_ASSERT(t_db_wait_blocked(ORDER_DB, "%INSERT INTO orders%", 1, 5000));
 	kill_pool("order", order_pool);
-	T_EQ_INT(t_db_kill_blocked(ORDER_DB), 1);
+	T_ASSERT(t_db_kill_blocked(ORDER_DB, "%INSERT INTO orders%") >= 1);
 	t_db_hold_end(hold);
 	reap_child(c);
 	char *id = key_resource(u.id, key);
@@ -272,7 +286,7 @@ killed_while_answering(void)
 	t_db_hold_end(orders);
 	T_ASSERT(t_db_wait_blocked(ORDER_DB, "UPDATE idempotency_keys%", 1, 5000));
 	kill_pool("order", order_pool);
-	T_EQ_INT(t_db_kill_blocked(ORDER_DB), 1);
+	T_EQ_INT(t_db_kill_blocked(ORDER_DB, "UPDATE idempotency_keys%"), 1);
 	t_db_hold_end(keyrow);
 	reap_child(c);
 	T_EQ_INT(orders_of(u.id), 1);
@@ -382,6 +396,98 @@ reap_bad_body_400(void)
 	t_resp_free(&rs);
 }
 
+static void
+wallet_event(const char *type, const char *order, const char *seller, long long commission)
+{
+	char p[400], id[37], buyer[37];
+	crypto_uuid4(buyer);   /* not the seller: a self-purchase earns nothing */
+	snprintf(p, sizeof p, "{\"orderId\":\"%s\",\"userId\":\"%s\",\"sellerId\":\"%s\","
+	    "\"shareLinkId\":null,\"paymentId\":null,\"currency\":\"INR\",\"totalPaise\":%lld,"
+	    "\"commissionPaise\":%lld}", order, buyer, seller, commission * 10, commission);
+	struct resp rs;
+	crypto_uuid4(id);
+	t_event_post(&rs, "wallet", id, type, p);
+	T_STATUS(&rs, 200);
+	t_resp_free(&rs);
+}
+
+static long long
+available_of(const char *seller)
+{
+	return t_db_count(WALLET_DB, "SELECT available FROM wallets WHERE seller_id = $1", seller,
+	    (char *)NULL);
+}
+
+static long long
+payouts_of(const char *seller)
+{
+	return t_db_count(WALLET_DB, "SELECT count(*) FROM wallet_payouts WHERE seller_id = $1",
+	    seller, (char *)NULL);
+}
+
+/* The wallet worker dies while its payout's answer is being stored: the
+ * payout and the answer commit together, so neither is there; the retry
+ * (once the key is stale) makes one payout and holds the funds once. */
+static void
+payout_killed_while_answering(void)
+{
+	struct t_user u = t_register("RESELLER", "crash");
+	T_REQUIRE(u.token != NULL);
+	char order[37], url[120], key[64], h[100];
+	crypto_uuid4(order);
+	wallet_event("ORDER_PAID", order, u.id, 50000);
+	wallet_event("ORDER_DELIVERED", order, u.id, 50000);
+	T_REQUIRE(available_of(u.id) == 50000);
+	T_REQUIRE(t_stack_restart("wallet", "IDEM_STALE_SECONDS", "2") != 0);
+	t_sleep_ms(1000);
+	int pool = pool_size("wallet");
+	snprintf(url, sizeof url, "/wallets/%s/payouts", u.id);
+	t_unique(key, sizeof key, "crash-payout");
+	snprintf(h, sizeof h, "Idempotency-Key: %s", key);
+	const char *body = "{\"amount\":300.00,\"bankAccount\":\"HDFC0001234 / 5010001234\"}";
+	PGconn *wallet = t_db_hold(WALLET_DB, "SELECT 1 FROM wallets WHERE seller_id = $1 "
+	    "FOR UPDATE", u.id, (char *)NULL);
+	T_REQUIRE(wallet != NULL);
+	fflush(NULL);
+	pid_t c = fork();
+	if (c == 0) {
+		struct resp rs;
+		t_http(&rs, "POST", url, u.token, "application/json", body, strlen(body), h,
+		    (char *)NULL);
+		_exit(0);
+	}
+	T_ASSERT(t_db_wait_blocked(WALLET_DB, NULL, 1, 5000));
+	PGconn *keyrow = t_db_hold(WALLET_DB, "SELECT 1 FROM idempotency_keys WHERE owner_id = $1 "
+	    "AND key = $2 FOR UPDATE", u.id, key, (char *)NULL);
+	T_REQUIRE(keyrow != NULL);
+	t_db_hold_end(wallet);
+	T_ASSERT(t_db_wait_blocked(WALLET_DB, "UPDATE idempotency_keys%", 1, 5000));
+	kill_pool("wallet", pool);
+	T_EQ_INT(t_db_kill_blocked(WALLET_DB, "UPDATE idempotency_keys%"), 1);
+	t_db_hold_end(keyrow);
+	reap_child(c);
+	T_EQ_INT(payouts_of(u.id), 0);
+	T_EQ_INT(available_of(u.id), 50000);
+	double end = t_now() + 15;
+	long st;
+	struct resp rs;
+	while ((st = t_http(&rs, "POST", url, u.token, "application/json", body, strlen(body), h,
+	    (char *)NULL)) == 409 && t_now() < end) {
+		t_resp_free(&rs);
+		t_sleep_ms(250);
+	}
+	T_EQ_INT(st, 201);
+	t_resp_free(&rs);
+	T_EQ_INT(t_http(&rs, "POST", url, u.token, "application/json", body, strlen(body), h,
+	    (char *)NULL), 201);
+	T_EQ_STR(t_header(&rs, "Idempotent-Replayed"), "true");
+	t_resp_free(&rs);
+	T_EQ_INT(payouts_of(u.id), 1);
+	T_EQ_INT(available_of(u.id), 20000);
+	T_ASSERT(t_stack_restart("wallet", NULL, NULL) != 0);
+	t_user_free(&u);
+}
+
 #define LOAD_CLIENTS 4
 #define LOAD_KEYS 10
 
@@ -448,13 +554,6 @@ load_with_killed_workers(void)
 }
 
 static int
-pool_size(const char *name)
-{
-	pid_t kids[T_MAXKIDS], m = t_stack_pid(name);
-	return m > 0 ? t_children(m, kids) : -1;
-}
-
-static int
 suite_init(void)
 {
 	char sub[40];
@@ -484,11 +583,12 @@ static const struct t_case cases[] = {
 	T_CASE(product_killed_then_reaped),
 	T_CASE(reaper_keeps_owned_reservations),
 	T_CASE(reap_bad_body_400),
+	T_CASE(payout_killed_while_answering),
 	T_CASE(load_with_killed_workers),
 };
 
 int
 main(void)
 {
-	return t_run("order_crash", cases, T_NCASES(cases), suite_init, suite_clean);
+	return t_run("crash", cases, T_NCASES(cases), suite_init, suite_clean);
 }
