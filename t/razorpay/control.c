@@ -395,12 +395,14 @@ webhook_build_payout(struct req *r, struct st_state *s, const char *event,
     struct st_payout *p, struct buf *b)
 {
 	const char *what = event + strlen("payout.");
-	const char *to = strcmp(what, "initiated") == 0 ? "processing" :
-	    strcmp(what, "updated") == 0 ? p->status : what;
+	bool updated = strcmp(what, "updated") == 0;
+	const char *to = strcmp(what, "initiated") == 0 ? "processing" : what;
 	int from = payout_rank(p->status), want = payout_rank(to);
 	bool move = from < 2 ? want > from || (want == 0 && from == 0) :
 	    from == 2 && strcmp(to, "reversed") == 0;
-	if (move)
+	if (updated)
+		to = NULL;          /* the payout as it is */
+	else if (move)
 		snprintf(p->status, sizeof p->status, "%s", to);
 	struct jw w;
 	jw_init(&w, b);
