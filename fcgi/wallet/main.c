@@ -184,14 +184,18 @@ const struct stmt wallet_stmts[W__MAX] = {
 	    "UPDATE wallet_payouts SET gateway_payout_id = $2, gateway_status = $3, "
 	    "updated_at = now() WHERE id = $1 AND status = 'APPROVED' AND "
 	    "(gateway_payout_id IS NULL OR gateway_payout_id = $2) RETURNING id", 3, false },
-	/* The bank reversed RazorpayX payout $2 after it was processed:
-	 * COMPLETED -> REJECTED ($3 why, $4 admin notes); no row: it was not
-	 * COMPLETED through $2 (a second reversal, a bank-file payout). */
+	/* The money of COMPLETED payout $1 came back: RazorpayX payout $2 is
+	 * $3 (reversed: the bank sent it back after it was processed; failed,
+	 * rejected, cancelled: only when RazorpayX never reported it
+	 * processed, i.e. an admin completed it by hand).  -> REJECTED ($4
+	 * why, $5 admin notes); no row: it was not COMPLETED through $2 (a
+	 * second reversal, a bank-file payout), or it was processed. */
 	[W_RZPX_REVERSE] = { "rzpx_reverse",
-	    "UPDATE wallet_payouts p SET status = 'REJECTED', gateway_status = 'reversed', "
-	    "gateway_error = $3, admin_notes = coalesce($4, p.admin_notes), updated_at = now(), "
+	    "UPDATE wallet_payouts p SET status = 'REJECTED', gateway_status = $3, "
+	    "gateway_error = $4, admin_notes = coalesce($5, p.admin_notes), updated_at = now(), "
 	    "rejected_at = now() WHERE p.id = $1 AND p.status = 'COMPLETED' AND "
-	    "p.gateway_payout_id = $2 RETURNING " PAYOUT_COLS, 4, false },
+	    "p.gateway_payout_id = $2 AND ($3 = 'reversed' OR "
+	    "p.gateway_status IS DISTINCT FROM 'processed') RETURNING " PAYOUT_COLS, 5, false },
 	/* A webhook's payout: ours with RazorpayX id $1, or ours with id $2
 	 * (its reference_id) that has no RazorpayX id yet. */
 	[W_RZPX_MATCH] = { "rzpx_match",

@@ -177,7 +177,8 @@ payout_status_effect(struct req *r, const PGresult *res)
 {
 	const char *to = db_get(res, 0, "status"), *id = db_get(res, 0, "id");
 	bool rejected = strcmp(to, "REJECTED") == 0;
-	/* Only RazorpayX's reversal rejects a payout that was completed. */
+	/* Only RazorpayX rejects a payout that was completed: its money came
+	 * back (reversed by the bank). */
 	bool reversed = rejected && !db_isnull(res, 0, "completed_at");
 	if (!rejected && strcmp(to, "COMPLETED") != 0)
 		return 0;
@@ -188,10 +189,13 @@ payout_status_effect(struct req *r, const PGresult *res)
 	struct wallet w;
 	wallet_read(wr, &w);
 	int64_t amount = rejected ? db_get_ll(res, 0, "amount") : 0;
+	const char *gw = db_isnull(res, 0, "gateway_status") ? "returned" :
+	    db_get(res, 0, "gateway_status");
+	const char *desc = reversed ? arena_printf(r->a, "Payout %s %s after it was completed: "
+	    "funds returned", id, gw) : arena_printf(r->a, "Payout %s %s", id, rejected ?
+	    "rejected: funds returned" : "completed");
 	struct move m = { reversed ? "PAYOUT_REVERSED" : rejected ? "PAYOUT_REJECTED" :
-	    "PAYOUT_COMPLETED", "AVAILABLE", 0, amount, 0, 0, NULL, id,
-	    arena_printf(r->a, "Payout %s %s", id, reversed ? "reversed by the bank: funds "
-	    "returned" : rejected ? "rejected: funds returned" : "completed") };
+	    "PAYOUT_COMPLETED", "AVAILABLE", 0, amount, 0, 0, NULL, id, desc };
 	if (wallet_move(r, &w, &m) != 0)
 		return -1;
 	return rejected ? wallet_settle_owed(r, &w, NULL, id) : 0;

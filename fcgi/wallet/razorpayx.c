@@ -133,11 +133,13 @@ enum rzpx_outcome {
  *     returns (PAYOUT_REJECTED);
  *   reversed: COMPLETED through pout -> REJECTED, the amount returns
  *     (PAYOUT_REVERSED): the bank sent the money back after it was
- *     processed;
+ *     processed; failed, rejected, cancelled likewise, but only when
+ *     RazorpayX never reported it processed (an admin completed it by
+ *     hand while it was on its way);
  *   anything else (queued, pending, processing), or any st when
  *   record_only: RazorpayX's id and status recorded while APPROVED.
  * A late processed after a reversal, a second reversal, a failure after
- * completion: nothing changes.  Each change writes PAYOUT_STATUS_CHANGED. */
+ * RazorpayX processed it: nothing changes.  Each change writes PAYOUT_STATUS_CHANGED. */
 static enum rzpx_outcome
 rzpx_apply(struct req *r, const char *id, const char *pout, const char *st, const char *why,
     bool record_only)
@@ -161,11 +163,11 @@ rzpx_apply(struct req *r, const char *id, const char *pout, const char *st, cons
 	PGresult *up = db_exec_or_reply(r, W(W_RZPX_DONE), p);
 	if (up == NULL)
 		return RZPX_ERROR;
-	if (PQntuples(up) == 0 && reversed) {
+	if (PQntuples(up) == 0 && failed) {
 		o = RZPX_REVERSED;
-		notes = arena_printf(r->a, "RazorpayX payout reversed after it was processed: %s",
+		notes = arena_printf(r->a, "RazorpayX payout %s after it was completed: %s", st,
 		    why ? why : "no reason given");
-		up = db_exec_or_reply(r, W(W_RZPX_REVERSE), (const char *[]){ id, pout, reason,
+		up = db_exec_or_reply(r, W(W_RZPX_REVERSE), (const char *[]){ id, pout, st, reason,
 		    notes });
 		if (up == NULL)
 			return RZPX_ERROR;

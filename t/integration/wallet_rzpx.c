@@ -534,6 +534,42 @@ rzpx_webhook_reversed_after_processed(void)
 	free(id);
 }
 
+/* A failure after RazorpayX processed a payout changes nothing; a failure
+ * of a payout an admin completed by hand while it was on its way returns
+ * the money (PAYOUT_REVERSED): it never reached the seller. */
+static void
+rzpx_webhook_failed_after_completion(void)
+{
+	T_REQUIRE(rzpx_mode(true));
+	struct t_user u = seller_with(30000);
+	T_REQUIRE(u.id != NULL);
+	char pd[64], ph[64], url[200];
+	char *done = payout_sent(&u, "100.00", pd);
+	char *hand = payout_sent(&u, "50.00", ph);
+	T_REQUIRE(done != NULL && hand != NULL);
+	T_HOOK("payout.processed", pd, NULL, "applied");
+	T_HOOK("payout.failed", pd, NULL, "unchanged");
+	T_PAYOUT(done, "COMPLETED");
+	T_EQ_INT(ledger_rows(done, "PAYOUT_REVERSED"), 0);
+
+	struct resp rs;
+	snprintf(url, sizeof url, "/wallets/payouts/%s", hand);
+	t_send_json(&rs, "PATCH", url, admin, "{\"status\":\"COMPLETED\"}");
+	T_STATUS(&rs, 200);
+	t_resp_free(&rs);
+	T_AVAILABLE(&u, "150.00");
+	T_HOOK("payout.failed", ph, NULL, "applied");
+	T_PAYOUT(hand, "REJECTED");
+	T_EQ_INT(ledger_rows(hand, "PAYOUT_REVERSED"), 1);
+	T_EQ_INT(outbox_events(hand, "REJECTED"), 1);
+	T_AVAILABLE(&u, "200.00");
+	T_HOOK("payout.failed", ph, NULL, "unchanged");
+	T_AVAILABLE(&u, "200.00");
+	ledger_consistent(&u);
+	free(done);
+	free(hand);
+}
+
 /* payout.reversed while it is still processing: REJECTED with the amount
  * back as a rejection (as the settle job's fetch does); a late processed
  * changes nothing. */
@@ -778,6 +814,7 @@ static const struct t_case cases[] = {
 	T_CASE(rzpx_webhook_failed_rejected_return_funds),
 	T_CASE(rzpx_webhook_reversed_after_processed),
 	T_CASE(rzpx_webhook_reversed_before_processed),
+	T_CASE(rzpx_webhook_failed_after_completion),
 	T_CASE(rzpx_webhook_duplicate_event_id),
 	T_CASE(rzpx_webhook_bad_signature_refused),
 	T_CASE(rzpx_webhook_updated_and_unknown),
