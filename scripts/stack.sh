@@ -145,6 +145,7 @@ ensure_env() {
 	has RAZORPAY_KEY_ID || add+=("RAZORPAY_KEY_ID=rzp_test_local")
 	has RAZORPAY_KEY_SECRET || add+=("RAZORPAY_KEY_SECRET=$(rand_hex 24)")
 	has RAZORPAY_WEBHOOK_SECRET || add+=("RAZORPAY_WEBHOOK_SECRET=$(rand_hex 32)")
+	has RAZORPAYX_WEBHOOK_SECRET || add+=("RAZORPAYX_WEBHOOK_SECRET=$(rand_hex 32)")
 	has RAZORPAY_API_BASE || add+=("RAZORPAY_API_BASE=https://api.razorpay.com/v1")
 	has PORT || add+=("PORT=3000")
 	has INTERNAL_PORT || add+=("INTERNAL_PORT=3100")
@@ -524,6 +525,7 @@ gen_nginx_conf() {
 	pub+=$(nginx_location auth '~* ^/auth/(?:login|register)/?$' "$(nginx_handler auth)" "$limit")$'\n'
 	limit="            limit_req zone=webhook burst=$WEBHOOK_BURST nodelay;"$'\n'
 	pub+=$(nginx_location payment '~* ^/payments/webhook/?$' "$(nginx_handler payment)" "$limit")$'\n'
+	pub+=$(nginx_location wallet '~* ^/wallets/webhook/razorpayx/?$' "$(nginx_handler wallet)" "$limit")$'\n'
 	pub+=$(nginx_location health '= /health' "$(nginx_handler health)")$'\n'
 	int+=$(nginx_location health '= /health' "$(nginx_handler health)")$'\n'
 	# The gateway's admin endpoints (dead events) live in the health program.
