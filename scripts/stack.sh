@@ -8,6 +8,8 @@
 #   stack.sh migrate               apply sql/common + sql/<svc> to each present service
 #   stack.sh admin EMAIL PASSWORD  create an ADMIN user (auth create-admin)
 #   stack.sh health                GET /health, and the stack's idle memory (PSS)
+#   stack.sh job SVC JOB           one scheduled job (cron/README.md)
+#   stack.sh audit [--grace S] [--since S]  the books across services (exit 1: discrepancies)
 #   stack.sh logs                  tail every log
 #   stack.sh pg-start | pg-stop    start/stop only the local cluster
 #   stack.sh nginx-conf            (re)generate var/nginx.conf only
@@ -807,6 +809,15 @@ cmd_job() {
 	return $rc
 }
 
+# audit [args]: the books across services (cron/README.md, "The audit"),
+# build/.../bin/audit against this stack's internal listener.
+cmd_audit() {
+	[[ -f $ENV_FILE ]] || die "no $ENV_FILE: the stack has never run (make run)"
+	load_config
+	[[ -x $BIN_DIR/audit ]] || die "no $BIN_DIR/audit: make build"
+	"$BIN_DIR/audit" "$@"
+}
+
 cmd_health() {
 	[[ -f $ENV_FILE ]] || die "no $ENV_FILE: the stack has never run (make run)"
 	load_config
@@ -950,6 +961,7 @@ dead-events) cmd_dead_events ;;
 retry-event) cmd_retry_event "$@" ;;
 health) cmd_health ;;
 job) cmd_job "$@" ;;
+audit) cmd_audit "$@" ;;
 logs) cmd_logs ;;
 pg-start)
 	mkdirs

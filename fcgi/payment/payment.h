@@ -164,4 +164,7 @@ void webhook_post(struct req *r);           /* POST /payments/webhook */
 /* ---- reconcile.c ---- */
 void jobs_reconcile(struct req *r);         /* POST /internal/payment/jobs/reconcile */
 
+/* GET /internal/<service>/audit's statement (audit.c) */
+extern const struct stmt payment_audit;
+
 #endif

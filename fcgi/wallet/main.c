@@ -231,6 +231,7 @@ static const struct service wallet = {
 	.stmts = wallet_stmts,
 	.nstmts = W__MAX,
 	.cli = NULL,
+	.audit = &wallet_audit,
 };
 
 int

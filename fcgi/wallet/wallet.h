@@ -133,4 +133,7 @@ bool rzpx_fund_account_ok(const char *s);
 void rzpx_settle(struct req *r);
 void rzpx_webhook(struct req *r);          /* POST /wallets/webhook/razorpayx */
 
+/* GET /internal/<service>/audit's statement (audit.c) */
+extern const struct stmt wallet_audit;
+
 #endif
