@@ -130,7 +130,7 @@ drained(void)
 {
 	const char *dbs[] = { ORDER_DB, PAY_DB, WALLET_DB, PRODUCT_DB };
 	char since[32];
-	snprintf(since, sizeof since, "%ld", (long)(t_now() - t_start) + 30);
+	snprintf(since, sizeof since, "%ld", (long)(t_now() - t_start) + 2);
 	for (size_t i = 0; i < 4; i++)
 		if (!wait_value(dbs[i], "0", "SELECT count(*) FROM outbox WHERE status = 'PENDING' "
 		    "AND created_at > now() - make_interval(secs => $1::int)", since))
@@ -146,7 +146,7 @@ static int
 audit(char *out, size_t n)
 {
 	char cmd[600];
-	long since = (long)(t_now() - t_start) + 30;
+	long since = (long)(t_now() - t_start) + 2;
 	snprintf(cmd, sizeof cmd, "\"%s/audit\" --grace 0 --since %ld 2>&1", t_env("BIN_DIR"),
 	    since);
 	FILE *p = popen(cmd, "r");
