@@ -320,7 +320,7 @@ finds_reservation_without_order(void)
 	char ghost[37];
 	crypto_uuid4(ghost);
 	T_EQ_INT(t_db_write(PRODUCT_DB, "INSERT INTO reservations (order_id, status, touched_at) "
-	    "VALUES ($1, 'RESERVED', now() - interval '5 seconds')", ghost, (char *)NULL), 1);
+	    "VALUES ($1, 'RESERVED', now() - interval '1 second')", ghost, (char *)NULL), 1);
 	audit_finds("reservation_orphan", ghost);
 	T_EQ_INT(t_db_write(PRODUCT_DB, "DELETE FROM reservations WHERE order_id = $1", ghost,
 	    (char *)NULL), 1);
