@@ -83,3 +83,73 @@ money_percent_bps(int64_t paise, int64_t bps)
 		q += p < 0 ? -1 : 1;
 	return (int64_t)q;
 }
+
+#define BPS_DIV 10000
+
+/* Line i's exact share in paise x basis points. */
+static __int128
+share_bps(const int64_t *subtotal, const int64_t *rate_bps, size_t i)
+{
+	return (__int128)subtotal[i] * rate_bps[i];
+}
+
+/* How many lines have a remainder (of their share over BPS_DIV) above x. */
+static size_t
+rem_above(const int64_t *subtotal, const int64_t *rate_bps, size_t n, int x)
+{
+	size_t c = 0;
+	for (size_t i = 0; i < n; i++)
+		if ((int)(share_bps(subtotal, rate_bps, i) % BPS_DIV) > x)
+			c++;
+	return c;
+}
+
+int
+money_commission_allocate(const int64_t *subtotal, const int64_t *rate_bps, size_t n,
+    int64_t *line_out, int64_t *total_out)
+{
+	/* Each share is below 2^126 (two values below 2^63); the sum is
+	 * checked against the int128 maximum before each addition. */
+	const __int128 max128 = (__int128)(((unsigned __int128)1 << 127) - 1);
+	__int128 sum = 0, floors = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (subtotal[i] < 0 || rate_bps[i] < 0)
+			return -1;
+		__int128 s = share_bps(subtotal, rate_bps, i);
+		if (s > max128 - sum)
+			return -1;
+		sum += s;
+		floors += s / BPS_DIV;
+	}
+	__int128 total = sum / BPS_DIV + (sum % BPS_DIV * 2 >= BPS_DIV ? 1 : 0);
+	if (total > INT64_MAX)
+		return -1;
+	/* left <= the number of lines with a remainder: their remainders sum
+	 * to below BPS_DIV each, and rounding adds at most half of one. */
+	size_t left = (size_t)(total - floors);
+	/* The threshold: the smallest remainder v with at most `left` lines
+	 * above it.  Those lines get a paisa each, then the first lines whose
+	 * remainder is exactly v take what is left. */
+	int lo = 0, hi = BPS_DIV - 1;
+	while (lo < hi) {
+		int mid = lo + (hi - lo) / 2;
+		if (rem_above(subtotal, rate_bps, n, mid) <= left)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	size_t at_v = left - rem_above(subtotal, rate_bps, n, lo);
+	for (size_t i = 0; i < n; i++) {
+		__int128 s = share_bps(subtotal, rate_bps, i);
+		int rem = (int)(s % BPS_DIV);
+		line_out[i] = (int64_t)(s / BPS_DIV);
+		if (rem > lo)
+			line_out[i]++;
+		else if (rem == lo && rem > 0 && at_v > 0) {
+			line_out[i]++;
+			at_v--;
+		}
+	}
+	*total_out = (int64_t)total;
+	return 0;
+}

@@ -1,6 +1,7 @@
 /* Money is int64 paise from the parser to the database and back.  The only
  * conversions: decimal text -> paise (money_parse) and paise -> text
- * (money_format, jw_money). */
+ * (money_format, jw_money).  Percentages are exact integer arithmetic in
+ * basis points (money_percent_bps, money_commission_allocate). */
 #ifndef MONEY_H
 #define MONEY_H
 #include <stdbool.h>
@@ -28,5 +29,26 @@ char *money_format(int64_t paise, char *out, size_t outlen);
 
 /* Half-up rounding of paise * bps / 10000 (basis points), for percentages. */
 int64_t money_percent_bps(int64_t paise, int64_t bps);
+
+/* The commission of n lines, line i's subtotal[i] paise at rate_bps[i]
+ * basis points (inputs >= 0), rounded once from the exact total:
+ *
+ *   *total_out = half-up round of (sum of subtotal[i] * rate_bps[i]) / 10000
+ *
+ * computed exactly in integers (paise x basis points), then allocated to
+ * the lines by the largest-remainder method: line i gets the floor of its
+ * exact share subtotal[i] * rate_bps[i] / 10000, and the paise left over go
+ * one each to the lines with the largest fractional remainders, a tie to
+ * the earlier line.  The lines add up to the total exactly, each is within
+ * one paisa of its exact share, and only a line with a fractional
+ * remainder gets a paisa more.  For one line, line_out[0] ==
+ * money_percent_bps(subtotal[0], rate_bps[0]).  Lines 0.15 and 0.25 at 10%:
+ * total 0.04 (0.015 + 0.025 = 0.040), lines 0.02 and 0.02.
+ *
+ * line_out has room for n values (it may be NULL when n is 0).  Returns 0,
+ * or -1 with nothing written for a negative input or a total beyond
+ * int64. */
+int money_commission_allocate(const int64_t *subtotal, const int64_t *rate_bps, size_t n,
+    int64_t *line_out, int64_t *total_out);
 
 #endif

@@ -7,9 +7,11 @@
  *      by the product service, whose answer also carries each line's
  *      variant and base price, read under the same row locks.
  *   4. The pricing service checks the seller prices against those base
- *      prices and computes the commission (the client's totals are not
- *      even accepted); commission is 0 without a seller and when the
- *      seller is the buyer.  A refusal gives the reservation back.
+ *      prices and computes the commission, rounded once from the exact
+ *      total and split across the lines so they add up to it
+ *      (fcgi/pricing/README.md; the client's totals are not even
+ *      accepted); commission is 0 without a seller and when the seller is
+ *      the buyer.  A refusal gives the reservation back.
  *   5. One statement: the order, its lines, its first history row and
  *      ORDER_CREATED.  If it fails, the reservation is given back.
  *

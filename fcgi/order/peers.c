@@ -344,6 +344,7 @@ peer_quote_or_reply(struct req *r, struct line *lines, size_t n, struct priced *
 	if (jmoney(a, "subtotal", &p->subtotal) != 0 || jmoney(a, "commission", &p->commission) != 0 ||
 	    jmoney(a, "total", &p->total) != 0)
 		return http_unavailable(r, "pricing", "answer has no valid totals");
+	/* The quote splits the commission so that its lines add up to it. */
 	if (p->subtotal != sub || p->commission != com || p->total < p->subtotal)
 		return http_unavailable(r, "pricing", "answer totals are not the sums of its lines");
 	return 0;

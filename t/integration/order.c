@@ -392,6 +392,82 @@ create_two_lines(void)
 	free(v2);
 }
 
+/* Polls a count in wallet_db until it is want, for at most ms; returns the
+ * last seen. */
+static long long
+wait_wallet_count(long long want, long ms, const char *sql, const char *arg)
+{
+	double end = t_now() + (double)ms / 1000.0;
+	long long n;
+	while ((n = t_db_count("WALLET_DATABASE_URL", sql, arg, (char *)NULL)) != want &&
+	    t_now() < end)
+		t_sleep_ms(100);
+	return n;
+}
+
+/* The commission is rounded once from the exact total and split across the
+ * lines by the largest remainder (issue 11): 0.15 + 0.25 at the DEFAULT
+ * 10 % is 0.015 + 0.025 = 0.04 (0.02 + 0.02, the tie to the earlier line),
+ * not 0.02 + 0.03 = 0.05.  The same number in the answer, order_db, the
+ * ORDER_CREATED and ORDER_PAID events and the seller's wallet credit. */
+static void
+create_commission_rounded_once(void)
+{
+	char *p1 = product_create("0.15", 5, NULL), *p2 = product_create("0.25", 5, NULL);
+	T_REQUIRE(p1 != NULL && p2 != NULL);
+	char body[800];
+	snprintf(body, sizeof body, "{\"sellerId\":\"%s\",\"items\":["
+	    "{\"productId\":\"%s\",\"quantity\":1,\"sellerPrice\":0.15},"
+	    "{\"productId\":\"%s\",\"quantity\":1,\"sellerPrice\":0.25}]}", seller.id, p1, p2);
+	struct resp rs;
+	order_post(&rs, cust_a.token, body, NULL);
+	char *id = NULL;
+	if (T_STATUS(&rs, 201)) {
+		id = strdup(t_jstr(rs.json, "id"));
+		T_JSON_EQ(&rs, "subtotal", "0.40");
+		T_JSON_EQ(&rs, "commission", "0.04");
+		T_JSON_EQ(&rs, "total", "0.40");
+		T_JSON_EQ(&rs, "items.0.commission", "0.02");
+		T_JSON_EQ(&rs, "items.1.commission", "0.02");
+	}
+	t_resp_free(&rs);
+	T_REQUIRE(id != NULL);
+	T_EQ_INT(t_db_count("ORDER_DATABASE_URL", "SELECT commission FROM orders WHERE id = $1",
+	    id, (char *)NULL), 4);
+	char *v = t_db_value("ORDER_DATABASE_URL", "SELECT string_agg(commission::text, '+' "
+	    "ORDER BY position) || '=' || sum(commission) FROM order_items WHERE order_id = $1",
+	    id, (char *)NULL);
+	T_EQ_STR(v, "2+2=4");
+	free(v);
+	v = t_db_value("ORDER_DATABASE_URL", "SELECT (payload->>'commissionPaise') || '/' || "
+	    "(payload->'items'->0->>'commissionPaise') || '/' || "
+	    "(payload->'items'->1->>'commissionPaise') FROM outbox "
+	    "WHERE aggregate_id = $1 AND type = 'ORDER_CREATED'", id, (char *)NULL);
+	T_EQ_STR(v, "4/2/2");
+	free(v);
+
+	/* Paid: ORDER_PAID carries 4, and the wallet credits 4 to the seller. */
+	char ev[37], pay[37];
+	crypto_uuid4(ev);
+	crypto_uuid4(pay);
+	payment_success(&rs, ev, id, pay, 40, "INR");
+	if (T_STATUS(&rs, 200))
+		T_EQ_STR(t_jstr(rs.json, "status"), "applied");
+	t_resp_free(&rs);
+	v = t_db_value("ORDER_DATABASE_URL", "SELECT (payload->>'totalPaise') || '/' || "
+	    "(payload->>'commissionPaise') FROM outbox WHERE aggregate_id = $1 "
+	    "AND type = 'ORDER_PAID'", id, (char *)NULL);
+	T_EQ_STR(v, "40/4");
+	free(v);
+	T_EQ_INT(wait_wallet_count(1, 20000, "SELECT count(*) FROM wallet_orders "
+	    "WHERE order_id = $1 AND commission = 4 AND total = 40", id), 1);
+	T_EQ_INT(t_db_count("WALLET_DATABASE_URL", "SELECT sum(amount) FROM wallet_transactions "
+	    "WHERE order_id = $1 AND type = 'COMMISSION_CREATED'", id, (char *)NULL), 4);
+	free(id);
+	free(p1);
+	free(p2);
+}
+
 /* @P stands for a real product's id. */
 static char *
 subst(char *out, size_t n, const char *tmpl, const char *id)
@@ -1215,6 +1291,7 @@ static const struct t_case cases[] = {
 	T_CASE(order_health),
 	T_CASE(create_brief_example),
 	T_CASE(create_two_lines),
+	T_CASE(create_commission_rounded_once),
 	T_CASE(create_bad_input_400),
 	T_CASE(create_short_stock_409),
 	T_CASE(create_concurrent_last_units),

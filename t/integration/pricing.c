@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "crypto.h"
+#include "money.h"
 
 static char *admin;       /* minted ADMIN token */
 static char *customer;    /* a registered CUSTOMER's token */
@@ -362,9 +363,9 @@ unknown_product_404(void)
 	free(p);
 }
 
-/* Each line's commission is rounded half-up on its own; the totals are the
- * sums of the lines.  The cases tell half-up from truncation, ceiling and
- * banker's rounding. */
+/* A line's commission is rounded half-up (one line: its commission is the
+ * total's); the cases tell half-up from truncation, ceiling and banker's
+ * rounding.  Several lines: calculate_commission_rounded_once. */
 static void
 calculate_rounding_half_up(void)
 {
@@ -400,7 +401,8 @@ calculate_rounding_half_up(void)
 	}
 	t_resp_free(&rs);
 
-	/* Two lines of 0.04: 0.01 + 0.01 = 0.02 (not 0.08 x 12.5 % = 0.01). */
+	/* Two lines of 0.04: 0.005 + 0.005 = 0.01 exactly, rounded once
+	 * (per line it was 0.01 + 0.01 = 0.02); the tie goes to line 0. */
 	char body[400];
 	snprintf(body, sizeof body, "{\"items\":[{\"productId\":\"%s\",\"quantity\":1,"
 	    "\"sellerPrice\":0.04},{\"productId\":\"%s\",\"quantity\":1,"
@@ -408,8 +410,9 @@ calculate_rounding_half_up(void)
 	t_post_json(&rs, "/pricing/calculate", NULL, body);
 	if (T_STATUS(&rs, 200)) {
 		T_JTEXT(&rs, "subtotal", "0.08");
-		T_JTEXT(&rs, "commission", "0.02");
-		T_JTEXT(&rs, "items.1.commission", "0.01");
+		T_JTEXT(&rs, "commission", "0.01");
+		T_JTEXT(&rs, "items.0.commission", "0.01");
+		T_JTEXT(&rs, "items.1.commission", "0.00");
 	}
 	t_resp_free(&rs);
 
@@ -423,6 +426,105 @@ calculate_rounding_half_up(void)
 	rule_delete(rule);
 	free(rule);
 	free(p);
+}
+
+/* The sum of the lines' commissions in paise (from their JSON text), or -1
+ * when one is not an amount. */
+static long long
+lines_commission(struct json_object *o)
+{
+	long long sum = 0;
+	size_t n = t_jlen(o, "items");
+	for (size_t i = 0; i < n; i++) {
+		char path[40];
+		snprintf(path, sizeof path, "items.%zu.commission", i);
+		const char *t = t_jtext(o, path);
+		int64_t v;
+		if (money_parse(t, strlen(t), &v) != MONEY_OK)
+			return -1;
+		sum += v;
+	}
+	return sum;
+}
+
+/* The commission is rounded once from the exact total (issue 11) and
+ * allocated to the lines by the largest remainder, ties to the earlier
+ * line: the lines add up to it. */
+static void
+calculate_commission_rounded_once(void)
+{
+	char *p1 = product_create("0.15", "", NULL), *p2 = product_create("0.25", "", NULL);
+	char *p3 = product_create("0.05", "", NULL);
+	T_REQUIRE(p1 != NULL && p2 != NULL && p3 != NULL);
+	char body[12000];
+	/* 0.15 and 0.25 at the DEFAULT 10 %: 0.015 + 0.025 = 0.04 exactly
+	 * (each line half-up on its own: 0.02 + 0.03 = 0.05).  Floors 0.01
+	 * and 0.02, one paisa left, remainders tied (0.5 paisa each): line 0
+	 * takes it, 0.02 + 0.02. */
+	snprintf(body, sizeof body, "{\"items\":[{\"productId\":\"%s\",\"quantity\":1,"
+	    "\"sellerPrice\":0.15},{\"productId\":\"%s\",\"quantity\":1,"
+	    "\"sellerPrice\":0.25}]}", p1, p2);
+	struct resp rs;
+	t_post_json(&rs, "/pricing/calculate", NULL, body);
+	if (T_STATUS(&rs, 200)) {
+		T_JTEXT(&rs, "subtotal", "0.40");
+		T_JTEXT(&rs, "commission", "0.04");
+		T_JTEXT(&rs, "total", "0.40");
+		T_JTEXT(&rs, "items.0.commissionRate", "10.00");
+		T_JTEXT(&rs, "items.1.commissionRate", "10.00");
+		T_JTEXT(&rs, "items.0.commission", "0.02");
+		T_JTEXT(&rs, "items.1.commission", "0.02");
+		T_EQ_INT(lines_commission(rs.json), 4);
+	}
+	t_resp_free(&rs);
+
+	/* 100 lines of 0.05: 0.50 exactly (per line it was 1.00); every
+	 * remainder ties, so the first 50 lines earn 0.01 and the rest 0.00. */
+	size_t o = (size_t)snprintf(body, sizeof body, "{\"items\":[");
+	for (int i = 0; i < 100 && o < sizeof body; i++)
+		o += (size_t)snprintf(body + o, sizeof body - o, "%s{\"productId\":\"%s\","
+		    "\"quantity\":1,\"sellerPrice\":0.05}", i ? "," : "", p3);
+	T_REQUIRE(o + 3 <= sizeof body);
+	snprintf(body + o, sizeof body - o, "]}");
+	t_post_json(&rs, "/pricing/calculate", NULL, body);
+	if (T_STATUS(&rs, 200)) {
+		T_JTEXT(&rs, "subtotal", "5.00");
+		T_JTEXT(&rs, "commission", "0.50");
+		T_EQ_INT(t_jlen(rs.json, "items"), 100);
+		T_EQ_INT(lines_commission(rs.json), 50);
+		T_JTEXT(&rs, "items.0.commission", "0.01");
+		T_JTEXT(&rs, "items.49.commission", "0.01");
+		T_JTEXT(&rs, "items.50.commission", "0.00");
+		T_JTEXT(&rs, "items.99.commission", "0.00");
+	}
+	t_resp_free(&rs);
+
+	/* Mixed rates: p2 at a PRODUCT rule of 5 %.  0.15 x 10 % = 0.015,
+	 * 0.25 x 5 % = 0.0125, 0.05 x 10 % = 0.005: exact 0.0325 -> 0.03
+	 * (per line 0.02 + 0.01 + 0.01 = 0.04).  Floors 0.01 + 0.01 + 0.00,
+	 * one paisa left, to the largest remainder: lines 0 and 2 tie at 0.5
+	 * paisa and line 0 is the earlier (line 1 has 0.25). */
+	char *rule = rule_create("PRODUCT", p2, "5.00", NULL);
+	T_REQUIRE(rule != NULL);
+	snprintf(body, sizeof body, "{\"items\":[{\"productId\":\"%s\",\"quantity\":1,"
+	    "\"sellerPrice\":0.15},{\"productId\":\"%s\",\"quantity\":1,"
+	    "\"sellerPrice\":0.25},{\"productId\":\"%s\",\"quantity\":1,"
+	    "\"sellerPrice\":0.05}]}", p1, p2, p3);
+	t_post_json(&rs, "/pricing/calculate", NULL, body);
+	if (T_STATUS(&rs, 200)) {
+		T_JTEXT(&rs, "items.1.commissionRate", "5.00");
+		T_JTEXT(&rs, "commission", "0.03");
+		T_JTEXT(&rs, "items.0.commission", "0.02");
+		T_JTEXT(&rs, "items.1.commission", "0.01");
+		T_JTEXT(&rs, "items.2.commission", "0.00");
+		T_EQ_INT(lines_commission(rs.json), 3);
+	}
+	t_resp_free(&rs);
+	rule_delete(rule);
+	free(rule);
+	free(p1);
+	free(p2);
+	free(p3);
 }
 
 static void
@@ -1352,6 +1454,7 @@ static const struct t_case cases[] = {
 	T_CASE(below_base_rejected),
 	T_CASE(unknown_product_404),
 	T_CASE(calculate_rounding_half_up),
+	T_CASE(calculate_commission_rounded_once),
 	T_CASE(rule_precedence),
 	T_CASE(max_markup),
 	T_CASE(variant_prices),

@@ -7,7 +7,11 @@
  *   unambiguous.
  * - A leading '-' is MONEY_NEGATIVE even when the amount is also too large;
  *   a '-' followed by something that is not an amount is MONEY_SYNTAX.
- * - money_percent_bps rounds half away from zero (half-up on magnitudes). */
+ * - money_percent_bps rounds half away from zero (half-up on magnitudes).
+ * - money_commission_allocate rounds the commission once, from the exact
+ *   sum of the lines' shares, and gives each line the floor of its share
+ *   plus one paisa for the lines with the largest remainders (ties to the
+ *   earlier line): the lines add up to the total. */
 #include "../lib/t.h"
 #include "json.h"
 #include "money.h"
@@ -354,6 +358,236 @@ money_percent_bps_no_overflow(void)
 	PCT(-MONEY_MAX, 1000000, -MONEY_MAX * 100);
 }
 
+/* ---- money_commission_allocate ---- */
+
+/* Allocates sub[i] at bps[i]; checks the return, the total and the lines. */
+static void
+alloc_check(const char *file, int line, const int64_t *sub, const int64_t *bps, size_t n,
+    int64_t want_total, const int64_t *want_lines)
+{
+	int64_t lines[16], total = -1;
+	int rc = money_commission_allocate(sub, bps, n, lines, &total);
+	if (!t_check(rc == 0, file, line, "money_commission_allocate returned %d", rc))
+		return;
+	t_check(total == want_total, file, line, "total %" PRId64 ", expected %" PRId64,
+	    total, want_total);
+	for (size_t i = 0; i < n; i++)
+		t_check(lines[i] == want_lines[i], file, line,
+		    "line %zu: %" PRId64 ", expected %" PRId64, i, lines[i], want_lines[i]);
+}
+#define ALLOC(sub, bps, total, lines) alloc_check(__FILE__, __LINE__, sub, bps, \
+	T_NCASES(sub), total, lines)
+
+static void
+money_commission_allocate_rounds_once(void)
+{
+	/* 0.15 and 0.25 at 10%: shares 1.5 and 2.5 paise (15000 and 25000
+	 * paise x bps).  Exact total 4.0 -> 4 (0.04), not 2 + 3 = 5 (0.05).
+	 * Floors 1 + 2 = 3, one paisa left; the remainders tie (0.5 each), so
+	 * the earlier line takes it: lines 2 and 2. */
+	int64_t sub[] = { 15, 25 }, bps[] = { 1000, 1000 }, want[] = { 2, 2 };
+	ALLOC(sub, bps, 4, want);
+}
+
+static void
+money_commission_allocate_hundred_half_paise(void)
+{
+	/* 100 lines of 0.05 at 10%: 0.5 paisa each, exact total 50 (0.50),
+	 * not 100 (1.00); every remainder ties, the first 50 lines win. */
+	int64_t sub[100], bps[100], lines[100], total = -1;
+	for (int i = 0; i < 100; i++) {
+		sub[i] = 5;
+		bps[i] = 1000;
+	}
+	T_REQUIRE(money_commission_allocate(sub, bps, 100, lines, &total) == 0);
+	T_EQ_INT(total, 50);
+	for (int i = 0; i < 100; i++)
+		t_check(lines[i] == (i < 50 ? 1 : 0), __FILE__, __LINE__,
+		    "line %d: %" PRId64 ", expected %d", i, lines[i], i < 50 ? 1 : 0);
+}
+
+static void
+money_commission_allocate_three_way_tie(void)
+{
+	/* 0.7, 0.5, 0.5, 0.5 paise: exact 2.2 -> 2; the 0.7 line first, then
+	 * one of the three tied 0.5 lines: the earliest. */
+	int64_t sub[] = { 7, 5, 5, 5 }, bps[] = { 1000, 1000, 1000, 1000 };
+	int64_t want[] = { 1, 1, 0, 0 };
+	ALLOC(sub, bps, 2, want);
+	/* The same with the largest remainder last: it still wins, then the
+	 * earliest of the tie. */
+	int64_t sub2[] = { 5, 5, 5, 7 }, want2[] = { 1, 0, 0, 1 };
+	ALLOC(sub2, bps, 2, want2);
+	/* Three tied lines and two paise: the first two.  Shares 10.5 each
+	 * (105 at 10%), exact 31.5 -> 32; floors 30, two left. */
+	int64_t sub3[] = { 105, 105, 105 }, bps3[] = { 1000, 1000, 1000 };
+	int64_t want3[] = { 11, 11, 10 };
+	ALLOC(sub3, bps3, 32, want3);
+}
+
+static void
+money_commission_allocate_mixed_rates(void)
+{
+	/* 0.15 at 10% (1.5), 0.25 at 10% (2.5), 0.10 at 5% (0.5): exact 4.5
+	 * -> 5 (half-up once; per line it would be 2 + 3 + 1 = 6).  Floors
+	 * 1 + 2 + 0, two paise left, all three remainders 0.5: lines 0, 1. */
+	int64_t sub[] = { 15, 25, 10 }, bps[] = { 1000, 1000, 500 }, want[] = { 2, 3, 0 };
+	ALLOC(sub, bps, 5, want);
+	/* 19.99 at 10% (199.9), 33.33 at 12.5% (416.625), 45.67 at 3.33%
+	 * (152.0811), 1.01 at 0%: exact 768.6061 -> 769; floors 767, two
+	 * left, to the largest remainders .9 and .625. */
+	int64_t sub2[] = { 1999, 3333, 4567, 101 }, bps2[] = { 1000, 1250, 333, 0 };
+	int64_t want2[] = { 200, 417, 152, 0 };
+	ALLOC(sub2, bps2, 769, want2);
+	/* 0.49 at 1% (0.49 paisa) and 0.17 at 3% (0.51): exact 1.00 -> 1, to
+	 * the larger remainder, the later line. */
+	int64_t sub3[] = { 49, 17 }, bps3[] = { 100, 300 }, want3[] = { 0, 1 };
+	ALLOC(sub3, bps3, 1, want3);
+}
+
+static void
+money_commission_allocate_zero_rate(void)
+{
+	int64_t sub[] = { 150000, 99, 1 }, bps[] = { 0, 0, 0 }, want[] = { 0, 0, 0 };
+	ALLOC(sub, bps, 0, want);
+	/* A line without a remainder never takes a paisa, even first. */
+	int64_t sub2[] = { 5, 5, 5 }, bps2[] = { 0, 1000, 1000 }, want2[] = { 0, 1, 0 };
+	ALLOC(sub2, bps2, 1, want2);
+	int64_t sub3[] = { 0, 5 }, bps3[] = { 1000, 1000 }, want3[] = { 0, 1 };
+	ALLOC(sub3, bps3, 1, want3);
+}
+
+static void
+money_commission_allocate_empty(void)
+{
+	int64_t total = -1;
+	T_EQ_INT(money_commission_allocate(NULL, NULL, 0, NULL, &total), 0);
+	T_EQ_INT(total, 0);
+}
+
+static void
+money_commission_allocate_single_line_is_percent(void)
+{
+	/* The brief's example: 3000.00 at 10% = 300.00. */
+	int64_t sub[] = { 300000 }, bps[] = { 1000 }, want[] = { 30000 };
+	ALLOC(sub, bps, 30000, want);
+	for (int64_t p = 0; p < 3000; p += 7)
+		for (int64_t b = 0; b <= 10000; b += 113) {
+			int64_t line = -1, total = -1;
+			int rc = money_commission_allocate(&p, &b, 1, &line, &total);
+			int64_t want1 = money_percent_bps(p, b);
+			if (rc != 0 || line != want1 || total != want1) {
+				T_FAIL("single line %" PRId64 " at %" PRId64 " bps: rc %d, line %"
+				    PRId64 ", total %" PRId64 ", money_percent_bps %" PRId64,
+				    p, b, rc, line, total, want1);
+				return;
+			}
+		}
+	int64_t big[] = { MONEY_MAX }, full[] = { 10000 }, wbig[] = { MONEY_MAX };
+	ALLOC(big, full, MONEY_MAX, wbig);
+}
+
+static void
+money_commission_allocate_bad_negative(void)
+{
+	int64_t sub[] = { 100, -1 }, bps[] = { 1000, 1000 }, lines[2] = { -7, -7 };
+	int64_t total = -7;
+	T_EQ_INT(money_commission_allocate(sub, bps, 2, lines, &total), -1);
+	int64_t sub2[] = { 100, 1 }, bps2[] = { 1000, -1000 };
+	T_EQ_INT(money_commission_allocate(sub2, bps2, 2, lines, &total), -1);
+	T_EQ_INT(total, -7);                       /* nothing written */
+	T_EQ_INT(lines[0], -7);
+}
+
+static void
+money_commission_allocate_bad_overflow(void)
+{
+	int64_t lines[3] = { -7, -7, -7 }, total = -7;
+	/* A total beyond int64: INT64_MAX paise at 100.01%. */
+	int64_t sub[] = { INT64_MAX }, bps[] = { 10001 };
+	T_EQ_INT(money_commission_allocate(sub, bps, 1, lines, &total), -1);
+	/* A sum beyond int128: three shares of about 2^126. */
+	int64_t sub3[] = { INT64_MAX, INT64_MAX, INT64_MAX };
+	int64_t bps3[] = { INT64_MAX, INT64_MAX, INT64_MAX };
+	T_EQ_INT(money_commission_allocate(sub3, bps3, 3, lines, &total), -1);
+	T_EQ_INT(total, -7);
+	T_EQ_INT(lines[0], -7);
+	/* The largest that fits: INT64_MAX at 100%. */
+	int64_t fit[] = { INT64_MAX }, one[] = { 10000 };
+	T_EQ_INT(money_commission_allocate(fit, one, 1, lines, &total), 0);
+	T_EQ_INT(total, INT64_MAX);
+	T_EQ_INT(lines[0], INT64_MAX);
+}
+
+/* xorshift64*: the same carts on every platform. */
+static uint64_t
+rnd(uint64_t *s)
+{
+	*s ^= *s >> 12;
+	*s ^= *s << 25;
+	*s ^= *s >> 27;
+	return *s * UINT64_C(2685821657736338717);
+}
+
+/* One cart's properties, checked independently of the allocation: the
+ * shares in plain int64 (subtotals < 10^9, rates <= 10^4, n <= 100, so
+ * the sum stays below 10^15), the total as floor((2 sum + 10^4) / (2 10^4)).
+ * false after reporting the first broken property. */
+static bool
+cart_ok(const int64_t *sub, const int64_t *bps, size_t n, int cart)
+{
+	int64_t lines[100], total = -1, sum = 0;
+	if (money_commission_allocate(sub, bps, n, lines, &total) != 0)
+		return T_FAIL("cart %d: allocation failed", cart);
+	for (size_t i = 0; i < n; i++)
+		sum += sub[i] * bps[i];
+	int64_t want = (2 * sum + 10000) / 20000, added = 0;
+	if (total != want)
+		return T_FAIL("cart %d: total %" PRId64 ", exact %" PRId64 " rounds to %" PRId64,
+		    cart, total, sum, want);
+	for (size_t i = 0; i < n; i++) {
+		int64_t share = sub[i] * bps[i], diff = lines[i] * 10000 - share;
+		added += lines[i];
+		if (diff <= -10000 || diff >= 10000)
+			return T_FAIL("cart %d line %zu: %" PRId64 " for an exact share of %"
+			    PRId64 "/10000", cart, i, lines[i], share);
+		/* Largest remainder: a line rounded up never has a smaller
+		 * remainder than one rounded down, nor an equal one after it. */
+		for (size_t j = 0; diff > 0 && j < n; j++) {
+			int64_t sj = sub[j] * bps[j];
+			bool down = lines[j] * 10000 <= sj && sj % 10000 != 0;
+			if (down && (sj % 10000 > share % 10000 ||
+			    (sj % 10000 == share % 10000 && j < i)))
+				return T_FAIL("cart %d: line %zu rounded up, line %zu (remainder %"
+				    PRId64 ") rounded down", cart, i, j, sj % 10000);
+		}
+	}
+	if (added != total)
+		return T_FAIL("cart %d: lines add up to %" PRId64 ", total %" PRId64, cart,
+		    added, total);
+	return true;
+}
+
+static void
+money_commission_allocate_random_carts(void)
+{
+	uint64_t seed = UINT64_C(0x9e3779b97f4a7c15);
+	static const int64_t rates[] = { 0, 1, 333, 500, 1000, 1250, 1500, 5000, 9999, 10000 };
+	int64_t sub[100], bps[100];
+	for (int cart = 0; cart < 5000; cart++) {
+		size_t n = 1 + rnd(&seed) % (cart % 10 == 0 ? 100 : 8);
+		for (size_t i = 0; i < n; i++) {
+			/* Small carts make remainders and ties common; some large. */
+			uint64_t scale = cart % 3 == 0 ? 1000000000 : cart % 3 == 1 ? 1000 : 50;
+			sub[i] = (int64_t)(rnd(&seed) % scale);
+			bps[i] = rnd(&seed) % 2 ? rates[rnd(&seed) % T_NCASES(rates)] :
+			    (int64_t)(rnd(&seed) % 10001);
+		}
+		if (!cart_ok(sub, bps, n, cart))
+			return;
+	}
+}
+
 static const struct t_case cases[] = {
 	T_CASE(money_parse_two_decimals_exact),
 	T_CASE(money_parse_every_cent_exact),
@@ -382,6 +616,16 @@ static const struct t_case cases[] = {
 	T_CASE(money_percent_bps_half_up),
 	T_CASE(money_percent_bps_negative_symmetric),
 	T_CASE(money_percent_bps_no_overflow),
+	T_CASE(money_commission_allocate_rounds_once),
+	T_CASE(money_commission_allocate_hundred_half_paise),
+	T_CASE(money_commission_allocate_three_way_tie),
+	T_CASE(money_commission_allocate_mixed_rates),
+	T_CASE(money_commission_allocate_zero_rate),
+	T_CASE(money_commission_allocate_empty),
+	T_CASE(money_commission_allocate_single_line_is_percent),
+	T_CASE(money_commission_allocate_bad_negative),
+	T_CASE(money_commission_allocate_bad_overflow),
+	T_CASE(money_commission_allocate_random_carts),
 };
 
 int
