@@ -706,6 +706,22 @@ cmp_pid(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/* /proc/<pid>/stat into buf: the text after the command's closing ')',
+ * or NULL when the process is gone. */
+static const char *
+proc_stat(pid_t pid, char *buf, size_t n)
+{
+	char path[64];
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+	FILE *s = fopen(path, "r");
+	if (s == NULL)
+		return NULL;
+	size_t len = fread(buf, 1, n - 1, s);
+	fclose(s);
+	buf[len] = '\0';
+	return strrchr(buf, ')');
+}
+
 int
 t_children(pid_t pid, pid_t *out)
 {
@@ -729,15 +745,8 @@ t_children(pid_t pid, pid_t *out)
 			long p = strtol(e->d_name, &end, 10);
 			if (*end != '\0' || p <= 0)
 				continue;
-			snprintf(path, sizeof path, "/proc/%ld/stat", p);
-			FILE *s = fopen(path, "r");
-			if (s == NULL)
-				continue;
 			char buf[512];
-			size_t len = fread(buf, 1, sizeof buf - 1, s);
-			fclose(s);
-			buf[len] = '\0';
-			const char *rp = strrchr(buf, ')');
+			const char *rp = proc_stat((pid_t)p, buf, sizeof buf);
 			char state;
 			long ppid;
 			if (rp != NULL && sscanf(rp + 1, " %c %ld", &state, &ppid) == 2 &&
@@ -749,16 +758,11 @@ t_children(pid_t pid, pid_t *out)
 	/* Zombies are dead workers not yet reaped. */
 	int live = 0;
 	for (int i = 0; i < n; i++) {
-		snprintf(path, sizeof path, "/proc/%d/stat", (int)out[i]);
-		FILE *s = fopen(path, "r");
-		if (s == NULL)
-			continue;
 		char buf[512];
-		size_t len = fread(buf, 1, sizeof buf - 1, s);
-		fclose(s);
-		buf[len] = '\0';
-		const char *rp = strrchr(buf, ')');
-		if (rp != NULL && rp[1] == ' ' && rp[2] == 'Z')
+		const char *rp = proc_stat(out[i], buf, sizeof buf);
+		if (rp == NULL)
+			continue;
+		if (rp[1] == ' ' && rp[2] == 'Z')
 			continue;
 		out[live++] = out[i];
 	}
