@@ -135,6 +135,133 @@ recorded_rzp_payment(const char *pay, const char *rzp_pay)
 }
 
 
+/* POST /_stub/refund with json: 200 expected. */
+static bool
+stub_refund(const char *json)
+{
+	struct resp rs;
+	t_stub_post(&rs, "/_stub/refund", json);
+	bool ok = T_STATUS(&rs, 200);
+	t_resp_free(&rs);
+	return ok;
+}
+
+/* Razorpay moves refund rfnd on to status ("processed", "failed"). */
+static bool
+stub_refund_move(const char *rfnd, const char *status)
+{
+	char body[200];
+	snprintf(body, sizeof body, "{\"id\":\"%s\",\"status\":\"%s\"}", rfnd, status);
+	return stub_refund(body);
+}
+
+/* The newest of Razorpay's refunds of rzp_pay, as GET /v1/payments/:id/
+ * refunds lists them (Basic auth, Razorpay's collection): its id into out
+ * and the list's count, or -1. */
+static long long
+rzp_refund_latest(const char *rzp_pay, char out[64])
+{
+	const char *id = t_env("RAZORPAY_KEY_ID"), *secret = t_env("RAZORPAY_KEY_SECRET");
+	char plain[300], b64[420], auth[460], url[300];
+	out[0] = '\0';
+	if (id == NULL || secret == NULL)
+		return -1;
+	int n = snprintf(plain, sizeof plain, "%s:%s", id, secret);
+	EVP_EncodeBlock((unsigned char *)b64, (const unsigned char *)plain, n);
+	snprintf(auth, sizeof auth, "Authorization: Basic %s", b64);
+	snprintf(url, sizeof url, "http://127.0.0.1:%s/v1/payments/%s/refunds",
+	    t_env("RAZORPAY_STUB_PORT"), rzp_pay);
+	struct resp rs;
+	t_http(&rs, "GET", url, NULL, NULL, NULL, 0, auth, (char *)NULL);
+	long long count = -1;
+	if (T_STATUS(&rs, 200) && T_ASSERT(t_jstr(rs.json, "entity") != NULL) &&
+	    T_EQ_STR(t_jstr(rs.json, "entity"), "collection")) {
+		count = t_jint(rs.json, "count", -1);
+		T_EQ_INT(count, (long long)t_jlen(rs.json, "items"));
+		snprintf(out, 64, "%s", t_jstr(rs.json, "items.0.id") ? t_jstr(rs.json, "items.0.id") :
+		    "");
+	}
+	t_resp_free(&rs);
+	return count;
+}
+
+/* Our refunds of payment pay in status of amount paise. */
+static long long
+refunds_of(const char *pay, const char *status, long long amount)
+{
+	char a[32];
+	snprintf(a, sizeof a, "%lld", amount);
+	return t_db_count(DB, "SELECT count(*) FROM refunds WHERE payment_id = $1 AND "
+	    "status = $2 AND amount = $3::bigint", pay, status, a, (char *)NULL);
+}
+
+/* The payment's amount_refunded (paise), or -1. */
+static long long
+refunded(const char *pay)
+{
+	return t_db_count(DB, "SELECT amount_refunded FROM payments WHERE id = $1", pay,
+	    (char *)NULL);
+}
+
+/* An admin's refund of body on pay that Razorpay makes pending: the
+ * Razorpay refund id into rfnd.  Expects 201 and a PENDING refund. */
+static bool
+refund_pending(const char *pay, const char *body, char rfnd[64])
+{
+	struct resp rs;
+	rfnd[0] = '\0';
+	if (!stub_refund("{\"newStatus\":\"pending\"}"))
+		return false;
+	t_refund(&rs, admin, pay, body);
+	stub_refund("{\"newStatus\":\"processed\"}");
+	bool ok = T_STATUS(&rs, 201) && T_EQ_STR(t_jstr(rs.json, "refund.status"), "PENDING") &&
+	    t_jstr(rs.json, "refund.razorpayRefundId") != NULL;
+	if (ok)
+		snprintf(rfnd, 64, "%s", t_jstr(rs.json, "refund.razorpayRefundId"));
+	t_resp_free(&rs);
+	return ok;
+}
+
+/* An admin's refund of body on pay that Razorpay makes (pending when
+ * pending is true) and whose answer is lost: our 502, no refund in our
+ * books.  Razorpay's refund id into rfnd. */
+static bool
+refund_lost(const char *pay, const char *rzp_pay, const char *body, bool pending,
+    char rfnd[64])
+{
+	struct resp rs;
+	long long before = refunded(pay);
+	if (!stub_refund(pending ? "{\"loseAnswers\":1,\"newStatus\":\"pending\"}" :
+	    "{\"loseAnswers\":1}"))
+		return false;
+	t_refund(&rs, admin, pay, body);
+	stub_refund("{\"loseAnswers\":0,\"newStatus\":\"processed\"}");
+	bool ok = T_ERROR(&rs, 502, NULL);
+	t_resp_free(&rs);
+	T_EQ_INT(refunded(pay), before);
+	return ok && rzp_refund_latest(rzp_pay, rfnd) >= 1 && T_ASSERT(rfnd[0] != '\0') &&
+	    T_EQ_INT(t_db_count(DB, "SELECT count(*) FROM refunds WHERE razorpay_refund_id = $1",
+	    rfnd, (char *)NULL), 0);
+}
+
+/* GET /payments/:id as its customer: status, amountRefunded and the
+ * number of refunds are want. */
+static void
+payment_seen(const char *pay, const char *status, const char *amount_refunded,
+    size_t nrefunds)
+{
+	char url[120];
+	struct resp rs;
+	snprintf(url, sizeof url, "/payments/%s", pay);
+	t_get(&rs, url, cust);
+	if (T_STATUS(&rs, 200)) {
+		T_EQ_STR(t_jstr(rs.json, "status"), status);
+		T_JSON_EQ(&rs, "amountRefunded", amount_refunded);
+		T_EQ_INT(t_jlen(rs.json, "refunds"), nrefunds);
+	}
+	t_resp_free(&rs);
+}
+
 static int
 suite_init(void)
 {
@@ -438,6 +565,235 @@ reconcile_bad_body_400_and_not_public(void)
 	T_PAY_STATUS(c.pay, "PENDING");
 }
 
+/* ================= refunds ================= */
+
+/* Razorpay processed our PENDING refund and its refund.processed was
+ * lost: the job makes it PROCESSED; what it counted when it was made
+ * stays (one PAYMENT_REFUNDED); the webhook arriving afterwards changes
+ * nothing. */
+static void
+reconcile_refund_webhook_lost_processed(void)
+{
+	struct t_checkout c;
+	char rzp_pay[64], rfnd[64], extra[120];
+	struct job j;
+	T_REQUIRE(t_paid_new(cust, "1000.00", &c, rzp_pay));
+	T_REQUIRE(refund_pending(c.pay, "{\"amount\":400.00}", rfnd));
+	T_EQ_INT(refunds_of(c.pay, "PENDING", 40000), 1);
+	T_REQUIRE(stub_refund_move(rfnd, "processed"));
+
+	T_REQUIRE(reconcile_run(DUE_NOW, &j));
+	T_ASSERT(j.rf.processed >= 1);
+	T_EQ_INT(refunds_of(c.pay, "PROCESSED", 40000), 1);
+	T_EQ_INT(refunds_of(c.pay, "PENDING", 40000), 0);
+	T_EQ_INT(refunded(c.pay), 40000);
+	payment_seen(c.pay, "SUCCESS", "400.00", 1);
+	T_EQ_INT(t_pay_events("PAYMENT_REFUNDED", c.pay), 1);
+	T_ASSERT(order_wait(cust, c.order, "PAID", 5));
+
+	/* Nothing left to do: the next run does not count it again. */
+	T_REQUIRE(reconcile_run(DUE_NOW, &j));
+	T_EQ_INT(j.rf.processed, 0);
+	T_EQ_INT(j.rf.recorded, 0);
+	snprintf(extra, sizeof extra, ", \"refundId\":\"%s\"", rfnd);
+	t_hook_ok("refund.processed", rzp_pay, extra, "unchanged");
+	T_EQ_INT(refunds_of(c.pay, "PROCESSED", 40000), 1);
+	T_EQ_INT(refunded(c.pay), 40000);
+	T_EQ_INT(t_pay_events("PAYMENT_REFUNDED", c.pay), 1);
+}
+
+/* The refund call's answer was lost (Razorpay refunded everything, we
+ * answered 502 and recorded nothing), and so was its webhook: the job
+ * finds it by our notes, records it with what its webhook would have
+ * made (REFUNDED, one full PAYMENT_REFUNDED, the order CANCELLED), and
+ * the webhook arriving afterwards changes nothing. */
+static void
+reconcile_refund_answer_lost_recorded(void)
+{
+	struct t_checkout c;
+	char rzp_pay[64], rfnd[64], extra[120];
+	struct job j;
+	T_REQUIRE(t_paid_new(cust, "1000.00", &c, rzp_pay));
+	T_ASSERT(order_wait(cust, c.order, "PAID", 5));
+	T_REQUIRE(refund_lost(c.pay, rzp_pay, NULL, false, rfnd));
+	T_PAY_STATUS(c.pay, "SUCCESS");
+	T_EQ_INT(t_pay_events("PAYMENT_REFUNDED", c.pay), 0);
+
+	T_REQUIRE(reconcile_run(DUE_NOW, &j));
+	T_ASSERT(j.rf.recorded >= 1);
+	T_ASSERT(j.rf.processed >= 1);
+	T_EQ_INT(t_db_count(DB, "SELECT count(*) FROM refunds WHERE payment_id = $1 AND "
+	    "razorpay_refund_id = $2 AND status = 'PROCESSED' AND amount = 100000", c.pay, rfnd,
+	    (char *)NULL), 1);
+	T_PAY_STATUS(c.pay, "REFUNDED");
+	payment_seen(c.pay, "REFUNDED", "1000.00", 1);
+	T_EQ_INT(t_pay_events("PAYMENT_REFUNDED", c.pay), 1);
+	T_EQ_INT(t_db_count(DB, "SELECT count(*) FROM outbox WHERE aggregate_id = $1 AND "
+	    "type = 'PAYMENT_REFUNDED' AND (payload->>'full')::boolean AND "
+	    "(payload->>'refundedPaise')::bigint = 100000", c.pay, (char *)NULL), 1);
+	T_ASSERT(order_wait(cust, c.order, "CANCELLED", 15));
+
+	T_REQUIRE(reconcile_run(DUE_NOW, &j));
+	T_EQ_INT(j.rf.recorded, 0);
+	snprintf(extra, sizeof extra, ", \"refundId\":\"%s\"", rfnd);
+	t_hook_ok("refund.processed", rzp_pay, extra, "unchanged");
+	T_EQ_INT(refunded(c.pay), 100000);
+	T_EQ_INT(t_pay_events("PAYMENT_REFUNDED", c.pay), 1);
+	T_EQ_INT(t_db_count(DB, "SELECT count(*) FROM refunds WHERE payment_id = $1", c.pay,
+	    (char *)NULL), 1);
+}
+
+/* The answer was lost, the webhook was not: the webhook records the
+ * refund, and the job that comes after finds it recorded: one refund,
+ * one PAYMENT_REFUNDED. */
+static void
+reconcile_refund_answer_lost_webhook_first_once(void)
+{
+	struct t_checkout c;
+	char rzp_pay[64], rfnd[64], extra[120];
+	struct job j;
+	T_REQUIRE(t_paid_new(cust, "1000.00", &c, rzp_pay));
+	T_REQUIRE(refund_lost(c.pay, rzp_pay, "{\"amount\":250.00}", false, rfnd));
+	snprintf(extra, sizeof extra, ", \"refundId\":\"%s\"", rfnd);
+	t_hook_ok("refund.processed", rzp_pay, extra, "applied");
+	T_EQ_INT(refunded(c.pay), 25000);
+	T_EQ_INT(t_pay_events("PAYMENT_REFUNDED", c.pay), 1);
+
+	T_REQUIRE(reconcile_run(DUE_NOW, &j));
+	T_EQ_INT(refunds_of(c.pay, "PROCESSED", 25000), 1);
+	T_EQ_INT(t_db_count(DB, "SELECT count(*) FROM refunds WHERE payment_id = $1", c.pay,
+	    (char *)NULL), 1);
+	T_EQ_INT(refunded(c.pay), 25000);
+	payment_seen(c.pay, "SUCCESS", "250.00", 1);
+	T_EQ_INT(t_pay_events("PAYMENT_REFUNDED", c.pay), 1);
+	/* Not due any more. */
+	T_EQ_INT(t_db_count(DB, "SELECT count(*) FROM payments WHERE id = $1 AND "
+	    "refund_asked_at IS NULL", c.pay, (char *)NULL), 1);
+}
+
+/* Razorpay failed our PENDING refund and refund.failed was lost: the job
+ * makes it FAILED, as refund.failed would have.  A refund whose answer
+ * was lost and that then failed is recorded FAILED and not counted: no
+ * amount refunded, no PAYMENT_REFUNDED. */
+static void
+reconcile_refund_failed(void)
+{
+	struct t_checkout c, lost;
+	char rzp_pay[64], rzp_lost[64], rfnd[64], rfnd_lost[64], extra[120];
+	struct job j;
+	T_REQUIRE(t_paid_new(cust, "1000.00", &c, rzp_pay));
+	T_REQUIRE(t_paid_new(cust, "1000.00", &lost, rzp_lost));
+	T_REQUIRE(refund_pending(c.pay, "{\"amount\":300.00}", rfnd));
+	T_REQUIRE(stub_refund_move(rfnd, "failed"));
+	T_REQUIRE(refund_lost(lost.pay, rzp_lost, "{\"amount\":300.00}", true, rfnd_lost));
+	T_REQUIRE(stub_refund_move(rfnd_lost, "failed"));
+
+	T_REQUIRE(reconcile_run(DUE_NOW, &j));
+	T_ASSERT(j.rf.failed >= 2);
+	T_ASSERT(j.rf.recorded >= 1);
+	T_EQ_INT(refunds_of(c.pay, "FAILED", 30000), 1);
+	T_EQ_INT(refunds_of(c.pay, "PENDING", 30000), 0);
+	T_EQ_INT(t_pay_events("PAYMENT_REFUNDED", c.pay), 1);      /* when it was made */
+	T_EQ_INT(refunds_of(lost.pay, "FAILED", 30000), 1);
+	T_EQ_INT(refunded(lost.pay), 0);
+	payment_seen(lost.pay, "SUCCESS", "0.00", 1);
+	T_EQ_INT(t_pay_events("PAYMENT_REFUNDED", lost.pay), 0);
+
+	T_REQUIRE(reconcile_run(DUE_NOW, &j));
+	T_EQ_INT(j.rf.failed, 0);
+	snprintf(extra, sizeof extra, ", \"refundId\":\"%s\"", rfnd);
+	t_hook_ok("refund.failed", rzp_pay, extra, "unchanged");
+	T_EQ_INT(refunds_of(c.pay, "FAILED", 30000), 1);
+	T_EQ_INT(t_pay_events("PAYMENT_REFUNDED", c.pay), 1);
+}
+
+/* Still pending at Razorpay: it stays PENDING and is counted, run after
+ * run, until Razorpay processes it. */
+static void
+reconcile_refund_pending_stays(void)
+{
+	struct t_checkout c;
+	char rzp_pay[64], rfnd[64];
+	struct job j;
+	T_REQUIRE(t_paid_new(cust, "1000.00", &c, rzp_pay));
+	T_REQUIRE(refund_pending(c.pay, "{\"amount\":100.00}", rfnd));
+	for (int run = 0; run < 2; run++) {
+		T_REQUIRE(reconcile_run(DUE_NOW, &j));
+		T_ASSERT(j.rf.pending >= 1);
+		T_EQ_INT(refunds_of(c.pay, "PENDING", 10000), 1);
+		T_EQ_INT(refunded(c.pay), 10000);
+		T_EQ_INT(t_pay_events("PAYMENT_REFUNDED", c.pay), 1);
+	}
+	T_REQUIRE(stub_refund_move(rfnd, "processed"));
+	T_REQUIRE(reconcile_run(DUE_NOW, &j));
+	T_ASSERT(j.rf.processed >= 1);
+	T_EQ_INT(refunds_of(c.pay, "PROCESSED", 10000), 1);
+	T_EQ_INT(t_pay_events("PAYMENT_REFUNDED", c.pay), 1);
+}
+
+/* With the default threshold (RECONCILE_AFTER_SECONDS, 900 s), or an
+ * hour, a refund made a moment ago (pending, or its answer lost) is not
+ * asked about; with 0 it is. */
+static void
+reconcile_refund_young_untouched(void)
+{
+	struct t_checkout c, lost;
+	char rzp_pay[64], rzp_lost[64], rfnd[64], rfnd_lost[64];
+	struct job j;
+	T_REQUIRE(t_paid_new(cust, "1000.00", &c, rzp_pay));
+	T_REQUIRE(t_paid_new(cust, "1000.00", &lost, rzp_lost));
+	T_REQUIRE(refund_pending(c.pay, "{\"amount\":100.00}", rfnd));
+	T_REQUIRE(stub_refund_move(rfnd, "processed"));
+	T_REQUIRE(refund_lost(lost.pay, rzp_lost, "{\"amount\":100.00}", false, rfnd_lost));
+	T_REQUIRE(reconcile_run(NULL, &j));
+	T_REQUIRE(reconcile_run("{\"limit\":500}", &j));
+	T_REQUIRE(reconcile_run("{\"olderThanSeconds\":3600}", &j));
+	T_EQ_INT(refunds_of(c.pay, "PENDING", 10000), 1);
+	T_EQ_INT(refunded(lost.pay), 0);
+	T_EQ_INT(t_pay_events("PAYMENT_REFUNDED", lost.pay), 0);
+	T_REQUIRE(reconcile_run(DUE_NOW, &j));
+	T_EQ_INT(refunds_of(c.pay, "PROCESSED", 10000), 1);
+	T_EQ_INT(refunds_of(lost.pay, "PROCESSED", 10000), 1);
+	T_EQ_INT(t_pay_events("PAYMENT_REFUNDED", lost.pay), 1);
+}
+
+/* Razorpay answers 503 to everything: each refund it was to settle is an
+ * error, nothing changes, and a lost answer stays due; once Razorpay is
+ * back, the next run settles both. */
+static void
+reconcile_refund_razorpay_down_errors_counted(void)
+{
+	struct t_checkout c, lost;
+	char rzp_pay[64], rzp_lost[64], rfnd[64], rfnd_lost[64];
+	struct job j;
+	struct resp rs;
+	T_REQUIRE(t_paid_new(cust, "1000.00", &c, rzp_pay));
+	T_REQUIRE(t_paid_new(cust, "1000.00", &lost, rzp_lost));
+	T_REQUIRE(refund_pending(c.pay, "{\"amount\":100.00}", rfnd));
+	T_REQUIRE(stub_refund_move(rfnd, "processed"));
+	T_REQUIRE(refund_lost(lost.pay, rzp_lost, "{\"amount\":100.00}", false, rfnd_lost));
+	t_stub_post(&rs, "/_stub/fault", "{\"status\":503,\"count\":100000}");
+	bool faulty = T_STATUS(&rs, 200);
+	t_resp_free(&rs);
+	bool ran = faulty && reconcile_run(DUE_NOW, &j);
+	t_stub_post(&rs, "/_stub/fault", "{}");
+	T_STATUS(&rs, 200);
+	t_resp_free(&rs);
+	T_REQUIRE(ran);
+	T_ASSERT(j.rf.errors >= 2);
+	T_EQ_INT(j.rf.errors, j.rf.checked);
+	T_EQ_INT(refunds_of(c.pay, "PENDING", 10000), 1);
+	T_EQ_INT(refunded(lost.pay), 0);
+
+	T_REQUIRE(reconcile_run(DUE_NOW, &j));
+	T_ASSERT(j.rf.processed >= 2);
+	T_ASSERT(j.rf.recorded >= 1);
+	T_EQ_INT(refunds_of(c.pay, "PROCESSED", 10000), 1);
+	T_EQ_INT(refunds_of(lost.pay, "PROCESSED", 10000), 1);
+	T_EQ_INT(refunded(lost.pay), 10000);
+	T_EQ_INT(t_pay_events("PAYMENT_REFUNDED", lost.pay), 1);
+}
+
 static const struct t_case cases[] = {
 	T_CASE(reconcile_captured_without_webhook_success),
 	T_CASE(reconcile_rotates_past_unpaid_payments),
@@ -449,6 +805,13 @@ static const struct t_case cases[] = {
 	T_CASE(reconcile_razorpay_down_errors_counted),
 	T_CASE(reconcile_concurrent_runs_one_event),
 	T_CASE(reconcile_bad_body_400_and_not_public),
+	T_CASE(reconcile_refund_webhook_lost_processed),
+	T_CASE(reconcile_refund_answer_lost_recorded),
+	T_CASE(reconcile_refund_answer_lost_webhook_first_once),
+	T_CASE(reconcile_refund_failed),
+	T_CASE(reconcile_refund_pending_stays),
+	T_CASE(reconcile_refund_young_untouched),
+	T_CASE(reconcile_refund_razorpay_down_errors_counted),
 };
 
 int
