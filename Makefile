@@ -27,7 +27,7 @@ BIN     := $(BUILD)/bin
 PROGRAMS := $(patsubst fcgi/%/main.c,%,$(wildcard fcgi/*/main.c))
 WORKERS  := $(patsubst workers/%.c,%,$(wildcard workers/*.c))
 # cron/job.c is the job runner cron calls (cron/README.md)
-CRON     := $(if $(wildcard cron/job.c),cron-job)
+CRON     := $(if $(wildcard cron/job.c),cron-job) $(if $(wildcard cron/audit.c),audit)
 STUBS    := $(if $(wildcard t/razorpay/*.c),razorpay-stub)
 
 COMMON_SRC := $(wildcard common/*.c)
@@ -45,7 +45,7 @@ export BIN_DIR := $(abspath $(BIN))
 export BUILD_DIR := $(abspath $(BUILD))
 export SANITIZE
 
-.PHONY: all build tests deps run stop test unit migrate admin health logs bench clean \
+.PHONY: all build tests deps run stop test unit migrate admin health logs bench clean audit \
         dead-events retry-event fuzz job
 all: build
 
@@ -73,6 +73,10 @@ $(WORKERS:%=$(BIN)/%): $(BIN)/%: $(BUILD)/workers/%.o $(COMMON_LIB)
 	$(CC) $(LDFLAGS) -o $@ $< $(COMMON_LIB) $(LIBS)
 
 $(BIN)/cron-job: $(BUILD)/cron/job.o $(COMMON_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $< $(COMMON_LIB) $(LIBS)
+
+$(BIN)/audit: $(BUILD)/cron/audit.o $(COMMON_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $< $(COMMON_LIB) $(LIBS)
 
@@ -118,6 +122,11 @@ dead-events:
 	@scripts/stack.sh dead-events
 
 # JOB=<service>/<job>: one scheduled job now (cron/README.md)
+# The books across services (cron/README.md, "The audit"); exit 1 when
+# any discrepancy is found.  ARGS="--grace 0 --since 3600" to narrow it.
+audit: build
+	@scripts/stack.sh audit $(ARGS)
+
 job: build
 	@scripts/stack.sh job "$(firstword $(subst /, ,$(JOB)))" "$(word 2,$(subst /, ,$(JOB)))"
 

@@ -39,6 +39,79 @@ rzp_webhook_ok(const char *secret, const void *body, size_t len, const char *sig
 	return crypto_streq(want, signature);
 }
 
+/* The delivery's dedup key, arena-owned. */
+static const char *
+webhook_key(struct req *r)
+{
+	const char *h = req_header(r, "HTTP_X_RAZORPAY_EVENT_ID");
+	if (h != NULL && h[0] != '\0') {
+		size_t n = strlen(h);
+		bool ok = n <= 190;
+		for (const char *p = h; ok && *p; p++)
+			ok = *p > 0x20 && *p < 0x7f;
+		if (ok)
+			return h;
+	}
+	char hex[65];
+	crypto_sha256_hex(r->body, r->body_len, hex);
+	return arena_printf(r->a, "body:%s", hex);
+}
+
+const struct jv *
+rzp_webhook_or_reply(struct req *r, const char *secret_var, const char **event,
+    const char **key)
+{
+	if (r->body_too_large) {
+		reply_error(r, 413, "request body is too large");
+		return NULL;
+	}
+	const char *secret = config_str(secret_var, NULL);
+	if (secret == NULL || secret[0] == '\0') {
+		log_err("webhook refused: %s is not set", secret_var);
+		reply_error(r, 400, "webhook signature cannot be verified");
+		return NULL;
+	}
+	const char *sig = req_header(r, "HTTP_X_RAZORPAY_SIGNATURE");
+	if (sig == NULL || sig[0] == '\0') {
+		log_warn("webhook refused: no X-Razorpay-Signature (from %s)", r->remote_addr);
+		reply_error(r, 400, "missing X-Razorpay-Signature header");
+		return NULL;
+	}
+	if (!rzp_webhook_ok(secret, r->body, r->body_len, sig)) {
+		log_warn("webhook refused: invalid signature (from %s)", r->remote_addr);
+		reply_error(r, 400, "invalid webhook signature");
+		return NULL;
+	}
+	char err[128];
+	struct jv *root = r->body_len ? json_parse(r->a, r->body, r->body_len, err, sizeof err) :
+	    NULL;
+	if (root == NULL || root->type != JV_OBJ) {
+		log_err("webhook: signed body is not a JSON object");
+		reply_error(r, 400, "webhook body must be a JSON object");
+		return NULL;
+	}
+	const char *ev = rzp_str(root, "event");
+	if (ev == NULL || ev[0] == '\0' || strlen(ev) > 100) {
+		reply_error(r, 400, "event is required");
+		return NULL;
+	}
+	*event = ev;
+	*key = webhook_key(r);
+	return root;
+}
+
+void
+rzp_webhook_ack(struct req *r, const char *event, const char *status)
+{
+	struct jw w;
+	req_writer(r, &w);
+	jw_obj_open(&w);
+	jw_kstr(&w, "status", status);
+	jw_kstr(&w, "event", event);
+	jw_obj_close(&w);
+	reply_w(r, 200);
+}
+
 static bool
 charset_ok(const char *s, size_t min, size_t max, bool dash)
 {

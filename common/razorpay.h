@@ -39,6 +39,20 @@ bool rzp_signature_ok(const char *key_secret, const char *order_id,
 bool rzp_webhook_ok(const char *secret, const void *body, size_t len,
     const char *signature);
 
+/* One webhook delivery, checked as Razorpay signs it, before anything is
+ * parsed: 413 for a body too large; 400 when the secret (environment
+ * variable secret_var: RAZORPAY_WEBHOOK_SECRET, RAZORPAYX_WEBHOOK_SECRET) is
+ * unset, X-Razorpay-Signature is missing, or it is not the HMAC-SHA256 of
+ * the raw body (r->body) under that secret (constant time); then 400 when
+ * the signed body is not a JSON object with an "event" of 1 to 100
+ * characters.  Returns the parsed body with *event and *key, the
+ * delivery's dedup key (X-Razorpay-Event-Id, or "body:" and the body's
+ * SHA-256 without one), all in r's arena; or NULL after answering. */
+const struct jv *rzp_webhook_or_reply(struct req *r, const char *secret_var,
+    const char **event, const char **key);
+/* Answers a webhook 200 {"status": status, "event": event}. */
+void rzp_webhook_ack(struct req *r, const char *event, const char *status);
+
 /* A Razorpay id fit for a URL path: 1 to 64 of [A-Za-z0-9_]. */
 bool rzp_id_ok(const char *s);
 /* An X-Refund-Idempotency key: 10 to 64 of [A-Za-z0-9_-]. */

@@ -4,6 +4,7 @@
 #include "outbox.h"
 #include "events.h"
 #include "idem.h"
+#include "valid.h"
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -25,13 +26,21 @@ static const struct service *service;
 static struct route *routes;
 static size_t nroutes;
 
+static char *audit_path;
+
 static void
 routes_build(void)
 {
 	size_t extra = service->nstmts > 0 ? 3 : 0;
-	nroutes = service->nroutes + extra;
+	nroutes = service->nroutes + extra + (service->audit != NULL);
 	routes = xmalloc(nroutes * sizeof *routes);
 	memcpy(routes, service->routes, service->nroutes * sizeof *routes);
+	if (service->audit != NULL) {
+		audit_path = xmalloc(80);
+		snprintf(audit_path, 80, "/internal/%s/audit", service->name);
+		routes[nroutes - 1] = (struct route){ "GET", audit_path, ROUTE_PUBLIC,
+		    server_audit, ROUTE_INTERNAL };
+	}
 	if (extra == 0)
 		return;
 	char *dead = xmalloc(64), *retry = xmalloc(80), *house = xmalloc(80);
@@ -49,6 +58,7 @@ routes_build(void)
 static void
 routes_free(void)
 {
+	free(audit_path);
 	if (nroutes > service->nroutes) {
 		free((char *)routes[service->nroutes].pattern);
 		free((char *)routes[service->nroutes + 1].pattern);
@@ -73,6 +83,23 @@ server_health(struct req *r)
 	jw_kstr(&w, "database", res ? "up" : "down");
 	jw_obj_close(&w);
 	reply_w(r, res ? 200 : 503);
+}
+
+void
+server_audit(struct req *r)
+{
+	int64_t grace, since;
+	if (query_int_or_reply(r, "graceSeconds", 300, 0, 30 * 86400, &grace) != 0 ||
+	    query_int_or_reply(r, "sinceSeconds", 0, 0, 3650 * 86400, &since) != 0)
+		return;
+	PGresult *res = db_exec_or_reply(r, service->audit,
+	    (const char *[]){ db_int(r, grace), db_int(r, since) });
+	if (res == NULL)
+		return;
+	struct buf b = { 0 };
+	buf_adds(&b, db_get(res, 0, "doc"));
+	reply_json(r, 200, &b);
+	buf_free(&b);
 }
 
 /* ---- worker ---- */
@@ -114,6 +141,8 @@ worker_run(void)
 	db_register(events_stmts, events_nstmts);
 	db_register(idem_stmts, idem_nstmts);
 	db_register(service->stmts, service->nstmts);
+	if (service->audit != NULL)
+		db_register(service->audit, 1);
 	if (service->worker_init != NULL)
 		service->worker_init();
 	if (cfg.database_url != NULL)

@@ -20,11 +20,20 @@ struct service {
 	void (*worker_exit)(void);
 	/* Optional subcommands ("auth create-admin"): called when argc > 1. */
 	int (*cli)(int argc, char **argv);
+	/* Optional: the statement behind GET /internal/<name>/audit (cron/
+	 * README.md, "The audit"): $1 the grace in seconds, $2 the window
+	 * (rows changed within that many seconds; 0: all), one row whose
+	 * column "doc" is the JSON answer. */
+	const struct stmt *audit;
 };
 
 int server_main(int argc, char **argv, const struct service *svc);
 
 /* GET /<prefix>/health: 200 when the database answers, else 503. */
 void server_health(struct req *r);
+
+/* GET /internal/<name>/audit?graceSeconds=300&sinceSeconds=0: the
+ * service's audit document (service->audit), 200. */
+void server_audit(struct req *r);
 
 #endif

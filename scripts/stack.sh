@@ -8,6 +8,8 @@
 #   stack.sh migrate               apply sql/common + sql/<svc> to each present service
 #   stack.sh admin EMAIL PASSWORD  create an ADMIN user (auth create-admin)
 #   stack.sh health                GET /health, and the stack's idle memory (PSS)
+#   stack.sh job SVC JOB           one scheduled job (cron/README.md)
+#   stack.sh audit [--grace S] [--since S]  the books across services (exit 1: discrepancies)
 #   stack.sh logs                  tail every log
 #   stack.sh pg-start | pg-stop    start/stop only the local cluster
 #   stack.sh nginx-conf            (re)generate var/nginx.conf only
@@ -145,6 +147,7 @@ ensure_env() {
 	has RAZORPAY_KEY_ID || add+=("RAZORPAY_KEY_ID=rzp_test_local")
 	has RAZORPAY_KEY_SECRET || add+=("RAZORPAY_KEY_SECRET=$(rand_hex 24)")
 	has RAZORPAY_WEBHOOK_SECRET || add+=("RAZORPAY_WEBHOOK_SECRET=$(rand_hex 32)")
+	has RAZORPAYX_WEBHOOK_SECRET || add+=("RAZORPAYX_WEBHOOK_SECRET=$(rand_hex 32)")
 	has RAZORPAY_API_BASE || add+=("RAZORPAY_API_BASE=https://api.razorpay.com/v1")
 	has PORT || add+=("PORT=3000")
 	has INTERNAL_PORT || add+=("INTERNAL_PORT=3100")
@@ -524,6 +527,7 @@ gen_nginx_conf() {
 	pub+=$(nginx_location auth '~* ^/auth/(?:login|register)/?$' "$(nginx_handler auth)" "$limit")$'\n'
 	limit="            limit_req zone=webhook burst=$WEBHOOK_BURST nodelay;"$'\n'
 	pub+=$(nginx_location payment '~* ^/payments/webhook/?$' "$(nginx_handler payment)" "$limit")$'\n'
+	pub+=$(nginx_location wallet '~* ^/wallets/webhook/razorpayx/?$' "$(nginx_handler wallet)" "$limit")$'\n'
 	pub+=$(nginx_location health '= /health' "$(nginx_handler health)")$'\n'
 	int+=$(nginx_location health '= /health' "$(nginx_handler health)")$'\n'
 	# The gateway's admin endpoints (dead events) live in the health program.
@@ -805,6 +809,15 @@ cmd_job() {
 	return $rc
 }
 
+# audit [args]: the books across services (cron/README.md, "The audit"),
+# build/.../bin/audit against this stack's internal listener.
+cmd_audit() {
+	[[ -f $ENV_FILE ]] || die "no $ENV_FILE: the stack has never run (make run)"
+	load_config
+	[[ -x $BIN_DIR/audit ]] || die "no $BIN_DIR/audit: make build"
+	"$BIN_DIR/audit" "$@"
+}
+
 cmd_health() {
 	[[ -f $ENV_FILE ]] || die "no $ENV_FILE: the stack has never run (make run)"
 	load_config
@@ -948,6 +961,7 @@ dead-events) cmd_dead_events ;;
 retry-event) cmd_retry_event "$@" ;;
 health) cmd_health ;;
 job) cmd_job "$@" ;;
+audit) cmd_audit "$@" ;;
 logs) cmd_logs ;;
 pg-start)
 	mkdirs

@@ -102,6 +102,7 @@ static const struct service order = {
 	.stmts = order_stmts,
 	.nstmts = S__MAX,
 	.cli = NULL,
+	.audit = &order_audit,
 };
 
 int

@@ -157,4 +157,7 @@ void order_events(struct req *r);                /* POST /internal/order/events 
 #define ISO(col) \
 	"to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
 
+/* GET /internal/<service>/audit's statement (audit.c) */
+extern const struct stmt order_audit;
+
 #endif

@@ -157,6 +157,7 @@ static const struct service payment = {
 	.stmts = payment_stmts,
 	.nstmts = S__MAX,
 	.cli = NULL,
+	.audit = &payment_audit,
 };
 
 int

@@ -185,4 +185,7 @@ struct refund_tally {
  * 0, or -1 after answering (a database failure). */
 int reconcile_refunds(struct req *r, int64_t limit, int64_t after_s, struct refund_tally *t);
 
+/* GET /internal/<service>/audit's statement (audit.c) */
+extern const struct stmt payment_audit;
+
 #endif

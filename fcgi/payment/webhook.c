@@ -4,7 +4,9 @@
  *    body (r->body, exactly the bytes received) with
  *    RAZORPAY_WEBHOOK_SECRET, compared in constant time.  A bad or missing
  *    signature, or no secret configured, is a 400 and changes nothing.
- * 2. Only then the body is parsed (any content type).
+ * 2. Only then the body is parsed (any content type).  Both are
+ *    rzp_webhook_or_reply (common/razorpay.c), which the wallet's
+ *    RazorpayX payout webhook shares.
  * 3. One transaction: the delivery's X-Razorpay-Event-Id (or "body:" and
  *    the body's SHA-256 without one) is inserted into webhook_events, then
  *    the effect (apply.c) is written.  A repeat finds the id taken and
@@ -17,28 +19,8 @@
  * No outgoing HTTP call happens here: the answer takes milliseconds, and
  * the relay delivers the events. */
 #include "payment.h"
-#include "config.h"
-#include "crypto.h"
 #include "log.h"
 #include <string.h>
-
-/* The delivery's dedup key, arena-owned. */
-static const char *
-event_key(struct req *r)
-{
-	const char *h = req_header(r, "HTTP_X_RAZORPAY_EVENT_ID");
-	if (h != NULL && h[0] != '\0') {
-		size_t n = strlen(h);
-		bool ok = n <= 190;
-		for (const char *p = h; ok && *p; p++)
-			ok = *p > 0x20 && *p < 0x7f;
-		if (ok)
-			return h;
-	}
-	char hex[65];
-	crypto_sha256_hex(r->body, r->body_len, hex);
-	return arena_printf(r->a, "body:%s", hex);
-}
 
 static enum apply_result
 on_payment(struct req *r, enum pay_event ev, const struct jv *root)
@@ -99,56 +81,13 @@ outcome_name(enum apply_result ar)
 	return "ignored";
 }
 
-static void
-ack(struct req *r, const char *event, const char *status)
-{
-	struct jw w;
-	req_writer(r, &w);
-	jw_obj_open(&w);
-	jw_kstr(&w, "status", status);
-	jw_kstr(&w, "event", event);
-	jw_obj_close(&w);
-	reply_w(r, 200);
-}
-
 void
 webhook_post(struct req *r)
 {
-	if (r->body_too_large) {
-		reply_error(r, 413, "request body is too large");
+	const char *event, *key;
+	const struct jv *root = rzp_webhook_or_reply(r, "RAZORPAY_WEBHOOK_SECRET", &event, &key);
+	if (root == NULL)
 		return;
-	}
-	const char *secret = config_str("RAZORPAY_WEBHOOK_SECRET", NULL);
-	if (secret == NULL) {
-		log_err("webhook refused: RAZORPAY_WEBHOOK_SECRET is not set");
-		reply_error(r, 400, "webhook signature cannot be verified");
-		return;
-	}
-	const char *sig = req_header(r, "HTTP_X_RAZORPAY_SIGNATURE");
-	if (sig == NULL || sig[0] == '\0') {
-		log_warn("webhook refused: no X-Razorpay-Signature (from %s)", r->remote_addr);
-		reply_error(r, 400, "missing X-Razorpay-Signature header");
-		return;
-	}
-	if (!rzp_webhook_ok(secret, r->body, r->body_len, sig)) {
-		log_warn("webhook refused: invalid signature (from %s)", r->remote_addr);
-		reply_error(r, 400, "invalid webhook signature");
-		return;
-	}
-
-	char err[128];
-	struct jv *root = r->body_len ? json_parse(r->a, r->body, r->body_len, err, sizeof err) : NULL;
-	if (root == NULL || root->type != JV_OBJ) {
-		log_err("webhook: signed body is not a JSON object");
-		reply_error(r, 400, "webhook body must be a JSON object");
-		return;
-	}
-	const char *event = rzp_str(root, "event");
-	if (event == NULL || event[0] == '\0' || strlen(event) > 100) {
-		reply_error(r, 400, "event is required");
-		return;
-	}
-	const char *key = event_key(r);
 
 	if (db_begin(r) != 0)
 		return;
@@ -160,7 +99,7 @@ webhook_post(struct req *r)
 	if (PQntuples(claim) == 0) {
 		db_rollback(r);
 		log_info("webhook %s %s: duplicate", event, key);
-		ack(r, event, "duplicate");
+		rzp_webhook_ack(r, event, "duplicate");
 		return;
 	}
 	enum apply_result ar = APPLY_UNKNOWN;
@@ -181,5 +120,5 @@ webhook_post(struct req *r)
 	if (db_commit(r) != 0)
 		return;
 	log_info("webhook %s %s: %s", event, key, outcome_name(ar));
-	ack(r, event, outcome_name(ar));
+	rzp_webhook_ack(r, event, outcome_name(ar));
 }

@@ -312,6 +312,7 @@ static const struct service product = {
 	.nroutes = sizeof routes / sizeof routes[0],
 	.stmts = product_stmts,
 	.nstmts = S__MAX,
+	.audit = &product_audit,
 };
 
 int

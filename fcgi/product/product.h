@@ -85,4 +85,7 @@ char *slug_with_suffix(struct arena *a, const char *base, const char *suffix);
  * column "doc"), or 404 with msg when there is no row. */
 void reply_doc(struct req *r, const PGresult *res, int status, const char *msg);
 
+/* GET /internal/<service>/audit's statement (audit.c) */
+extern const struct stmt product_audit;
+
 #endif

@@ -125,6 +125,7 @@ static const struct service share_link = {
 	.stmts = share_link_stmts,
 	.nstmts = S__MAX,
 	.cli = NULL,
+	.audit = &share_link_audit,
 };
 
 int

@@ -107,4 +107,7 @@ int peer_price_check_or_reply(struct req *r, const struct product *p, int64_t pr
 /* POST /internal/share-link/jobs/expire (jobs.c). */
 void jobs_expire(struct req *r);
 
+/* GET /internal/<service>/audit's statement (audit.c) */
+extern const struct stmt share_link_audit;
+
 #endif

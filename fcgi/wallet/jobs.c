@@ -5,7 +5,7 @@
  * the wallet owes, through order_reconcile (events.c).  One transaction
  * per order; the order row is taken FOR UPDATE SKIP LOCKED, so two runs at
  * once (or a run and an event for the same order) never release one twice.
- * At most RELEASE_MAX orders or RUN_SECONDS a run; "more": the next run
+ * At most RELEASE_MAX orders or JOBS_RUN_SECONDS a run; "more": the next run
  * goes on.  {"job":"release","released":n,"more":bool}
  *
  * POST /internal/wallet/jobs/settle: approved payouts are paid by a bank
@@ -13,7 +13,8 @@
  * payouts become COMPLETED with a new batch id (skipping rows another run
  * holds); then each batch whose file is not yet written gets
  * <WALLET_SETTLEMENT_DIR>/settlement-<batch>.csv, written to a temporary
- * file, fsynced and renamed into place, and is marked written.  Why a
+ * file, fsynced and renamed into place, and is marked written (its text
+ * cells guarded against spreadsheet formulas, csv_text).  Why a
  * payout cannot be paid twice: it leaves APPROVED, and gets its batch,
  * before any file names it, and a file holds exactly one batch's payouts;
  * if the run dies before the file is written, the next run writes that
@@ -25,28 +26,12 @@
  * {"job":"settle","completed":n,"files":["settlement-<batch>.csv",...]}
  *
  * With RAZORPAYX_ACCOUNT_NUMBER set, approved payouts go out through
- * RazorpayX Payouts instead (razorpay-facts.md B.5): for each, oldest id
- * first and no transaction open during the call, POST /payouts from that
- * account to the payout's bankAccount (a fund account id) in
- * RAZORPAYX_MODE (IMPS), with X-Payout-Idempotency set to our payout id:
- * the key exists before the call, and a retry (the run died, the answer was
- * lost, two runs at once) gets RazorpayX's first payout back rather than a
- * second one.  A payout RazorpayX already has (gateway_payout_id) is
- * fetched instead (GET /payouts/:id).  Its status: processed -> COMPLETED;
- * rejected, cancelled, failed or reversed -> REJECTED with the amount
- * returned to the seller (the money never arrived); queued, pending or
- * processing -> stays APPROVED with RazorpayX's id and status recorded
- * (inFlight), and the next run asks again; no answer or an error -> left
- * APPROVED for the next run, same key.  A payout reversed by the bank after
- * it was processed is not seen (payout webhooks are not consumed).
- * {"job":"settle","via":"razorpayx","completed":n,"rejected":m,
- *  "inFlight":f,"errors":e,"more":bool} */
+ * RazorpayX Payouts instead (razorpayx.c). */
 #include "wallet.h"
 #include "config.h"
 #include "crypto.h"
 #include "log.h"
 #include "money.h"
-#include "razorpay.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -59,10 +44,8 @@
 #define RELEASE_MAX 1000
 #define SETTLE_MAX 500
 #define FILES_MAX 20
-#define RUN_SECONDS 20
 
 static char settle_dir[512];
-static char rzpx_account[48], rzpx_mode[8];
 
 int
 jobs_config(void)
@@ -77,40 +60,11 @@ jobs_config(void)
 		return -1;
 	}
 	snprintf(settle_dir, sizeof settle_dir, "%s", d);
-	const char *acct = config_str("RAZORPAYX_ACCOUNT_NUMBER", "");
-	const char *mode = config_str("RAZORPAYX_MODE", "IMPS");
-	size_t n = strlen(acct);
-	if (n >= sizeof rzpx_account || strspn(acct, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-	    "abcdefghijklmnopqrstuvwxyz") != n) {
-		fprintf(stderr, "wallet: RAZORPAYX_ACCOUNT_NUMBER must be letters and digits, at "
-		    "most %zu\n", sizeof rzpx_account - 1);
-		return -1;
-	}
-	if (strcmp(mode, "IMPS") != 0 && strcmp(mode, "NEFT") != 0 && strcmp(mode, "RTGS") != 0) {
-		fprintf(stderr, "wallet: RAZORPAYX_MODE must be IMPS, NEFT or RTGS\n");
-		return -1;
-	}
-	snprintf(rzpx_account, sizeof rzpx_account, "%s", acct);
-	snprintf(rzpx_mode, sizeof rzpx_mode, "%s", mode);
 	return 0;
 }
 
-bool
-jobs_razorpayx(void)
-{
-	return rzpx_account[0] != '\0';
-}
-
-bool
-fund_account_valid(const char *s)
-{
-	size_t n = s != NULL ? strlen(s) : 0;
-	return n > 3 && n <= 43 && strncmp(s, "fa_", 3) == 0 &&
-	    strspn(s + 3, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_") == n - 3;
-}
-
-static double
-mono(void)
+double
+jobs_mono(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -124,11 +78,11 @@ jobs_release(struct req *r)
 		reply_error(r, 400, "this job takes no body");
 		return;
 	}
-	double end = mono() + RUN_SECONDS;
+	double end = jobs_mono() + JOBS_RUN_SECONDS;
 	int n = 0;
 	bool more = false;
 	for (;;) {
-		if (n >= RELEASE_MAX || mono() > end) {
+		if (n >= RELEASE_MAX || jobs_mono() > end) {
 			more = true;
 			break;
 		}
@@ -157,11 +111,19 @@ jobs_release(struct req *r)
 	reply_w(r, 200);
 }
 
-/* One CSV field, quoted (RFC 4180: quotes doubled). */
+/* One text field from a user (bankAccount, notes), quoted (RFC 4180:
+ * quotes doubled).  A spreadsheet takes a cell starting with = + - @, a
+ * tab or a carriage return for a formula (OWASP "CSV injection"): such a
+ * cell starts with a single quote, which shows the text as it is.  Only
+ * these two columns carry user text; the ids, the amount (ours, never
+ * negative, written as a plain number) and the currency are left as they
+ * are. */
 static void
-csv_field(struct buf *b, const char *s)
+csv_text(struct buf *b, const char *s)
 {
 	buf_addc(b, '"');
+	if (s != NULL && s[0] != '\0' && strchr("=+-@\t\r", s[0]) != NULL)
+		buf_addc(b, '\'');
 	for (; s != NULL && *s; s++) {
 		if (*s == '"')
 			buf_addc(b, '"');
@@ -182,9 +144,9 @@ settle_write(const PGresult *res, const char *name)
 		money_format(db_get_ll(res, i, "amount"), amount, sizeof amount);
 		buf_printf(&b, "%s,%s,%s,%s,", db_get(res, i, "id"), db_get(res, i, "seller_id"),
 		    amount, db_get(res, i, "currency"));
-		csv_field(&b, db_get(res, i, "bank_account"));
+		csv_text(&b, db_get(res, i, "bank_account"));
 		buf_addc(&b, ',');
-		csv_field(&b, db_get(res, i, "notes"));
+		csv_text(&b, db_get(res, i, "notes"));
 		buf_adds(&b, "\r\n");
 	}
 	char tmp[sizeof settle_dir + 128], path[sizeof settle_dir + 128];
@@ -268,103 +230,6 @@ settle_next_file(struct req *r, struct jw *files)
 	return 1;
 }
 
-/* RazorpayX's answer for payout row (of res) applied in one transaction.
- * 1 completed, 0 rejected, 2 still on its way, -1 after answering. */
-static int
-rzpx_record(struct req *r, const PGresult *res, const struct jv *entity)
-{
-	const char *st = rzp_str(entity, "status"), *pid = rzp_str(entity, "id");
-	bool failed = st != NULL && (strcmp(st, "rejected") == 0 || strcmp(st, "cancelled") == 0 ||
-	    strcmp(st, "failed") == 0 || strcmp(st, "reversed") == 0);
-	const char *why = rzp_str(rzp_get(entity, "status_details"), "description");
-	const char *id = db_get(res, 0, "id");
-	if (!failed && strcmp(st, "processed") != 0) {
-		/* Not there yet: the money may still fail to arrive. */
-		if (db_exec_or_reply(r, W(W_RZPX_SEEN), (const char *[]){ id, pid, st }) == NULL)
-			return -1;
-		log_info("payout %s: RazorpayX payout %s is %s", id, pid, st);
-		return 2;
-	}
-	const char *notes = failed ? arena_printf(r->a, "RazorpayX payout %s: %s", st,
-	    why ? why : "no reason given") : NULL;
-	if (db_begin(r) != 0)
-		return -1;
-	const char *p[] = { id, failed ? "REJECTED" : "COMPLETED", pid, st, failed ? why : NULL,
-	    notes };
-	PGresult *up = db_exec_or_reply(r, W(W_RZPX_DONE), p);
-	if (up == NULL)
-		return -1;
-	if (PQntuples(up) == 1 && (payout_status_effect(r, up) != 0 || payout_event(r, up) != 0))
-		return -1;
-	if (db_commit(r) != 0)
-		return -1;
-	log_info("payout %s: RazorpayX payout %s %s", id, pid, st);
-	return failed ? 0 : 1;
-}
-
-static void
-settle_razorpayx(struct req *r)
-{
-	const char *after = "00000000-0000-0000-0000-000000000000";
-	double end = mono() + RUN_SECONDS;
-	int completed = 0, rejected = 0, in_flight = 0, errors = 0;
-	bool more = false;
-	for (int n = 0;; n++) {
-		if (n >= SETTLE_MAX || mono() > end) {
-			more = true;
-			break;
-		}
-		PGresult *res = db_exec_or_reply(r, W(W_RZPX_NEXT), (const char *[]){ after });
-		if (res == NULL)
-			return;
-		if (PQntuples(res) == 0)
-			break;
-		const char *id = after = db_get(res, 0, "id");
-		char ref[33];
-		size_t k = 0;
-		for (const char *c = id; *c && k < sizeof ref - 1; c++)
-			if (*c != '-')
-				ref[k++] = *c;
-		ref[k] = '\0';
-		const struct rzp_note notes[] = { { "payoutId", id },
-			{ "sellerId", db_get(res, 0, "seller_id") } };
-		const struct rzp_payout p = { rzpx_account, db_get(res, 0, "bank_account"),
-			db_get(res, 0, "currency"), rzpx_mode, db_get_ll(res, 0, "amount"), ref, id,
-			notes, 2 };
-		struct rzp_result rr;
-		const char *st, *gw = db_get(res, 0, "gateway_payout_id");
-		int rc = gw != NULL ? rzp_payout_fetch(r, gw, &rr) : rzp_payout_create(r, &p, &rr);
-		if (rc != 0 || (st = rzp_str(rr.entity, "status")) == NULL ||
-		    rzp_str(rr.entity, "id") == NULL) {
-			log_warn("payout %s: RazorpayX did not take it (%s), next run retries with "
-			    "the same key", id, rr.description ? rr.description : "no answer");
-			errors++;
-			continue;
-		}
-		rc = rzpx_record(r, res, rr.entity);
-		if (rc < 0)
-			return;
-		if (rc == 1)
-			completed++;
-		else if (rc == 2)
-			in_flight++;
-		else
-			rejected++;
-	}
-	struct jw w;
-	req_writer(r, &w);
-	jw_obj_open(&w);
-	jw_kstr(&w, "job", "settle");
-	jw_kstr(&w, "via", "razorpayx");
-	jw_kint(&w, "completed", completed);
-	jw_kint(&w, "rejected", rejected);
-	jw_kint(&w, "inFlight", in_flight);
-	jw_kint(&w, "errors", errors);
-	jw_kbool(&w, "more", more);
-	jw_obj_close(&w);
-	reply_w(r, 200);
-}
-
 void
 jobs_settle(struct req *r)
 {
@@ -372,8 +237,8 @@ jobs_settle(struct req *r)
 		reply_error(r, 400, "this job takes no body");
 		return;
 	}
-	if (jobs_razorpayx()) {
-		settle_razorpayx(r);
+	if (rzpx_enabled()) {
+		rzpx_settle(r);
 		return;
 	}
 	char batch[37], limit[16];

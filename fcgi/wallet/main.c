@@ -13,7 +13,8 @@
 
 #define PAYOUT_COLS \
 	"p.id, p.wallet_id, p.seller_id, p.amount, p.currency, p.bank_account, p.notes, " \
-	"p.admin_notes, p.status, p.batch_id, p.gateway_payout_id, p.gateway_status, " ISO("p.created_at") " AS created_at, " \
+	"p.admin_notes, p.status, p.batch_id, p.gateway_payout_id, p.gateway_status, p.gateway_error, " \
+	ISO("p.created_at") " AS created_at, " \
 	ISO("p.updated_at") " AS updated_at, " ISO("p.approved_at") " AS approved_at, " \
 	ISO("p.rejected_at") " AS rejected_at, " ISO("p.completed_at") " AS completed_at"
 
@@ -163,23 +164,54 @@ const struct stmt wallet_stmts[W__MAX] = {
 	    "SELECT " PAYOUT_COLS " FROM wallet_payouts p WHERE p.status = 'APPROVED' "
 	    "AND p.id > $1::uuid ORDER BY p.id LIMIT 1", 1, true },
 	/* RazorpayX answered for payout $1: $2 COMPLETED or REJECTED, $3 its
-	 * payout id, $4 its status, $5 why it failed, $6 admin notes or NULL.
-	 * No row: another run recorded it first. */
+	 * payout id (NULL: it never had one), $4 its status, $5 why it failed,
+	 * $6 admin notes or NULL.  No row: it is no longer APPROVED (another
+	 * run or a webhook recorded it first), or it is another RazorpayX
+	 * payout's. */
 	[W_RZPX_DONE] = { "rzpx_done",
-	    "UPDATE wallet_payouts p SET status = $2, gateway_payout_id = $3, gateway_status = $4, "
+	    "UPDATE wallet_payouts p SET status = $2, "
+	    "gateway_payout_id = coalesce($3, p.gateway_payout_id), gateway_status = $4, "
 	    "gateway_error = $5, admin_notes = coalesce($6, p.admin_notes), updated_at = now(), "
 	    "completed_at = CASE WHEN $2 = 'COMPLETED' THEN now() ELSE p.completed_at END, "
 	    "rejected_at = CASE WHEN $2 = 'REJECTED' THEN now() ELSE p.rejected_at END "
-	    "WHERE p.id = $1 AND p.status = 'APPROVED' RETURNING " PAYOUT_COLS, 6, false },
-	/* RazorpayX has payout $1 as $2 (its id), still on its way ($3: queued,
-	 * pending, processing): it stays APPROVED until it is processed. */
+	    "WHERE p.id = $1 AND p.status = 'APPROVED' AND "
+	    "(p.gateway_payout_id IS NULL OR p.gateway_payout_id = $3) RETURNING " PAYOUT_COLS,
+	    6, false },
+	/* RazorpayX has payout $1 as $2 (its id) with status $3, recorded
+	 * while it is APPROVED (still on its way: it stays APPROVED until it
+	 * is processed).  No row: it is not APPROVED, or another's. */
 	[W_RZPX_SEEN] = { "rzpx_seen",
 	    "UPDATE wallet_payouts SET gateway_payout_id = $2, gateway_status = $3, "
-	    "updated_at = now() WHERE id = $1 AND status = 'APPROVED'", 3, false },
+	    "updated_at = now() WHERE id = $1 AND status = 'APPROVED' AND "
+	    "(gateway_payout_id IS NULL OR gateway_payout_id = $2) RETURNING id", 3, false },
+	/* The money of COMPLETED payout $1 came back: RazorpayX payout $2 is
+	 * $3 (reversed: the bank sent it back after it was processed; failed,
+	 * rejected, cancelled: only when RazorpayX never reported it
+	 * processed, i.e. an admin completed it by hand).  -> REJECTED ($4
+	 * why, $5 admin notes); no row: it was not COMPLETED through $2 (a
+	 * second reversal, a bank-file payout), or it was processed. */
+	[W_RZPX_REVERSE] = { "rzpx_reverse",
+	    "UPDATE wallet_payouts p SET status = 'REJECTED', gateway_status = $3, "
+	    "gateway_error = $4, admin_notes = coalesce($5, p.admin_notes), updated_at = now(), "
+	    "rejected_at = now() WHERE p.id = $1 AND p.status = 'COMPLETED' AND "
+	    "p.gateway_payout_id = $2 AND ($3 = 'reversed' OR "
+	    "p.gateway_status IS DISTINCT FROM 'processed') RETURNING " PAYOUT_COLS, 5, false },
+	/* A webhook's payout: ours with RazorpayX id $1, or ours with id $2
+	 * (its reference_id) that has no RazorpayX id yet. */
+	[W_RZPX_MATCH] = { "rzpx_match",
+	    "SELECT p.id FROM wallet_payouts p WHERE p.gateway_payout_id = $1 "
+	    "OR (p.gateway_payout_id IS NULL AND p.id = $2::uuid) "
+	    "ORDER BY p.gateway_payout_id IS NULL LIMIT 1", 2, false },
+	/* A webhook delivery's id, inserted with its effect; no row: seen. */
+	[W_WEBHOOK_CLAIM] = { "webhook_claim",
+	    "INSERT INTO webhook_events (event_id, event) VALUES ($1, $2) "
+	    "ON CONFLICT (event_id) DO NOTHING RETURNING event_id", 2, false },
 };
 
 static const struct route routes[] = {
 	{ "GET",   "/wallets/health",               ROUTE_PUBLIC, server_health, 0 },
+	/* RazorpayX's payout webhooks: signed, no token. */
+	{ "POST",  "/wallets/webhook/razorpayx",    ROUTE_PUBLIC, rzpx_webhook, 0 },
 	/* Before /wallets/:sellerId, which would take "payouts" as an id. */
 	{ "GET",   "/wallets/payouts",              ROLE_RESELLER | ROLE_ADMIN, payouts_list, 0 },
 	{ "PATCH", "/wallets/payouts/:id",          ROLE_ADMIN, payouts_update, 0 },
@@ -199,12 +231,13 @@ static const struct service wallet = {
 	.stmts = wallet_stmts,
 	.nstmts = W__MAX,
 	.cli = NULL,
+	.audit = &wallet_audit,
 };
 
 int
 main(int argc, char **argv)
 {
-	if (events_config() != 0 || jobs_config() != 0)
+	if (events_config() != 0 || jobs_config() != 0 || rzpx_config() != 0)
 		return 1;
 	return server_main(argc, argv, &wallet);
 }

@@ -9,7 +9,9 @@
  * left at the request), or PENDING -> REJECTED, which returns the amount
  * (PAYOUT_REJECTED, less what is owed).  Any other change is 409; two
  * changes at once: the first wins (the UPDATE names the status it leaves).
- * Every change writes PAYOUT_STATUS_CHANGED to the outbox. */
+ * Settled through RazorpayX, a COMPLETED payout the bank reverses becomes
+ * REJECTED too (razorpayx.c; PAYOUT_REVERSED returns the amount).  Every
+ * change writes PAYOUT_STATUS_CHANGED to the outbox. */
 #include "wallet.h"
 #include "idem.h"
 #include "log.h"
@@ -37,6 +39,7 @@ json_payout_put(struct jw *w, const PGresult *res, int row)
 	jw_kstr(w, "batchId", db_get(res, row, "batch_id"));
 	jw_kstr(w, "gatewayPayoutId", db_get(res, row, "gateway_payout_id"));
 	jw_kstr(w, "gatewayStatus", db_get(res, row, "gateway_status"));
+	jw_kstr(w, "failureReason", db_get(res, row, "gateway_error"));
 	jw_kstr(w, "createdAt", db_get(res, row, "created_at"));
 	jw_kstr(w, "updatedAt", db_get(res, row, "updated_at"));
 	jw_kstr(w, "approvedAt", db_get(res, row, "approved_at"));
@@ -91,7 +94,7 @@ payouts_create(struct req *r)
 	struct jv *body = req_json_or_reply(r);
 	if (body == NULL || fields_or_reply(r, body, create_fields, P__MAX, f, NULL) != 0)
 		return;
-	if (jobs_razorpayx() && !fund_account_valid(f[P_BANK].s)) {
+	if (rzpx_enabled() && !rzpx_fund_account_ok(f[P_BANK].s)) {
 		reply_error(r, 400, "bankAccount must be a RazorpayX fund account id (fa_...)");
 		return;
 	}
@@ -180,6 +183,9 @@ payout_status_effect(struct req *r, const PGresult *res)
 {
 	const char *to = db_get(res, 0, "status"), *id = db_get(res, 0, "id");
 	bool rejected = strcmp(to, "REJECTED") == 0;
+	/* Only RazorpayX rejects a payout that was completed: its money came
+	 * back (reversed by the bank). */
+	bool reversed = rejected && !db_isnull(res, 0, "completed_at");
 	if (!rejected && strcmp(to, "COMPLETED") != 0)
 		return 0;
 	PGresult *wr = db_exec_or_reply(r, W(W_WALLET_LOCK),
@@ -189,9 +195,13 @@ payout_status_effect(struct req *r, const PGresult *res)
 	struct wallet w;
 	wallet_read(wr, &w);
 	int64_t amount = rejected ? db_get_ll(res, 0, "amount") : 0;
-	struct move m = { rejected ? "PAYOUT_REJECTED" : "PAYOUT_COMPLETED", "AVAILABLE", 0,
-	    amount, 0, 0, NULL, id, arena_printf(r->a, "Payout %s %s", id,
-	    rejected ? "rejected: funds returned" : "completed") };
+	const char *gw = db_isnull(res, 0, "gateway_status") ? "returned" :
+	    db_get(res, 0, "gateway_status");
+	const char *desc = reversed ? arena_printf(r->a, "Payout %s %s after it was completed: "
+	    "funds returned", id, gw) : arena_printf(r->a, "Payout %s %s", id, rejected ?
+	    "rejected: funds returned" : "completed");
+	struct move m = { reversed ? "PAYOUT_REVERSED" : rejected ? "PAYOUT_REJECTED" :
+	    "PAYOUT_COMPLETED", "AVAILABLE", 0, amount, 0, 0, NULL, id, desc };
 	if (wallet_move(r, &w, &m) != 0)
 		return -1;
 	return rejected ? wallet_settle_owed(r, &w, NULL, id) : 0;

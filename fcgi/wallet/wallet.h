@@ -40,6 +40,9 @@ enum wallet_stmt {
 	W_RZPX_NEXT,
 	W_RZPX_DONE,
 	W_RZPX_SEEN,
+	W_RZPX_REVERSE,
+	W_RZPX_MATCH,
+	W_WEBHOOK_CLAIM,
 	W__MAX
 };
 extern const struct stmt wallet_stmts[W__MAX];
@@ -93,8 +96,9 @@ void payouts_update(struct req *r);        /* PATCH /wallets/payouts/:id */
  * answering. */
 int payout_event(struct req *r, const PGresult *res);
 /* After a payout's status changed (row 0 of res, inside the transaction):
- * REJECTED returns the amount (PAYOUT_REJECTED, then what is owed),
- * COMPLETED writes its ledger row.  0, or -1 after answering. */
+ * REJECTED returns the amount (PAYOUT_REJECTED; PAYOUT_REVERSED when it
+ * had been COMPLETED, i.e. the bank reversed it), then what is owed is
+ * deducted; COMPLETED writes its ledger row.  0, or -1 after answering. */
 int payout_status_effect(struct req *r, const PGresult *res);
 
 /* ---- events.c: POST /internal/wallet/events, and releases ---- */
@@ -111,12 +115,25 @@ int order_reconcile(struct req *r, const PGresult *order);
 /* ---- jobs.c ---- */
 void jobs_release(struct req *r);          /* POST /internal/wallet/jobs/release */
 void jobs_settle(struct req *r);           /* POST /internal/wallet/jobs/settle */
-/* Reads WALLET_SETTLEMENT_DIR, RAZORPAYX_ACCOUNT_NUMBER and
- * RAZORPAYX_MODE; 0 or -1. */
+/* Reads WALLET_SETTLEMENT_DIR; 0 or -1. */
 int jobs_config(void);
+/* Seconds on the monotonic clock: a job's run limit. */
+double jobs_mono(void);
+/* A job's longest run, seconds; "more": the next run goes on. */
+#define JOBS_RUN_SECONDS 20
+
+/* ---- razorpayx.c: settlement through RazorpayX Payouts, its webhooks ---- */
+/* Reads RAZORPAYX_ACCOUNT_NUMBER and RAZORPAYX_MODE; 0 or -1. */
+int rzpx_config(void);
 /* Whether payouts are settled through RazorpayX (then a payout's
  * bankAccount is a RazorpayX fund account id, "fa_..."). */
-bool jobs_razorpayx(void);
-bool fund_account_valid(const char *s);
+bool rzpx_enabled(void);
+bool rzpx_fund_account_ok(const char *s);
+/* The settle job's RazorpayX run (jobs_settle answers with it). */
+void rzpx_settle(struct req *r);
+void rzpx_webhook(struct req *r);          /* POST /wallets/webhook/razorpayx */
+
+/* GET /internal/<service>/audit's statement (audit.c) */
+extern const struct stmt wallet_audit;
 
 #endif

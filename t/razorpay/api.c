@@ -88,6 +88,7 @@ static int
 api_begin_or_reply(struct req *r)
 {
 	struct st_state *s = st_lock(r);
+	st_call_add(s, r->method, r->path, r->body, r->body_len);
 	struct st_fault f = s->fault;
 	if (s->fault.count > 0)
 		s->fault.count--;
@@ -651,7 +652,7 @@ api_payouts_create(struct req *r)
 		}
 		struct jw w;
 		req_writer(r, &w);
-		st_payout_put(&w, p);
+		st_payout_put(&w, p, NULL);
 		reply_w(r, 200);
 		return;
 	}
@@ -675,7 +676,7 @@ api_payouts_create(struct req *r)
 	p->created_at = (int64_t)time(NULL);
 	struct jw w;
 	req_writer(r, &w);
-	st_payout_put(&w, p);
+	st_payout_put(&w, p, NULL);
 	reply_w(r, 200);
 }
 
@@ -693,6 +694,6 @@ api_payouts_get(struct req *r)
 	}
 	struct jw w;
 	req_writer(r, &w);
-	st_payout_put(&w, &s->payouts[i]);
+	st_payout_put(&w, &s->payouts[i], NULL);
 	reply_w(r, 200);
 }

@@ -112,7 +112,9 @@ ctl_pay(struct req *r)
 
 static const char *const events[] = { "payment.authorized", "payment.captured",
 	"payment.failed", "order.paid", "refund.created", "refund.processed",
-	"refund.failed", NULL };
+	"refund.failed", "payout.queued", "payout.pending", "payout.initiated",
+	"payout.processed", "payout.updated", "payout.reversed", "payout.failed",
+	"payout.rejected", NULL };
 
 /* Only loopback targets: http://127.0.0.1, localhost or [::1]. */
 static bool
@@ -128,14 +130,16 @@ target_ok(const char *u)
 	return false;
 }
 
+/* Razorpay's webhooks go to the payment service, RazorpayX's (x) to the
+ * wallet's. */
 static const char *
-default_target(struct req *r)
+default_target(struct req *r, bool x)
 {
-	const char *t = config_str("WEBHOOK_TARGET", NULL);
+	const char *t = config_str(x ? "PAYOUT_WEBHOOK_TARGET" : "WEBHOOK_TARGET", NULL);
 	if (t != NULL)
 		return t;
-	return arena_printf(r->a, "http://127.0.0.1:%ld/payments/webhook",
-	    config_long("PORT", 3000));
+	return arena_printf(r->a, "http://127.0.0.1:%ld%s", config_long("PORT", 3000),
+	    x ? "/wallets/webhook/razorpayx" : "/payments/webhook");
 }
 
 struct delivery {
@@ -373,6 +377,60 @@ webhook_build(struct req *r, struct st_state *s, const char *event, int pi,
 	return 0;
 }
 
+/* A payout status's place on RazorpayX's way: queued/pending 0,
+ * processing 1, processed 2, reversed/failed/rejected/cancelled 3 (final). */
+static int
+payout_rank(const char *st)
+{
+	if (strcmp(st, "queued") == 0 || strcmp(st, "pending") == 0)
+		return 0;
+	if (strcmp(st, "processing") == 0)
+		return 1;
+	return strcmp(st, "processed") == 0 ? 2 : 3;
+}
+
+/* payout.<what> moves the payout as RazorpayX would have before sending
+ * it, forward only (a failure from before processed, a reversal also
+ * after it, nothing after a final failure), and the envelope's snapshot
+ * says the event's status (an out-of-order event changes only the
+ * snapshot; payout.updated: the payout as it is).  Writes the envelope
+ * into b. */
+static void
+webhook_build_payout(struct req *r, struct st_state *s, const char *event,
+    struct st_payout *p, struct buf *b)
+{
+	const char *what = event + strlen("payout.");
+	bool updated = strcmp(what, "updated") == 0;
+	const char *to = strcmp(what, "initiated") == 0 ? "processing" : what;
+	int from = payout_rank(p->status), want = payout_rank(to);
+	bool move = from < 2 ? want > from || (want == 0 && from == 0) :
+	    from == 2 && strcmp(to, "reversed") == 0;
+	if (updated)
+		to = NULL;          /* the payout as it is */
+	else if (move)
+		snprintf(p->status, sizeof p->status, "%s", to);
+	struct jw w;
+	jw_init(&w, b);
+	jw_obj_open(&w);
+	jw_kstr(&w, "entity", "event");
+	jw_kstr(&w, "account_id", s->account_id);
+	jw_kstr(&w, "event", event);
+	jw_key(&w, "contains");
+	jw_arr_open(&w);
+	jw_str(&w, "payout");
+	jw_arr_close(&w);
+	jw_key(&w, "payload");
+	jw_obj_open(&w);
+	jw_key(&w, "payout");
+	jw_obj_open(&w);
+	jw_key(&w, "entity");
+	st_payout_put(&w, p, to);
+	jw_obj_close(&w);
+	jw_obj_close(&w);
+	jw_kint(&w, "created_at", (int64_t)r->now);
+	jw_obj_close(&w);
+}
+
 static void
 buf_free_deferred(void *p)
 {
@@ -387,97 +445,53 @@ event_id_ok(const char *s)
 	    strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-.") == n;
 }
 
-void
-ctl_webhook(struct req *r)
+enum { H_EVENT, H_PAYMENT, H_PAYOUT, H_EVENT_ID, H_AMOUNT, H_REPEAT, H_CONCURRENT, H_BADSIG,
+	H_TARGET, H_REFUND, H_BODY, H_SIGNATURE, H_NOSIG, H_X, H__MAX };
+
+/* The event's envelope into body, built from the stand-in's state (which
+ * the event moves on first), or the raw body asked for.  0, or -1 after
+ * answering. */
+static int
+webhook_body(struct req *r, const struct fval *f, bool payout, int n, struct buf *body)
 {
-	enum { F_EVENT, F_PAYMENT, F_EVENT_ID, F_AMOUNT, F_REPEAT, F_CONCURRENT, F_BADSIG,
-		F_TARGET, F_REFUND, F_BODY, F_SIGNATURE, F_NOSIG, F__MAX };
-	static const struct field fields[F__MAX] = {
-		[F_EVENT] = { "event", F_ENUM, 0, 0, 0, events },
-		[F_PAYMENT] = { "paymentId", F_STRING, 0, 1, ST_ID_MAX - 1, NULL },
-		[F_EVENT_ID] = { "eventId", F_STRING, 0, 1, 64, NULL },
-		[F_AMOUNT] = { "amount", F_INT, 0, 0, 100000000000LL, NULL },
-		[F_REPEAT] = { "repeat", F_INT, 0, 1, WEBHOOK_REPEAT_MAX, NULL },
-		[F_CONCURRENT] = { "concurrent", F_BOOL, 0, 0, 0, NULL },
-		[F_BADSIG] = { "badSignature", F_BOOL, 0, 0, 0, NULL },
-		[F_TARGET] = { "target", F_STRING, 0, 1, 512, NULL },
-		[F_REFUND] = { "refundId", F_STRING, 0, 1, ST_ID_MAX - 1, NULL },
-		[F_BODY] = { "body", F_STRING, 0, 0, 0, NULL },
-		[F_SIGNATURE] = { "signature", F_STRING, 0, 0, 200, NULL },
-		[F_NOSIG] = { "omitSignature", F_BOOL, 0, 0, 0, NULL },
-	};
-	struct fval f[F__MAX];
-	struct jv *req_body = req_json_or_reply(r);
-	if (req_body == NULL || fields_or_reply(r, req_body, fields, F__MAX, f, NULL) != 0)
-		return;
-	if (!f[F_BODY].set && (!f[F_EVENT].set || !f[F_PAYMENT].set)) {
-		reply_error(r, 400, "event and paymentId are required (or a raw body)");
-		return;
+	if (f[H_BODY].set) {
+		buf_add(body, f[H_BODY].v->s, f[H_BODY].v->len);
+		return 0;
 	}
-	if (f[F_EVENT_ID].set && !event_id_ok(f[F_EVENT_ID].s)) {
-		reply_error(r, 400, "eventId must be letters, digits, _ - and .");
-		return;
-	}
-	if (f[F_SIGNATURE].set && strpbrk(f[F_SIGNATURE].s, "\r\n") != NULL) {
-		reply_error(r, 400, "signature must be one line");
-		return;
-	}
-	const char *target = f[F_TARGET].set ? f[F_TARGET].s : default_target(r);
-	if (!target_ok(target)) {
-		reply_error(r, 400, "target must be an http URL on 127.0.0.1, localhost or [::1]");
-		return;
-	}
-	int n = f[F_REPEAT].set ? (int)f[F_REPEAT].i : 1;
-	char event_id[65];
-	if (f[F_EVENT_ID].set)
-		snprintf(event_id, sizeof event_id, "%s", f[F_EVENT_ID].s);
-	else
-		st_new_id(event_id, "evt_");
-
-	struct buf *body = arena_alloc(r->a, sizeof *body);
-	arena_defer(r->a, buf_free_deferred, body);
-	if (f[F_BODY].set) {
-		buf_add(body, f[F_BODY].v->s, f[F_BODY].v->len);
-	} else {
-		struct st_state *s = st_lock(r);
-		int pi = st_payment_find(s, f[F_PAYMENT].s);
-		if (pi < 0) {
-			reply_error(r, 404, "paymentId %s does not exist", f[F_PAYMENT].s);
-			return;
+	struct st_state *s = st_lock(r);
+	if (payout) {
+		int i = st_payout_find(s, f[H_PAYOUT].s);
+		if (i < 0) {
+			reply_error(r, 404, "payoutId %s does not exist", f[H_PAYOUT].s);
+			return -1;
 		}
-		if (webhook_build(r, s, f[F_EVENT].s, pi, &f[F_AMOUNT], &f[F_REFUND], body) != 0)
-			return;
-		s->webhooks_sent += (uint64_t)n;
-		st_unlock();      /* the receiver may call the API while we wait */
-	}
-	if (body->p == NULL)
-		buf_add(body, "", 0);     /* an empty raw body still needs its bytes */
-
-	/* The signature: HMAC-SHA256 of the exact bytes with the webhook secret
-	 * (B.3); a bad one is the HMAC under another key. */
-	const char *secret = config_str("RAZORPAY_WEBHOOK_SECRET", "");
-	char sig[65];
-	if (f[F_BADSIG].set && f[F_BADSIG].b) {
-		char *wrong = arena_printf(r->a, "%s-not-the-secret", secret);
-		crypto_hmac_sha256_hex(wrong, strlen(wrong), body->p, body->len, sig);
+		webhook_build_payout(r, s, f[H_EVENT].s, &s->payouts[i], body);
 	} else {
-		crypto_hmac_sha256_hex(secret, strlen(secret), body->p, body->len, sig);
+		int pi = st_payment_find(s, f[H_PAYMENT].s);
+		if (pi < 0) {
+			reply_error(r, 404, "paymentId %s does not exist", f[H_PAYMENT].s);
+			return -1;
+		}
+		if (webhook_build(r, s, f[H_EVENT].s, pi, &f[H_AMOUNT], &f[H_REFUND], body) != 0)
+			return -1;
 	}
-	const char *sent_sig = f[F_SIGNATURE].set ? f[F_SIGNATURE].s : sig;
-	if (f[F_NOSIG].set && f[F_NOSIG].b)
-		sent_sig = NULL;
+	s->webhooks_sent += (uint64_t)n;
+	st_unlock();      /* the receiver may call the API while we wait */
+	return 0;
+}
 
-	struct delivery *d = arena_alloc(r->a, (size_t)n * sizeof *d);
-	bool concurrent = f[F_CONCURRENT].set && f[F_CONCURRENT].b;
-	deliver(r, d, n, concurrent, target, body, sent_sig, event_id);
-
+/* The answer: what was sent, and each delivery's status and body. */
+static void
+webhook_reply(struct req *r, const char *event, const char *event_id, const char *target,
+    const char *sig, const struct buf *body, const struct delivery *d, int n)
+{
 	struct jw w;
 	req_writer(r, &w);
 	jw_obj_open(&w);
-	jw_kstr(&w, "event", f[F_EVENT].set ? f[F_EVENT].s : NULL);
+	jw_kstr(&w, "event", event);
 	jw_kstr(&w, "eventId", event_id);
 	jw_kstr(&w, "target", target);
-	jw_kstr(&w, "signature", sent_sig);
+	jw_kstr(&w, "signature", sig);
 	jw_key(&w, "body");
 	jw_strn(&w, body->p, body->len);
 	jw_key(&w, "statuses");
@@ -499,7 +513,87 @@ ctl_webhook(struct req *r)
 	jw_arr_close(&w);
 	jw_obj_close(&w);
 	reply_w(r, 200);
-	log_info("webhook %s %s x%d -> %s", f[F_EVENT].set ? f[F_EVENT].s : "(raw)",
+}
+
+void
+ctl_webhook(struct req *r)
+{
+	static const struct field fields[H__MAX] = {
+		[H_EVENT] = { "event", F_ENUM, 0, 0, 0, events },
+		[H_PAYMENT] = { "paymentId", F_STRING, 0, 1, ST_ID_MAX - 1, NULL },
+		[H_PAYOUT] = { "payoutId", F_STRING, 0, 1, ST_ID_MAX - 1, NULL },
+		[H_EVENT_ID] = { "eventId", F_STRING, 0, 1, 64, NULL },
+		[H_AMOUNT] = { "amount", F_INT, 0, 0, 100000000000LL, NULL },
+		[H_REPEAT] = { "repeat", F_INT, 0, 1, WEBHOOK_REPEAT_MAX, NULL },
+		[H_CONCURRENT] = { "concurrent", F_BOOL, 0, 0, 0, NULL },
+		[H_BADSIG] = { "badSignature", F_BOOL, 0, 0, 0, NULL },
+		[H_TARGET] = { "target", F_STRING, 0, 1, 512, NULL },
+		[H_REFUND] = { "refundId", F_STRING, 0, 1, ST_ID_MAX - 1, NULL },
+		[H_BODY] = { "body", F_STRING, 0, 0, 0, NULL },
+		[H_SIGNATURE] = { "signature", F_STRING, 0, 0, 200, NULL },
+		[H_NOSIG] = { "omitSignature", F_BOOL, 0, 0, 0, NULL },
+		[H_X] = { "razorpayx", F_BOOL, 0, 0, 0, NULL },
+	};
+	struct fval f[H__MAX];
+	struct jv *req_body = req_json_or_reply(r);
+	if (req_body == NULL || fields_or_reply(r, req_body, fields, H__MAX, f, NULL) != 0)
+		return;
+	bool payout = f[H_EVENT].set && strncmp(f[H_EVENT].s, "payout.", 7) == 0;
+	bool x = payout || (f[H_X].set && f[H_X].b);
+	if (!f[H_BODY].set && (!f[H_EVENT].set || !f[payout ? H_PAYOUT : H_PAYMENT].set)) {
+		reply_error(r, 400, "event and paymentId (payoutId for payout.*) are required (or "
+		    "a raw body)");
+		return;
+	}
+	if (f[H_EVENT_ID].set && !event_id_ok(f[H_EVENT_ID].s)) {
+		reply_error(r, 400, "eventId must be letters, digits, _ - and .");
+		return;
+	}
+	if (f[H_SIGNATURE].set && strpbrk(f[H_SIGNATURE].s, "\r\n") != NULL) {
+		reply_error(r, 400, "signature must be one line");
+		return;
+	}
+	const char *target = f[H_TARGET].set ? f[H_TARGET].s : default_target(r, x);
+	if (!target_ok(target)) {
+		reply_error(r, 400, "target must be an http URL on 127.0.0.1, localhost or [::1]");
+		return;
+	}
+	int n = f[H_REPEAT].set ? (int)f[H_REPEAT].i : 1;
+	char event_id[65];
+	if (f[H_EVENT_ID].set)
+		snprintf(event_id, sizeof event_id, "%s", f[H_EVENT_ID].s);
+	else
+		st_new_id(event_id, "evt_");
+
+	struct buf *body = arena_alloc(r->a, sizeof *body);
+	arena_defer(r->a, buf_free_deferred, body);
+	if (webhook_body(r, f, payout, n, body) != 0)
+		return;
+	if (body->p == NULL)
+		buf_add(body, "", 0);     /* an empty raw body still needs its bytes */
+
+	/* The signature: HMAC-SHA256 of the exact bytes with the webhook secret
+	 * (B.3; RazorpayX's own for payouts); a bad one is the HMAC under
+	 * another key. */
+	const char *secret = config_str(x ? "RAZORPAYX_WEBHOOK_SECRET" :
+	    "RAZORPAY_WEBHOOK_SECRET", "");
+	char sig[65];
+	if (f[H_BADSIG].set && f[H_BADSIG].b) {
+		char *wrong = arena_printf(r->a, "%s-not-the-secret", secret);
+		crypto_hmac_sha256_hex(wrong, strlen(wrong), body->p, body->len, sig);
+	} else {
+		crypto_hmac_sha256_hex(secret, strlen(secret), body->p, body->len, sig);
+	}
+	const char *sent_sig = f[H_SIGNATURE].set ? f[H_SIGNATURE].s : sig;
+	if (f[H_NOSIG].set && f[H_NOSIG].b)
+		sent_sig = NULL;
+
+	struct delivery *d = arena_alloc(r->a, (size_t)n * sizeof *d);
+	bool concurrent = f[H_CONCURRENT].set && f[H_CONCURRENT].b;
+	deliver(r, d, n, concurrent, target, body, sent_sig, event_id);
+	webhook_reply(r, f[H_EVENT].set ? f[H_EVENT].s : NULL, event_id, target, sent_sig, body,
+	    d, n);
+	log_info("webhook %s %s x%d -> %s", f[H_EVENT].set ? f[H_EVENT].s : "(raw)",
 	    event_id, n, target);
 }
 
@@ -628,7 +722,21 @@ ctl_state(struct req *r)
 	jw_key(&w, "payouts");
 	jw_arr_open(&w);
 	for (int i = 0; i < s->npayouts; i++)
-		st_payout_put(&w, &s->payouts[i]);
+		st_payout_put(&w, &s->payouts[i], NULL);
+	jw_arr_close(&w);
+	/* The /v1 requests kept, oldest first. */
+	jw_kint(&w, "callsMade", (int64_t)s->ncalls);
+	jw_key(&w, "calls");
+	jw_arr_open(&w);
+	uint64_t first = s->ncalls > ST_CALLS ? s->ncalls - ST_CALLS : 0;
+	for (uint64_t k = first; k < s->ncalls; k++) {
+		const struct st_call *c = &s->calls[k % ST_CALLS];
+		jw_obj_open(&w);
+		jw_kstr(&w, "method", c->method);
+		jw_kstr(&w, "path", c->path);
+		jw_kstr(&w, "body", c->body);
+		jw_obj_close(&w);
+	}
 	jw_arr_close(&w);
 	jw_obj_close(&w);
 	reply_w(r, 200);
@@ -669,6 +777,6 @@ ctl_payout(struct req *r)
 	snprintf(p->status, sizeof p->status, "%s", f[P_STATUS].s);
 	struct jw w;
 	req_writer(r, &w);
-	st_payout_put(&w, p);
+	st_payout_put(&w, p, NULL);
 	reply_w(r, 200);
 }

@@ -47,7 +47,7 @@ int
 main(int argc, char **argv)
 {
 	static const char *const need[] = { "RAZORPAY_KEY_ID", "RAZORPAY_KEY_SECRET",
-		"RAZORPAY_WEBHOOK_SECRET", NULL };
+		"RAZORPAY_WEBHOOK_SECRET", "RAZORPAYX_WEBHOOK_SECRET", NULL };
 	for (const char *const *n = need; *n; n++) {
 		if (config_str(*n, NULL) == NULL) {
 			fprintf(stderr, "razorpay-stub: %s must be set\n", *n);

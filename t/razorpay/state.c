@@ -376,10 +376,32 @@ st_refund_put(struct jw *w, const struct st_state *s, const struct st_refund *f,
 	jw_obj_close(w);
 }
 
-void
-st_payout_put(struct jw *w, const struct st_payout *p)
+/* RazorpayX's status_details for a payout status (its "Payout Status
+ * Details" page): description, source, reason; NULLs when there are none. */
+static void
+payout_details(const char *st, const char *out[3])
 {
-	bool failed = strcmp(p->status, "failed") == 0;
+	static const char *const details[][4] = {
+		{ "failed", "The beneficiary bank is not reachable", "beneficiary_bank",
+		  "beneficiary_bank_failure" },
+		{ "reversed", "Payout failed as the beneficiary account is closed. Contact the "
+		  "beneficiary to get a new account", "beneficiary_bank", "beneficiary_account_closed" },
+		{ "rejected", "Payout was rejected by the approver", "business", "payout_rejected" },
+		{ "processed", "Payout is processed and the money has been credited into the "
+		  "beneficiaries account", "beneficiary_bank", "payout_processed" },
+	};
+	out[0] = out[1] = out[2] = NULL;
+	for (size_t i = 0; i < sizeof details / sizeof details[0]; i++)
+		if (strcmp(st, details[i][0]) == 0)
+			for (int k = 0; k < 3; k++)
+				out[k] = details[i][k + 1];
+}
+
+void
+st_payout_put(struct jw *w, const struct st_payout *p, const char *status)
+{
+	const char *st = status != NULL ? status : p->status, *d[3];
+	payout_details(st, d);
 	jw_obj_open(w);
 	jw_kstr(w, "id", p->id);
 	jw_kstr(w, "entity", "payout");
@@ -391,7 +413,7 @@ st_payout_put(struct jw *w, const struct st_payout *p)
 	jw_arr_close(w);
 	jw_kint(w, "fees", 0);
 	jw_kint(w, "tax", 0);
-	jw_kstr(w, "status", p->status);
+	jw_kstr(w, "status", st);
 	jw_knull(w, "utr");
 	jw_kstr(w, "mode", p->mode);
 	jw_kstr(w, "purpose", "payout");
@@ -400,11 +422,27 @@ st_payout_put(struct jw *w, const struct st_payout *p)
 	jw_knull(w, "batch_id");
 	jw_key(w, "status_details");
 	jw_obj_open(w);
-	jw_kstr(w, "description", failed ? "The beneficiary bank is not reachable" : NULL);
-	jw_kstr(w, "source", failed ? "beneficiary_bank" : NULL);
-	jw_kstr(w, "reason", failed ? "beneficiary_bank_failure" : NULL);
+	jw_kstr(w, "description", d[0]);
+	jw_kstr(w, "source", d[1]);
+	jw_kstr(w, "reason", d[2]);
 	jw_obj_close(w);
 	jw_kint(w, "created_at", p->created_at);
 	jw_kstr(w, "fee_type", NULL);
 	jw_obj_close(w);
+}
+
+void
+st_call_add(struct st_state *s, const char *method, const char *path, const char *body,
+    size_t len)
+{
+	struct st_call *c = &s->calls[s->ncalls++ % ST_CALLS];
+	snprintf(c->method, sizeof c->method, "%s", method ? method : "");
+	snprintf(c->path, sizeof c->path, "%s", path ? path : "");
+	if (len >= sizeof c->body) {
+		len = sizeof c->body - 1;
+		while (len > 0 && ((unsigned char)body[len] & 0xC0) == 0x80)
+			len--;      /* whole characters only */
+	}
+	memcpy(c->body, body ? body : "", body ? len : 0);
+	c->body[body ? len : 0] = '\0';
 }

@@ -76,10 +76,22 @@ struct st_payout {
 	char account_number[48];
 	char reference_id[48];
 	char mode[8];
-	char status[16];                         /* processing, or failed for "fa_fail..." */
+	char status[16];                         /* processing, or failed for "fa_fail...";
+	                                          * then POST /_stub/payout or a payout.*
+	                                          * webhook moves it on */
 	int64_t amount;
 	char currency[4];
 	int64_t created_at;
+};
+
+/* One /v1 request as it arrived (GET /_stub/state "calls"), so a test can
+ * tell that something was never asked of Razorpay. */
+#define ST_CALLS     256       /* the most recent ones kept */
+#define ST_CALL_BODY 512       /* bytes of the body kept */
+struct st_call {
+	char method[8];
+	char path[128];
+	char body[ST_CALL_BODY];
 };
 
 /* Fault injection for /v1 (POST /_stub/fault). */
@@ -99,6 +111,8 @@ struct st_state {
 	struct st_payout payouts[ST_PAYOUTS];
 	struct st_fault fault;
 	uint64_t webhooks_sent;
+	uint64_t ncalls;                         /* /v1 requests so far */
+	struct st_call calls[ST_CALLS];          /* the last ST_CALLS, a ring */
 	char refund_status[12];     /* what a new refund is: "" = processed */
 	int refund_lose;            /* refund answers still to lose (POST /_stub/refund) */
 };
@@ -158,7 +172,12 @@ void api_refunds_get(struct req *r);
 void api_payment_refunds(struct req *r);
 void api_payouts_get(struct req *r);
 void api_payouts_create(struct req *r);
-void st_payout_put(struct jw *w, const struct st_payout *p);
+/* status NULL: the payout's own; else a webhook's snapshot says status
+ * (status_details follow it). */
+void st_payout_put(struct jw *w, const struct st_payout *p, const char *status);
+/* Records one /v1 request (its body's first ST_CALL_BODY bytes). */
+void st_call_add(struct st_state *s, const char *method, const char *path,
+    const char *body, size_t len);
 void api_not_found(struct req *r);
 /* Razorpay's error body: {"error":{"code","description","source","step",
  * "reason","metadata":{},"field"?}}. */
