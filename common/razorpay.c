@@ -387,6 +387,12 @@ rzp_payment_fetch(struct req *r, const char *payment_id, struct rzp_result *res)
 }
 
 int
+rzp_payment_refunds(struct req *r, const char *payment_id, struct rzp_result *res)
+{
+	return fetch(r, "payments", payment_id, "/refunds", res);
+}
+
+int
 rzp_refund_create(struct req *r, const char *payment_id, int64_t amount,
     const char *idem_key, const struct rzp_note *notes, size_t nnotes,
     struct rzp_result *res)

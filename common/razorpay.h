@@ -95,6 +95,8 @@ int rzp_order_fetch(struct req *r, const char *order_id, struct rzp_result *res)
 int rzp_order_payments(struct req *r, const char *order_id, struct rzp_result *res);
 /* GET /payments/:id */
 int rzp_payment_fetch(struct req *r, const char *payment_id, struct rzp_result *res);
+/* GET /payments/:id/refunds: {"entity":"collection","count","items":[refund...]} */
+int rzp_payment_refunds(struct req *r, const char *payment_id, struct rzp_result *res);
 /* POST /payments/:id/refund {amount?, notes} with X-Refund-Idempotency:
  * idem_key.  amount 0 refunds what is left. */
 int rzp_refund_create(struct req *r, const char *payment_id, int64_t amount,

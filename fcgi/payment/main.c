@@ -107,6 +107,31 @@ const struct stmt payment_stmts[S__MAX] = {
 	    "ORDER BY p.reconciled_at NULLS FIRST, p.created_at, p.id LIMIT $2", 2, true },
 	[S_RECONCILE_MARK] = { "reconcile_mark",
 	    "UPDATE payments SET reconciled_at = now() WHERE id = $1", 1, false },
+	/* refunds.c, before it asks Razorpay for a refund: should the answer
+	 * be lost, the reconcile job reads the payment's refunds later. */
+	[S_PAY_REFUND_ASKED] = { "pay_refund_asked",
+	    "UPDATE payments SET refund_asked_at = now() WHERE id = $1", 1, false },
+	/* reconcile_refunds.c: payments with a refund PENDING for longer
+	 * than $1 seconds, or a refund call that old whose answer may be
+	 * lost; rotated as the payments are.  $2 at most.  pending: the
+	 * PENDING refunds of each. */
+	[S_RECONCILE_REFUNDS_DUE] = { "reconcile_refunds_due",
+	    "SELECT p.id, p.razorpay_payment_id, p.refund_asked_at::text AS refund_asked_at, "
+	    "(SELECT count(*) FROM refunds f WHERE f.payment_id = p.id "
+	    "AND f.status = 'PENDING') AS pending "
+	    "FROM payments p WHERE p.razorpay_payment_id IS NOT NULL AND "
+	    "((p.status IN ('SUCCESS', 'REFUNDED') "
+	    "AND p.refund_asked_at < now() - $1::int * interval '1 second') "
+	    "OR EXISTS (SELECT 1 FROM refunds f WHERE f.payment_id = p.id "
+	    "AND f.status = 'PENDING' AND f.created_at < now() - $1::int * interval '1 second')) "
+	    "ORDER BY p.reconciled_at NULLS FIRST, p.created_at, p.id LIMIT $2", 2, true },
+	/* Razorpay's refunds of payment $1 were read and applied: a refund
+	 * call asked at $2 (the due row's value) has its answer; one asked
+	 * since stays due. */
+	[S_RECONCILE_REFUNDS_SEEN] = { "reconcile_refunds_seen",
+	    "UPDATE payments SET reconciled_at = now(), refund_asked_at = CASE "
+	    "WHEN refund_asked_at = $2::timestamptz THEN NULL ELSE refund_asked_at END "
+	    "WHERE id = $1", 2, false },
 };
 
 static const struct route routes[] = {

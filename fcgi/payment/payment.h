@@ -43,6 +43,9 @@ enum payment_stmt {
 	S_RECONCILE_UNLOCK,
 	S_RECONCILE_DUE,
 	S_RECONCILE_MARK,
+	S_PAY_REFUND_ASKED,
+	S_RECONCILE_REFUNDS_DUE,
+	S_RECONCILE_REFUNDS_SEEN,
 	S__MAX
 };
 extern const struct stmt payment_stmts[S__MAX];
@@ -163,6 +166,24 @@ void webhook_post(struct req *r);           /* POST /payments/webhook */
 
 /* ---- reconcile.c ---- */
 void jobs_reconcile(struct req *r);         /* POST /internal/payment/jobs/reconcile */
+/* A run stops taking new payments after this long (reconcile.c). */
+#define RECONCILE_BUDGET_MS 40000
+/* Milliseconds since request r began. */
+long reconcile_elapsed_ms(const struct req *r);
+
+/* ---- reconcile_refunds.c: the run's refunds, under its lock ---- */
+
+/* Refunds looked at (checked = processed + failed + pending + errors),
+ * by their status afterwards; recorded: those of them we did not know
+ * (the refund call's answer was lost), now recorded with their effects. */
+struct refund_tally {
+	long long checked, processed, failed, pending, recorded, errors;
+};
+/* Asks Razorpay about the refunds of up to limit payments that have one
+ * PENDING for over after_s seconds, or a refund call older than that
+ * whose answer may be lost, and applies each through pay_apply_refund.
+ * 0, or -1 after answering (a database failure). */
+int reconcile_refunds(struct req *r, int64_t limit, int64_t after_s, struct refund_tally *t);
 
 /* GET /internal/<service>/audit's statement (audit.c) */
 extern const struct stmt payment_audit;

@@ -17,13 +17,21 @@
  *            every attempt failed -> FAILED; no attempt yet (or one still
  *            "created") changes nothing
  *
+ * Then the refunds (reconcile_refunds.c): the payments with a refund
+ * PENDING for longer than olderThanSeconds, or a refund call that old
+ * whose answer may have been lost, are asked GET /payments/:id/refunds,
+ * and each refund is applied through the refund webhook's pay_apply_refund.
+ *
  * Body (optional) {"limit": 1..500 (100), "olderThanSeconds": 0..86400}.
  * Answers 200 {"job":"reconcile","checked","succeeded","failed",
- * "processing","unchanged","errors"}.  errors counts the payments it could
- * not settle: Razorpay failed, timed out or answered something unreadable,
- * or its amount or currency differ from ours (logged, not applied, as for
- * the webhook); the run goes on with the next one.  A database failure
- * stops the run (503/500): what was committed stays.
+ * "processing","unchanged","errors","refunds":{"checked","processed",
+ * "failed","pending","recorded","errors"}}.  errors counts the payments it
+ * could not settle: Razorpay failed, timed out or answered something
+ * unreadable, or its amount or currency differ from ours (logged, not
+ * applied, as for the webhook); the run goes on with the next one.  The
+ * refunds' counters count refunds the same way.  A database failure stops
+ * the run (503/500): what was committed stays.  limit applies to the
+ * payments and, separately, to the payments whose refunds are asked about.
  *
  * Overlapping runs: the run holds a session-level advisory lock
  * (pg_try_advisory_lock) on its connection, so a second run while one is
@@ -36,10 +44,10 @@
  * The lock goes with the connection if the worker dies; it needs a
  * session of its own (not a transaction-pooling proxy).
  *
- * A run stops taking new payments after RUN_BUDGET_MS, well inside the
- * gateway's 60 s FastCGI read timeout even when Razorpay is slow (each call
- * is bounded by RAZORPAY_TIMEOUT_MS); the rest, oldest first, lead the
- * next run. */
+ * A run stops taking new payments after RECONCILE_BUDGET_MS, well inside
+ * the gateway's 60 s FastCGI read timeout even when Razorpay is slow (each
+ * call is bounded by RAZORPAY_TIMEOUT_MS); the rest, oldest first, lead the
+ * next run.  The refunds come after the payments, within the same budget. */
 #include "payment.h"
 #include "config.h"
 #include "log.h"
@@ -47,7 +55,6 @@
 #include <string.h>
 #include <time.h>
 
-#define RUN_BUDGET_MS 40000
 #define LIMIT_DEFAULT 100
 #define LIMIT_MAX 500
 #define AFTER_DEFAULT 900
@@ -66,8 +73,8 @@ struct tally {
 enum outcome { OUT_SUCCEEDED, OUT_FAILED, OUT_PROCESSING, OUT_UNCHANGED, OUT_ERROR,
 	OUT_STOP /* database failure: answered, the run ends */ };
 
-static long
-elapsed_ms(const struct req *r)
+long
+reconcile_elapsed_ms(const struct req *r)
 {
 	struct timespec t;
 	clock_gettime(CLOCK_MONOTONIC, &t);
@@ -179,9 +186,9 @@ run(struct req *r, int64_t limit, int64_t after_s, struct tally *t)
 		return -1;
 	int n = PQntuples(due);
 	for (int i = 0; i < n; i++) {
-		if (elapsed_ms(r) > RUN_BUDGET_MS) {
+		if (reconcile_elapsed_ms(r) > RECONCILE_BUDGET_MS) {
 			log_warn("reconcile: stopped after %d s with %d of %d payments left for "
-			    "the next run", RUN_BUDGET_MS / 1000, n - i, n);
+			    "the next run", RECONCILE_BUDGET_MS / 1000, n - i, n);
 			break;
 		}
 		enum outcome o = reconcile_one(r, due, i);
@@ -201,6 +208,37 @@ run(struct req *r, int64_t limit, int64_t after_s, struct tally *t)
 		}
 	}
 	return 0;
+}
+
+static void
+answer(struct req *r, const struct tally *t, const struct refund_tally *rt)
+{
+	log_info("reconcile: %lld checked, %lld succeeded, %lld failed, %lld processing, "
+	    "%lld unchanged, %lld errors; refunds: %lld checked, %lld processed, %lld failed, "
+	    "%lld pending, %lld recorded, %lld errors", t->checked, t->succeeded, t->failed,
+	    t->processing, t->unchanged, t->errors, rt->checked, rt->processed, rt->failed,
+	    rt->pending, rt->recorded, rt->errors);
+	struct jw w;
+	req_writer(r, &w);
+	jw_obj_open(&w);
+	jw_kstr(&w, "job", "reconcile");
+	jw_kint(&w, "checked", t->checked);
+	jw_kint(&w, "succeeded", t->succeeded);
+	jw_kint(&w, "failed", t->failed);
+	jw_kint(&w, "processing", t->processing);
+	jw_kint(&w, "unchanged", t->unchanged);
+	jw_kint(&w, "errors", t->errors);
+	jw_key(&w, "refunds");
+	jw_obj_open(&w);
+	jw_kint(&w, "checked", rt->checked);
+	jw_kint(&w, "processed", rt->processed);
+	jw_kint(&w, "failed", rt->failed);
+	jw_kint(&w, "pending", rt->pending);
+	jw_kint(&w, "recorded", rt->recorded);
+	jw_kint(&w, "errors", rt->errors);
+	jw_obj_close(&w);
+	jw_obj_close(&w);
+	reply_w(r, 200);
 }
 
 void
@@ -228,27 +266,14 @@ jobs_reconcile(struct req *r)
 		return;
 	}
 	struct tally t = { 0 };
+	struct refund_tally rt = { 0 };
 	int rc = run(r, limit, after_s, &t);
+	if (rc == 0)
+		rc = reconcile_refunds(r, limit, after_s, &rt);
 	enum db_err err;
 	if (db_exec(r, S(S_RECONCILE_UNLOCK), NULL, &err) == NULL)
 		log_warn("reconcile: the run's lock was not released (it goes with the "
 		    "connection)");
-	if (rc != 0)
-		return;
-	log_info("reconcile: %lld checked, %lld succeeded, %lld failed, %lld processing, "
-	    "%lld unchanged, %lld errors", t.checked, t.succeeded, t.failed, t.processing,
-	    t.unchanged, t.errors);
-
-	struct jw w;
-	req_writer(r, &w);
-	jw_obj_open(&w);
-	jw_kstr(&w, "job", "reconcile");
-	jw_kint(&w, "checked", t.checked);
-	jw_kint(&w, "succeeded", t.succeeded);
-	jw_kint(&w, "failed", t.failed);
-	jw_kint(&w, "processing", t.processing);
-	jw_kint(&w, "unchanged", t.unchanged);
-	jw_kint(&w, "errors", t.errors);
-	jw_obj_close(&w);
-	reply_w(r, 200);
+	if (rc == 0)
+		answer(r, &t, &rt);
 }

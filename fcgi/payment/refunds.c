@@ -8,7 +8,9 @@
  * there is one (a retry after a lost answer asks Razorpay for the same
  * refund, not a second one), random otherwise.  The refund, the new
  * amount_refunded (REFUNDED when nothing is left) and PAYMENT_REFUNDED
- * commit together (apply.c). */
+ * commit together (apply.c).  The payment's refund_asked_at, committed
+ * before the call, lets the reconcile job find a refund whose answer was
+ * lost (reconcile_refunds.c). */
 #include "payment.h"
 #include "crypto.h"
 #include "idem.h"
@@ -59,6 +61,11 @@ refunds_create(struct req *r)
 		if (body == NULL || fields_or_reply(r, body, refund_fields, R__MAX, f, NULL) != 0)
 			return;
 	}
+	/* Committed before Razorpay is asked: should its answer be lost (a
+	 * timeout, a crash), the reconcile job reads the payment's refunds
+	 * later and records what Razorpay made (reconcile_refunds.c). */
+	if (db_exec_or_reply(r, S(S_PAY_REFUND_ASKED), (const char *[]){ id }) == NULL)
+		return;
 	if (db_begin(r) != 0)
 		return;
 	PGresult *pay = db_exec_or_reply(r, S(S_PAY_LOCK), (const char *[]){ id });

@@ -418,6 +418,23 @@ idem_key_ok(const char *k)
 	    strspn(k, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-") == n;
 }
 
+/* The refund f, or, while POST /_stub/refund's loseAnswers lasts, a 504
+ * in its place: the refund is made, its answer lost on the way. */
+static void
+refund_answer(struct req *r, struct st_state *s, const struct st_refund *f)
+{
+	if (s->refund_lose > 0) {
+		s->refund_lose--;
+		log_info("refund %s made, its answer lost (504)", f->id);
+		rzp_error(r, 504, NULL, "Gateway Timeout");
+		return;
+	}
+	struct jw w;
+	req_writer(r, &w);
+	st_refund_put(&w, s, f, NULL);
+	reply_w(r, 200);
+}
+
 void
 api_payments_refund(struct req *r)
 {
@@ -471,10 +488,7 @@ api_payments_refund(struct req *r)
 				    "with a different request body");
 				return;
 			}
-			struct jw w;
-			req_writer(r, &w);
-			st_refund_put(&w, s, f, NULL);
-			reply_w(r, 200);
+			refund_answer(r, s, f);
 			return;
 		}
 	}
@@ -510,10 +524,7 @@ api_payments_refund(struct req *r)
 	snprintf(f->speed, sizeof f->speed, "%s", speed);
 	snprintf(f->idem_key, sizeof f->idem_key, "%s", key ? key : "");
 	memcpy(f->body_hash, hash, sizeof f->body_hash);
-	struct jw w;
-	req_writer(r, &w);
-	st_refund_put(&w, s, f, NULL);
-	reply_w(r, 200);
+	refund_answer(r, s, f);
 }
 
 void

@@ -328,7 +328,12 @@ webhook_build(struct req *r, struct st_state *s, const char *event, int pi,
 		if ((fi = webhook_refund(r, s, pi, refund_id, amount)) < 0)
 			return -1;
 		amount_override = -1;
-		refund_status = strcmp(event, "refund.failed") == 0 ? "failed" : "processed";
+		/* processed and failed move a pending refund; the snapshot says
+		 * what the event says, refund.created the refund's status. */
+		if (strcmp(event, "refund.created") != 0) {
+			refund_status = strcmp(event, "refund.failed") == 0 ? "failed" : "processed";
+			st_refund_move(s, &s->refunds[fi], refund_status);
+		}
 	}
 
 	struct jw w;
@@ -621,6 +626,63 @@ ctl_fault(struct req *r)
 	jw_kint(&w, "status", s->fault.status);
 	jw_kint(&w, "count", s->fault.count);
 	jw_kint(&w, "delayMs", s->fault.delay_ms);
+	jw_obj_close(&w);
+	reply_w(r, 200);
+}
+
+/* ---- POST /_stub/refund: Razorpay moves a refund on ---- */
+
+static const char *const refund_statuses[] = { "pending", "processed", "failed", NULL };
+static const char *const refund_new_statuses[] = { "pending", "processed", NULL };
+
+/* {"id"?: "rfnd_...", "status"?: "pending"|"processed"|"failed",
+ *  "newStatus"?: "pending"|"processed", "loseAnswers"?: 0..100} */
+void
+ctl_refund(struct req *r)
+{
+	enum { F_ID, F_STATUS, F_NEW, F_LOSE, F__MAX };
+	static const struct field fields[F__MAX] = {
+		[F_ID] = { "id", F_STRING, 0, 1, ST_ID_MAX - 1, NULL },
+		[F_STATUS] = { "status", F_ENUM, 0, 0, 0, refund_statuses },
+		[F_NEW] = { "newStatus", F_ENUM, 0, 0, 0, refund_new_statuses },
+		[F_LOSE] = { "loseAnswers", F_INT, 0, 0, 100, NULL },
+	};
+	struct fval f[F__MAX];
+	struct jv *body = req_json_or_reply(r);
+	if (body == NULL || fields_or_reply(r, body, fields, F__MAX, f, NULL) != 0)
+		return;
+	if (f[F_ID].set != f[F_STATUS].set) {
+		reply_error(r, 400, "id and status go together");
+		return;
+	}
+	struct st_state *s = st_lock(r);
+	struct st_refund *rf = NULL;
+	if (f[F_ID].set) {
+		int i = st_refund_find(s, f[F_ID].s);
+		if (i < 0) {
+			reply_error(r, 404, "no refund %s", f[F_ID].s);
+			return;
+		}
+		rf = &s->refunds[i];
+		if (!st_refund_move(s, rf, f[F_STATUS].s)) {
+			reply_error(r, 409, "refund %s is %s already", rf->id, rf->status);
+			return;
+		}
+	}
+	if (f[F_NEW].set)
+		snprintf(s->refund_status, sizeof s->refund_status, "%s", f[F_NEW].s);
+	if (f[F_LOSE].set)
+		s->refund_lose = (int)f[F_LOSE].i;
+	struct jw w;
+	req_writer(r, &w);
+	jw_obj_open(&w);
+	jw_key(&w, "refund");
+	if (rf != NULL)
+		st_refund_put(&w, s, rf, NULL);
+	else
+		jw_null(&w);
+	jw_kstr(&w, "newStatus", s->refund_status[0] ? s->refund_status : "processed");
+	jw_kint(&w, "loseAnswers", s->refund_lose);
 	jw_obj_close(&w);
 	reply_w(r, 200);
 }

@@ -33,6 +33,7 @@ static const struct route routes[] = {
 	{ "POST", "/_stub/webhook",            ROUTE_PUBLIC, ctl_webhook, 0 },
 	{ "POST", "/_stub/fault",              ROUTE_PUBLIC, ctl_fault, 0 },
 	{ "POST", "/_stub/payout",             ROUTE_PUBLIC, ctl_payout, 0 },
+	{ "POST", "/_stub/refund",             ROUTE_PUBLIC, ctl_refund, 0 },
 	{ "GET",  "/_stub/state",              ROUTE_PUBLIC, ctl_state, 0 },
 };
 

@@ -179,10 +179,29 @@ st_refund_add(struct st_state *s, int pi, int64_t amount)
 	memcpy(f->currency, p->currency, sizeof f->currency);
 	snprintf(f->speed, sizeof f->speed, "normal");
 	f->created_at = (int64_t)time(NULL);
+	snprintf(f->status, sizeof f->status, "%s",
+	    s->refund_status[0] ? s->refund_status : "processed");
 	p->amount_refunded += amount;
 	if (p->amount_refunded >= p->amount)
 		p->status = PAY_REFUNDED;
 	return s->nrefunds++;
+}
+
+bool
+st_refund_move(struct st_state *s, struct st_refund *f, const char *status)
+{
+	if (strcmp(f->status, status) == 0)
+		return true;
+	if (strcmp(f->status, "pending") != 0)
+		return false;          /* processed and failed are final */
+	snprintf(f->status, sizeof f->status, "%s", status);
+	if (strcmp(status, "failed") == 0) {
+		struct st_payment *p = &s->payments[f->payment];
+		p->amount_refunded -= f->amount;
+		if (p->status == PAY_REFUNDED)
+			p->status = PAY_CAPTURED;
+	}
+	return true;
 }
 
 /* ---- writers ---- */
@@ -351,7 +370,7 @@ st_refund_put(struct jw *w, const struct st_state *s, const struct st_refund *f,
 	jw_obj_close(w);
 	jw_kint(w, "created_at", f->created_at);
 	jw_knull(w, "batch_id");
-	jw_kstr(w, "status", status ? status : "processed");
+	jw_kstr(w, "status", status ? status : f->status[0] ? f->status : "processed");
 	jw_kstr(w, "speed_processed", "normal");
 	jw_kstr(w, "speed_requested", f->speed);
 	jw_obj_close(w);

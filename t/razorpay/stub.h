@@ -62,6 +62,7 @@ struct st_refund {
 	char speed[12];                          /* speed_requested */
 	char idem_key[ST_IDEM_MAX + 1];          /* X-Refund-Idempotency, "" when none */
 	char body_hash[65];                      /* SHA-256 of the request body */
+	char status[12];                         /* pending, processed, failed */
 	int64_t created_at;
 };
 
@@ -112,6 +113,8 @@ struct st_state {
 	uint64_t webhooks_sent;
 	uint64_t ncalls;                         /* /v1 requests so far */
 	struct st_call calls[ST_CALLS];          /* the last ST_CALLS, a ring */
+	char refund_status[12];     /* what a new refund is: "" = processed */
+	int refund_lose;            /* refund answers still to lose (POST /_stub/refund) */
 };
 
 /* state.c */
@@ -135,9 +138,14 @@ const char *st_order_status(const struct st_order *o);
 void st_payment_capture(struct st_state *s, struct st_payment *p);
 /* What is still refundable, in paise (0 unless captured). */
 int64_t st_refundable(const struct st_payment *p);
-/* Appends a processed refund of amount on payment pi (no checks) and
- * returns its index; -1 when the table is full. */
+/* Appends a refund of amount on payment pi (no checks), processed unless
+ * POST /_stub/refund said otherwise, and returns its index; -1 when the
+ * table is full. */
 int st_refund_add(struct st_state *s, int pi, int64_t amount);
+/* Moves refund f to status as Razorpay does: only a pending one moves (to
+ * processed or failed; a failed one no longer counts as refunded).  False
+ * when f is final in another status. */
+bool st_refund_move(struct st_state *s, struct st_refund *f, const char *status);
 
 /* Entity writers: exactly Razorpay's shapes (razorpay-facts.md B.1, B.4). */
 void st_order_put(struct jw *w, const struct st_state *s, const struct st_order *o);
@@ -182,6 +190,7 @@ void ctl_pay(struct req *r);
 void ctl_webhook(struct req *r);
 void ctl_state(struct req *r);
 void ctl_payout(struct req *r);
+void ctl_refund(struct req *r);
 void ctl_fault(struct req *r);
 
 #endif

@@ -1,0 +1,181 @@
+#include "t.h"
+#include "pay.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static char stub[128];            /* http://127.0.0.1:$RAZORPAY_STUB_PORT */
+static const char *product;
+
+static void
+copy(char *dst, size_t n, const char *src)
+{
+	snprintf(dst, n, "%s", src ? src : "");
+}
+
+int
+t_pay_init(const char *product_id)
+{
+	const char *port = t_env("RAZORPAY_STUB_PORT");
+	if (port == NULL || product_id == NULL)
+		return -1;
+	product = product_id;
+	snprintf(stub, sizeof stub, "http://127.0.0.1:%s", port);
+	struct resp rs;
+	char url[200];
+	snprintf(url, sizeof url, "%s/_stub/health", stub);
+	t_get(&rs, url, NULL);
+	bool up = rs.status == 200;
+	if (!up)
+		fprintf(stderr, "the Razorpay stand-in does not answer on %s: %ld %s\n", url,
+		    rs.status, rs.body);
+	t_resp_free(&rs);
+	return up ? 0 : -1;
+}
+
+char *
+t_pay_product(const char *admin, const char *prefix)
+{
+	char name[80], body[300];
+	struct resp rs;
+	t_unique(name, sizeof name, prefix);
+	snprintf(body, sizeof body, "{\"name\":\"%s\",\"basePrice\":1000.00,\"stock\":100000}",
+	    name);
+	t_post_json(&rs, "/products", admin, body);
+	char *id = NULL;
+	if (rs.status == 201 && t_jstr(rs.json, "id") != NULL)
+		id = strdup(t_jstr(rs.json, "id"));
+	else
+		fprintf(stderr, "could not create a product: %ld %s\n", rs.status, rs.body);
+	t_resp_free(&rs);
+	return id;
+}
+
+long
+t_stub_post(struct resp *rs, const char *path, const char *json)
+{
+	char url[300];
+	snprintf(url, sizeof url, "%s%s", stub, path);
+	return t_post_json(rs, url, NULL, json);
+}
+
+bool
+t_stub_pay(const char *rzp_order, const char *status, long long amount, char pay[64],
+    char sig[80])
+{
+	char body[300];
+	struct resp rs;
+	if (amount > 0)
+		snprintf(body, sizeof body, "{\"orderId\":\"%s\",\"status\":\"%s\",\"amount\":%lld}",
+		    rzp_order, status, amount);
+	else
+		snprintf(body, sizeof body, "{\"orderId\":\"%s\",\"status\":\"%s\"}", rzp_order,
+		    status);
+	t_stub_post(&rs, "/_stub/pay", body);
+	bool ok = T_STATUS(&rs, 200) && t_jstr(rs.json, "razorpay_payment_id") != NULL;
+	copy(pay, 64, ok ? t_jstr(rs.json, "razorpay_payment_id") : NULL);
+	if (sig != NULL)
+		copy(sig, 80, ok ? t_jstr(rs.json, "razorpay_signature") : NULL);
+	t_resp_free(&rs);
+	return ok;
+}
+
+long
+t_stub_hook(struct resp *rs, const char *event, const char *rzp_pay, const char *extra)
+{
+	char body[600];
+	snprintf(body, sizeof body, "{\"event\":\"%s\",\"paymentId\":\"%s\"%s}", event, rzp_pay,
+	    extra);
+	if (t_stub_post(rs, "/_stub/webhook", body) != 200) {
+		T_STATUS(rs, 200);
+		return 0;
+	}
+	return t_jint(rs->json, "statuses.0", 0);
+}
+
+void
+t_hook_ok(const char *event, const char *rzp_pay, const char *extra, const char *want)
+{
+	struct resp rs;
+	long st = t_stub_hook(&rs, event, rzp_pay, extra);
+	t_check(st == 200, __FILE__, __LINE__, "%s %s -> %ld: %.400s", event, rzp_pay, st,
+	    rs.body);
+	if (want != NULL) {
+		const char *b = t_jstr(rs.json, "deliveries.0.body");
+		struct json_object *ans = b ? json_tokener_parse(b) : NULL;
+		T_EQ_STR(t_jstr(ans, "status"), want);
+		json_object_put(ans);
+	}
+	t_resp_free(&rs);
+}
+
+bool
+t_order_new(const char *token, const char *price, char out[64])
+{
+	char body[300];
+	struct resp rs;
+	snprintf(body, sizeof body, "{\"items\":[{\"productId\":\"%s\",\"quantity\":1,"
+	    "\"sellerPrice\":%s}]}", product, price);
+	t_post_json(&rs, "/orders", token, body);
+	bool ok = T_STATUS(&rs, 201) && t_jstr(rs.json, "id") != NULL;
+	copy(out, 64, ok ? t_jstr(rs.json, "id") : NULL);
+	t_resp_free(&rs);
+	return ok;
+}
+
+bool
+t_checkout_new(const char *token, const char *price, struct t_checkout *c)
+{
+	memset(c, 0, sizeof *c);
+	if (!t_order_new(token, price, c->order))
+		return false;
+	char body[200];
+	struct resp rs;
+	snprintf(body, sizeof body, "{\"orderId\":\"%s\"}", c->order);
+	t_post_json(&rs, "/payments/razorpay/create-order", token, body);
+	bool ok = T_STATUS(&rs, 201) && t_jstr(rs.json, "payment.id") != NULL &&
+	    t_jstr(rs.json, "razorpayOrder.id") != NULL;
+	if (ok) {
+		copy(c->pay, sizeof c->pay, t_jstr(rs.json, "payment.id"));
+		copy(c->rzp_order, sizeof c->rzp_order, t_jstr(rs.json, "razorpayOrder.id"));
+	}
+	t_resp_free(&rs);
+	return ok;
+}
+
+bool
+t_paid_new(const char *token, const char *price, struct t_checkout *c, char rzp_pay[64])
+{
+	if (!t_checkout_new(token, price, c) || !t_stub_pay(c->rzp_order, "captured", 0, rzp_pay,
+	    NULL))
+		return false;
+	t_hook_ok("payment.captured", rzp_pay, "", "applied");
+	char *st = t_pay_status(c->pay);
+	bool ok = st != NULL && strcmp(st, "SUCCESS") == 0;
+	free(st);
+	return T_ASSERT(ok);
+}
+
+long
+t_refund(struct resp *rs, const char *token, const char *pay, const char *body)
+{
+	char url[120];
+	snprintf(url, sizeof url, "/payments/%s/refund", pay);
+	if (body == NULL)
+		return t_http(rs, "POST", url, token, NULL, NULL, 0, (char *)NULL);
+	return t_post_json(rs, url, token, body);
+}
+
+char *
+t_pay_status(const char *pay)
+{
+	return t_db_value(T_PAY_DB, "SELECT status FROM payments WHERE id = $1", pay,
+	    (char *)NULL);
+}
+
+long long
+t_pay_events(const char *type, const char *pay)
+{
+	return t_db_count(T_PAY_DB, "SELECT count(*) FROM outbox WHERE type = $1 AND "
+	    "aggregate_id = $2", type, pay, (char *)NULL);
+}
