@@ -234,6 +234,13 @@ relay_dead_listed_and_retried(void)
 	t_post_json(&rs, "/admin/events/00000000-0000-4000-8000-000000000000/retry", admin, "{}");
 	T_ERROR(&rs, 404, NULL);
 	t_resp_free(&rs);
+	/* Parked again at its next attempt, not retried for a quarter of an
+	 * hour: an event pending that long makes GET /health degraded for the
+	 * suites after this one. */
+	T_EQ_INT(t_db_write("PRODUCT_DATABASE_URL", "UPDATE outbox SET attempts = 19 "
+	    "WHERE event_id = $1::uuid", ev, (char *)NULL), 1);
+	T_ASSERT(wait_count("PRODUCT_DATABASE_URL", "SELECT count(*) FROM outbox WHERE "
+	    "event_id = $1::uuid AND status = 'DEAD'", ev, 1, 5000));
 	free(ev);
 }
 
