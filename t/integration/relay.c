@@ -468,10 +468,16 @@ relay_killed_then_catches_up(void)
 	T_REQUIRE(v != NULL);
 	char *order = new_uuid();
 	T_REQUIRE(reserve(order, v, 4));
-	pid_t pid = t_stack_pid("relay");
+	/* The supervisor killed: its child, the relay proper, stops with it
+	 * (workers/README.md, "Supervision and heartbeat"). */
+	pid_t pid = t_stack_pid("relay"), kids[T_MAXKIDS];
 	T_REQUIRE(pid > 0);
+	int nkids = t_children(pid, kids);
+	T_REQUIRE(nkids == 1);
 	T_REQUIRE(kill(pid, SIGKILL) == 0);
-	t_sleep_ms(200);
+	for (int i = 0; i < 100 && (t_alive(pid) || t_alive(kids[0])); i++)
+		t_sleep_ms(50);
+	T_REQUIRE(!t_alive(pid) && !t_alive(kids[0]));
 	char *ev = put_cancelled(order, NULL);
 	T_REQUIRE(ev != NULL);
 	t_sleep_ms(500);

@@ -35,21 +35,6 @@ static struct t_shop shop;
 
 /* ---- processes ---- */
 
-static bool
-alive(pid_t pid)
-{
-	char path[64], buf[512];
-	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-	FILE *f = fopen(path, "r");
-	if (f == NULL)
-		return false;
-	size_t n = fread(buf, 1, sizeof buf - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	const char *p = strrchr(buf, ')');
-	return p != NULL && p[1] == ' ' && p[2] != 'Z' && p[2] != 'X';
-}
-
 /* The supervisor's one live child (the relay proper), waiting up to ms
  * for one other than not; 0 when there is none. */
 static pid_t
@@ -71,7 +56,7 @@ static bool
 wait_dead(pid_t pid, long ms)
 {
 	double end = t_now() + (double)ms / 1000.0;
-	while (alive(pid)) {
+	while (t_alive(pid)) {
 		if (t_now() > end)
 			return false;
 		t_sleep_ms(20);
@@ -193,7 +178,7 @@ relay_child_killed_mid_burst_200_orders_paid(void)
 {
 	static struct t_buy b[BURST];
 	pid_t parent = t_stack_pid("relay");
-	T_REQUIRE(parent > 0 && alive(parent));
+	T_REQUIRE(parent > 0 && t_alive(parent));
 	pid_t child = relay_child(parent, 0, 2000);
 	T_REQUIRE(child > 0);
 	double t0 = t_now();
@@ -221,8 +206,8 @@ relay_child_killed_mid_burst_200_orders_paid(void)
 
 	/* The same supervisor, a new child; the kill is in its log. */
 	T_EQ_INT(t_stack_pid("relay"), parent);
-	T_ASSERT(alive(parent));
-	T_ASSERT(!alive(child));
+	T_ASSERT(t_alive(parent));
+	T_ASSERT(!t_alive(child));
 	pid_t again = relay_child(parent, child, 2000);
 	T_ASSERT(again > 0 && again != child);
 	char needle[80];
@@ -376,7 +361,7 @@ relay_sigterm_stops_supervisor_and_child(void)
 	T_EQ_INT(stack_cmd("", "ensure", out, sizeof out), 0);
 	T_ASSERT(strstr(out, "starting relay") != NULL);
 	pid_t again = t_stack_pid("relay");
-	T_ASSERT(again > 0 && again != parent && alive(again));
+	T_ASSERT(again > 0 && again != parent && t_alive(again));
 	T_ASSERT(relay_child(again, 0, 2000) > 0);
 }
 
@@ -401,9 +386,9 @@ ensure_restarts_killed_supervisor_and_pool(void)
 	T_ASSERT(strstr(out, "starting relay") != NULL);
 	T_ASSERT(strstr(out, "starting pricing") != NULL);
 	pid_t again = t_stack_pid("relay");
-	T_ASSERT(again > 0 && again != parent && alive(again));
+	T_ASSERT(again > 0 && again != parent && t_alive(again));
 	T_ASSERT(relay_child(again, 0, 2000) > 0);
-	T_ASSERT(t_stack_pid("pricing") != pricing && alive(t_stack_pid("pricing")));
+	T_ASSERT(t_stack_pid("pricing") != pricing && t_alive(t_stack_pid("pricing")));
 	T_EQ_INT(t_stack_pid("nginx"), nginx);
 	struct resp rs;
 	T_ASSERT(health_until(&rs, 200, "up", 10));
@@ -441,14 +426,14 @@ watchdog_kills_child_that_stops_beating(void)
 	pid_t again = relay_child(parent, child, 15000);
 	T_ASSERT(again > 0);
 	printf("a stopped child replaced after %.1f s\n", t_now() - t0);
-	T_ASSERT(!alive(child));
+	T_ASSERT(!t_alive(child));
 	char needle[80];
 	snprintf(needle, sizeof needle, "(pid %d) has not beaten for", (int)child);
 	T_ASSERT(log_has(needle));
 	struct resp rs;
 	T_ASSERT(health_until(&rs, 200, "up", 10));
 	t_resp_free(&rs);
-	if (alive(child))
+	if (t_alive(child))
 		kill(child, SIGKILL);
 	T_ASSERT(t_stack_restart("relay", "RELAY_WATCHDOG_SECONDS", NULL) > 0);
 }

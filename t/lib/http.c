@@ -706,6 +706,21 @@ cmp_pid(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+bool
+t_alive(pid_t pid)
+{
+	char path[64], buf[512];
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+	FILE *f = fopen(path, "r");
+	if (f == NULL)
+		return false;
+	size_t n = fread(buf, 1, sizeof buf - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	const char *p = strrchr(buf, ')');
+	return p != NULL && p[1] == ' ' && p[2] != 'Z' && p[2] != 'X';
+}
+
 int
 t_children(pid_t pid, pid_t *out)
 {
@@ -748,20 +763,9 @@ t_children(pid_t pid, pid_t *out)
 	}
 	/* Zombies are dead workers not yet reaped. */
 	int live = 0;
-	for (int i = 0; i < n; i++) {
-		snprintf(path, sizeof path, "/proc/%d/stat", (int)out[i]);
-		FILE *s = fopen(path, "r");
-		if (s == NULL)
-			continue;
-		char buf[512];
-		size_t len = fread(buf, 1, sizeof buf - 1, s);
-		fclose(s);
-		buf[len] = '\0';
-		const char *rp = strrchr(buf, ')');
-		if (rp != NULL && rp[1] == ' ' && rp[2] == 'Z')
-			continue;
-		out[live++] = out[i];
-	}
+	for (int i = 0; i < n; i++)
+		if (t_alive(out[i]))
+			out[live++] = out[i];
 	qsort(out, (size_t)live, sizeof *out, cmp_pid);
 	return live;
 }
