@@ -562,7 +562,9 @@ relay_killed_mid_burst_every_order_paid_once(void)
 
 	/* Twenty webhooks at once through the stand-in (its pool sends them
 	 * four at a time); SIGKILL the relay when a third have been answered,
-	 * while it is moving their events. */
+	 * while it is moving their events.  The pid is its supervisor's: the
+	 * relay proper, its child, stops with it, and stays down until "$STACK
+	 * run" (it_relay_supervise kills the child alone). */
 	snprintf(url, sizeof url, "%s/_stub/webhook", stub);
 	struct curl_slist *hl = curl_slist_append(NULL, "Content-Type: application/json");
 	CURLM *m = curl_multi_init();
