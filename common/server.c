@@ -17,8 +17,15 @@
 
 #define POOL_MAX 64
 
+/* The health check's one statement: the database answers, and how the
+ * service's outbox stands.  Every service database has the outbox
+ * (sql/common/001_outbox.sql), and its partial index outbox_due holds
+ * exactly the PENDING rows: the statement reads those and no others. */
 static const struct stmt server_stmts[] = {
-	{ "server_ping", "SELECT 1 AS ok", 0, true },
+	{ "server_outbox",
+	  "SELECT count(*) AS pending, greatest(0, coalesce(floor(extract(epoch FROM "
+	  "now() - min(created_at))), 0))::bigint AS oldest "
+	  "FROM outbox WHERE status = 'PENDING'", 0, true },
 };
 
 static const struct service *service;
@@ -81,6 +88,13 @@ server_health(struct req *r)
 	jw_kstr(&w, "status", res ? "ok" : "degraded");
 	jw_kstr(&w, "service", service->name);
 	jw_kstr(&w, "database", res ? "up" : "down");
+	if (res != NULL && PQntuples(res) == 1) {
+		jw_key(&w, "outbox");
+		jw_obj_open(&w);
+		jw_kint(&w, "pending", db_get_ll(res, 0, "pending"));
+		jw_kint(&w, "oldestPendingSeconds", db_get_ll(res, 0, "oldest"));
+		jw_obj_close(&w);
+	}
 	jw_obj_close(&w);
 	reply_w(r, res ? 200 : 503);
 }

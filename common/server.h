@@ -29,7 +29,10 @@ struct service {
 
 int server_main(int argc, char **argv, const struct service *svc);
 
-/* GET /<prefix>/health: 200 when the database answers, else 503. */
+/* GET /<prefix>/health: 200 when the database answers, else 503, with the
+ * service's outbox: {"pending": N, "oldestPendingSeconds": S} (its events
+ * not yet delivered, and how long the oldest has waited; the gateway's
+ * GET /health judges them). */
 void server_health(struct req *r);
 
 /* GET /internal/<name>/audit?graceSeconds=300&sinceSeconds=0: the

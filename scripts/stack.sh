@@ -5,6 +5,7 @@
 #   stack.sh deps                  install missing Debian packages (apt)
 #   stack.sh run                   .env, cluster, roles, migrations, pools, nginx; wait healthy
 #   stack.sh stop                  stop exactly what run started (by pid), then the cluster
+#   stack.sh ensure                start what of a started stack is not running (cron, every minute)
 #   stack.sh migrate               apply sql/common + sql/<svc> to each present service
 #   stack.sh admin EMAIL PASSWORD  create an ADMIN user (auth create-admin)
 #   stack.sh health                GET /health, and the stack's idle memory (PSS)
@@ -211,6 +212,14 @@ load_config() {
 	export INTERNAL_FCGI_DIR=${INTERNAL_FCGI_DIR-$SOCK_DIR}
 	# The wallet's settlement job writes its bank files here.
 	export WALLET_SETTLEMENT_DIR=${WALLET_SETTLEMENT_DIR:-$VAR/settlements}
+	# The relay's heartbeat (workers/README.md): the relay writes it, the
+	# health pool reads it.  No relay deployed: no heartbeat, and GET
+	# /health reports the relay "unknown".
+	if [[ " ${WORKER_PROGRAMS[*]} " == *" relay "* && -x $BIN_DIR/relay ]]; then
+		export RELAY_HEARTBEAT_FILE=${RELAY_HEARTBEAT_FILE:-$RUN/relay.heartbeat}
+	else
+		unset RELAY_HEARTBEAT_FILE
+	fi
 }
 
 # Unix socket paths are limited to 107 bytes: when VAR is deep, the sockets
@@ -644,7 +653,7 @@ pool_size() {
 start_pool() {
 	local s=$1 prog=$BIN_DIR/$1 pidf=$RUN/$1.pid sock=$SOCK_DIR/$1.sock pid n
 	if pid=$(running "$pidf" "$s"); then
-		if [[ $prog -nt $pidf ]]; then
+		if [[ -z $ENSURING && $prog -nt $pidf ]]; then
 			say "$s: the program was rebuilt, restarting the pool"
 			stop_pidfile "$pidf" "$s"
 		else
@@ -666,7 +675,7 @@ start_pool() {
 start_worker() {
 	local w=$1 prog=$BIN_DIR/$1 pidf=$RUN/$1.pid pid
 	if pid=$(running "$pidf" "$w"); then
-		if [[ $prog -nt $pidf ]]; then
+		if [[ -z $ENSURING && $prog -nt $pidf ]]; then
 			say "$w: the program was rebuilt, restarting it"
 			stop_pidfile "$pidf" "$w"
 		else
@@ -674,6 +683,8 @@ start_worker() {
 		fi
 	fi
 	say "starting $w"
+	# The program is its own supervisor (common/supervise.h): this pid is
+	# the supervisor's, which restarts the daemon in its child.
 	SERVICE_NAME=$w LOG_FILE=$LOG/$w.log setsid "$prog" </dev/null >>"$LOG/$w.log" 2>&1 &
 	printf '%s' "$!" >"$pidf"
 }
@@ -716,6 +727,13 @@ wait_healthy() {
 	for ((i = 0; i < ${HEALTH_TIMEOUT:-30} * 4; i++)); do
 		code=$(curl -s -o "$RUN/health.json" -w '%{http_code}' -m 2 "$url" 2>/dev/null) || code=000
 		[[ $code == 200 ]] && return 0
+		# Degraded only by a late outbox (no service down, the relay's
+		# heartbeat fresh): up.  A backlog drains by itself; GET /health
+		# goes on reporting it.
+		if [[ $code == 503 ]] && grep -q '"status":"degraded"' "$RUN/health.json" &&
+			! grep -Eq '"status":"(down|stale)"' "$RUN/health.json"; then
+			return 0
+		fi
 		sleep 0.25
 	done
 	body=$(cat "$RUN/health.json" 2>/dev/null || true)
@@ -733,6 +751,9 @@ cmd_run() {
 	mkdirs
 	ensure_env
 	load_config
+	# The stack is meant to run from now on (ensure restarts what dies),
+	# until stop.
+	touch "$RUN/up"
 	[[ -n $SERVICES ]] || warn "no service is built in $BIN_DIR"
 	if [[ $LOCAL_PG == 1 ]]; then
 		pg_start
@@ -760,6 +781,7 @@ cmd_stop() {
 		return 0
 	fi
 	local pid f name
+	rm -f "$RUN/up" # first: a cron ensure must not start what stops now
 	if [[ -f $RUN/nginx.pid ]]; then
 		if pid=$(nginx_pid); then say "stopping nginx"; fi
 		stop_pidfile "$RUN/nginx.pid" nginx
@@ -771,7 +793,7 @@ cmd_stop() {
 		stop_pidfile "$f" "$name"
 	done
 	if [[ -d $RUN ]]; then
-		rm -f "$RUN"/*.sock "$RUN"/health.json
+		rm -f "$RUN"/*.sock "$RUN"/health.json "$RUN"/*.heartbeat
 	fi
 	if [[ -f $RUN/sockdir ]]; then
 		f=$(<"$RUN/sockdir")
@@ -786,6 +808,28 @@ cmd_stop() {
 			rm -f "$RUN/pg-sockdir"
 		fi
 	fi
+}
+
+# ensure: start whatever of the stack is not running: PostgreSQL (when
+# local), each pool, each daemon of workers/, nginx; what runs is left
+# alone (even when its program was rebuilt: that is run's business).  Only
+# for a stack that was started (run) and not stopped since (stop): a
+# stopped stack stays stopped.  cron runs it every minute (cron/crontab),
+# the second line of defence after the daemons' own supervisors (a
+# supervisor killed with SIGKILL); it prints only what it starts, so cron
+# mails only then.  Under the stack's lock, like run and stop (see the end).
+cmd_ensure() {
+	[[ -f $RUN/up && -f $ENV_FILE ]] || return 0
+	load_config
+	ENSURING=1
+	local s w
+	if [[ $LOCAL_PG == 1 ]] && ! pg_running; then pg_start; fi
+	for s in $SERVICES; do start_pool "$s"; done
+	[[ -x $BIN_DIR/health ]] && start_pool health
+	for w in "${WORKER_PROGRAMS[@]}"; do
+		[[ -x $BIN_DIR/$w ]] && start_worker "$w"
+	done
+	nginx_pid >/dev/null || start_nginx
 }
 
 # job <service> <name>: one scheduled job (cron/README.md), run by
@@ -936,16 +980,33 @@ cmd_admin() {
 }
 
 usage() {
-	sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'
 	exit 2
 }
 
+ENSURING=""
 cmd=${1:-}
 [[ $# -gt 0 ]] && shift
+
+# run, stop and ensure hold the stack's lock ($VAR/stack.lock) for their
+# whole run, so that a cron ensure never starts what a stop is stopping or a
+# run is starting; an ensure that finds it taken does nothing.  flock(1)
+# holds it (-o: the programs started here do not inherit it).
+if [[ $cmd =~ ^(run|stop|ensure)$ && -z ${STACK_LOCKED:-} ]] &&
+	command -v flock >/dev/null 2>&1 && [[ $cmd == run || -d $VAR ]]; then
+	mkdir -p "$VAR"
+	lockwait=(-w 900)
+	[[ $cmd == ensure ]] && lockwait=(-n -E 0)
+	exec env STACK_LOCKED=1 flock -o "${lockwait[@]}" "$VAR/stack.lock" \
+		bash "$REPO/scripts/stack.sh" "$cmd" "$@"
+fi
+unset STACK_LOCKED
+
 case $cmd in
 deps) cmd_deps ;;
 run) cmd_run ;;
 stop) cmd_stop ;;
+ensure) cmd_ensure ;;
 migrate)
 	mkdirs
 	ensure_env

@@ -13,7 +13,12 @@
  * BEGIN with the claim, then one UPDATE marking every delivered row SENT
  * with the COMMIT (a failed delivery adds its own UPDATE).  After a NOTIFY
  * the relay lingers RELAY_LINGER_MS (default 2) before claiming, so under
- * load one batch carries the events of several transactions. */
+ * load one batch carries the events of several transactions.
+ *
+ * The process started is a supervisor (common/supervise.h): the relay runs
+ * in its child, which it restarts with backoff whenever it dies.  The
+ * child writes RELAY_HEARTBEAT_FILE every RELAY_HEARTBEAT_MS (2000), idle
+ * or busy (between the events of a long batch too); GET /health reads it. */
 #include "config.h"
 #include "arena.h"
 #include "crypto.h"
@@ -21,6 +26,7 @@
 #include "http.h"
 #include "json.h"
 #include "log.h"
+#include "supervise.h"
 #include <curl/curl.h>
 #include <errno.h>
 #include <limits.h>
@@ -415,6 +421,7 @@ relay_batch(struct source *s)
 	buf_adds(&sent, "{");
 	size_t nsent = 0;
 	for (int i = 0; i < n && rc >= 0; i++) {
+		supervise_heartbeat();   /* a backlog may take a while */
 		rc = relay_row(s, rows, i);
 		if (rc == 1) {
 			if (nsent++ > 0)
@@ -512,10 +519,10 @@ load_sources(void)
 	}
 }
 
-int
-main(void)
+/* The relay's settings (README.md, "Configuration"). */
+static void
+relay_config(void)
 {
-	log_open("relay");
 	max_attempts = config_long("RELAY_MAX_ATTEMPTS", 20);
 	poll_ms = config_long("RELAY_POLL_MS", 1000);
 	long linger_ms = config_long("RELAY_LINGER_MS", 2);
@@ -527,7 +534,71 @@ main(void)
 	if (max_attempts < 1) max_attempts = 1;
 	if (poll_ms < 10) poll_ms = 10;
 	if (backoff_max < 1) backoff_max = 1;
+}
 
+/* Sleeps until a NOTIFY, the next due retry, the next poll or the next
+ * heartbeat, then takes the notifications that came. */
+static void
+relay_sleep(double next_poll)
+{
+	double wake = next_poll, beat = now_s() + supervise_heartbeat();
+	if (beat < wake)
+		wake = beat;
+	fd_set fds;
+	FD_ZERO(&fds);
+	int maxfd = -1;
+	for (int i = 0; i < nsources; i++) {
+		struct source *s = &sources[i];
+		if (s->conn == NULL) {
+			if (s->retry_connect < wake) wake = s->retry_connect;
+			continue;
+		}
+		if (s->due > 0 && s->due < wake) wake = s->due;
+		if (s->dirty) {
+			/* Lingering: its claim is due anyway, and more NOTIFYs
+			 * from it would only wake us for nothing. */
+			if (s->dirty_at + linger_s < wake) wake = s->dirty_at + linger_s;
+			continue;
+		}
+		int fd = PQsocket(s->conn);
+		if (fd >= 0 && fd < FD_SETSIZE) {
+			FD_SET(fd, &fds);
+			if (fd > maxfd) maxfd = fd;
+		}
+	}
+	double dt = wake - now_s();
+	if (dt < 0) dt = 0;
+	struct timeval tv = { (time_t)dt, (suseconds_t)((dt - (double)(time_t)dt) * 1e6) };
+	int n = select(maxfd + 1, &fds, NULL, NULL, &tv);
+	if (n < 0 && errno != EINTR)
+		log_warn("select: %s", strerror(errno));
+	for (int i = 0; i < nsources; i++) {
+		struct source *s = &sources[i];
+		if (s->conn == NULL)
+			continue;
+		int fd = PQsocket(s->conn);
+		if (n > 0 && fd >= 0 && FD_ISSET(fd, &fds)) {
+			if (PQconsumeInput(s->conn) == 0) {
+				log_warn("%s: connection lost: %s", s->name, PQerrorMessage(s->conn));
+				source_disconnect(s);
+				continue;
+			}
+		}
+		PGnotify *note;
+		while ((note = PQnotifies(s->conn)) != NULL) {
+			if (!s->dirty)
+				s->dirty_at = now_s();
+			s->dirty = true;
+			PQfreemem(note);
+		}
+	}
+}
+
+/* The relay proper: the supervised child's whole life (common/supervise.h). */
+static int
+relay_run(void)
+{
+	relay_config();
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_signal;
@@ -548,6 +619,7 @@ main(void)
 
 	double next_poll = 0;
 	while (!stopping) {
+		supervise_heartbeat();
 		double t = now_s();
 		bool poll = t >= next_poll;
 		if (poll)
@@ -558,6 +630,7 @@ main(void)
 				if (t < s->retry_connect)
 					continue;
 				source_connect(s);
+				supervise_heartbeat();   /* a connect may take its timeout */
 				if (s->conn == NULL)
 					continue;
 			}
@@ -565,56 +638,7 @@ main(void)
 			if (woken || poll || (s->due > 0 && t >= s->due))
 				relay_source(s);
 		}
-		/* Sleep until a NOTIFY, the next due retry, or the next poll. */
-		double wake = next_poll;
-		fd_set fds;
-		FD_ZERO(&fds);
-		int maxfd = -1;
-		for (int i = 0; i < nsources; i++) {
-			struct source *s = &sources[i];
-			if (s->conn == NULL) {
-				if (s->retry_connect < wake) wake = s->retry_connect;
-				continue;
-			}
-			if (s->due > 0 && s->due < wake) wake = s->due;
-			if (s->dirty) {
-				/* Lingering: its claim is due anyway, and more NOTIFYs
-				 * from it would only wake us for nothing. */
-				if (s->dirty_at + linger_s < wake) wake = s->dirty_at + linger_s;
-				continue;
-			}
-			int fd = PQsocket(s->conn);
-			if (fd >= 0 && fd < FD_SETSIZE) {
-				FD_SET(fd, &fds);
-				if (fd > maxfd) maxfd = fd;
-			}
-		}
-		double dt = wake - now_s();
-		if (dt < 0) dt = 0;
-		struct timeval tv = { (time_t)dt, (suseconds_t)((dt - (double)(time_t)dt) * 1e6) };
-		int n = select(maxfd + 1, &fds, NULL, NULL, &tv);
-		if (n < 0 && errno != EINTR)
-			log_warn("select: %s", strerror(errno));
-		for (int i = 0; i < nsources; i++) {
-			struct source *s = &sources[i];
-			if (s->conn == NULL)
-				continue;
-			int fd = PQsocket(s->conn);
-			if (n > 0 && fd >= 0 && FD_ISSET(fd, &fds)) {
-				if (PQconsumeInput(s->conn) == 0) {
-					log_warn("%s: connection lost: %s", s->name, PQerrorMessage(s->conn));
-					source_disconnect(s);
-					continue;
-				}
-			}
-			PGnotify *note;
-			while ((note = PQnotifies(s->conn)) != NULL) {
-				if (!s->dirty)
-					s->dirty_at = now_s();
-				s->dirty = true;
-				PQfreemem(note);
-			}
-		}
+		relay_sleep(next_poll);
 	}
 	log_info("relay stopping");
 	for (int i = 0; i < nsources; i++) {
@@ -625,4 +649,13 @@ main(void)
 	curl_easy_cleanup(curl);
 	curl_global_cleanup();
 	return 0;
+}
+
+/* A supervisor (the pid in var/run/relay.pid) restarts the relay whenever
+ * it dies; the relay beats a heartbeat file that GET /health reads. */
+int
+main(void)
+{
+	log_open("relay");
+	return supervise("relay", relay_run);
 }

@@ -1,15 +1,19 @@
 /* health: the gateway's own endpoints.
  *
  * GET /health asks every deployed service for its own health through the
- * internal listener, in parallel, and reports all.  GET /admin/events/dead
+ * internal listener, in parallel, and reports all: each service up or
+ * down with its outbox (pending events, the oldest one's wait), and the
+ * relay's heartbeat.  GET /admin/events/dead
  * and POST /admin/events/:eventId/retry (ADMIN) gather the dead events of
  * every service's outbox and put one back in the relay's queue. */
 #include "config.h"
 #include "http.h"
 #include "server.h"
+#include "supervise.h"
 #include "valid.h"
 #include <curl/curl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define MAX_SERVICES 16
@@ -28,22 +32,102 @@ health_path(const char *svc)
 	return NULL;
 }
 
+/* One service's health answer, asked for in parallel with the others. */
+struct probe {
+	const char *name;
+	CURL *h;
+	struct buf body;
+};
+
 static size_t
-discard(char *p, size_t size, size_t n, void *u)
+keep(char *p, size_t size, size_t n, void *u)
 {
-	(void)p;
-	(void)u;
-	return size * n;
+	struct buf *b = u;
+	size_t len = size * n;
+	if (b->len + len <= 16384)
+		buf_add(b, p, len);
+	return len;
 }
 
+/* A non-negative integer member of an object, or -1. */
+static long long
+num(const struct jv *o, const char *key)
+{
+	const struct jv *v = json_get(o, key);
+	if (v == NULL || v->type != JV_NUM)
+		return -1;
+	char *end;
+	long long n = strtoll(v->s, &end, 10);
+	return end != v->s && *end == '\0' && n >= 0 ? n : -1;
+}
+
+/* services.<name>: whether it answered 200, and its outbox as it reported
+ * it (null when it did not).  Returns false when the service is down or
+ * its oldest pending event has waited longer than max_wait seconds. */
+static bool
+service_put(struct req *r, struct jw *w, struct probe *p, long max_wait)
+{
+	long code = 0;
+	curl_easy_getinfo(p->h, CURLINFO_RESPONSE_CODE, &code);
+	bool up = code == 200, ok = up;
+	jw_key(w, p->name);
+	jw_obj_open(w);
+	jw_kstr(w, "status", up ? "up" : "down");
+	jw_kint(w, "httpStatus", code);
+	char err[64];
+	const struct jv *root = p->body.len > 0 ?
+	    json_parse(r->a, p->body.p, p->body.len, err, sizeof err) : NULL;
+	const struct jv *outbox = json_get(root, "outbox");
+	long long pending = num(outbox, "pending"), oldest = num(outbox, "oldestPendingSeconds");
+	if (pending >= 0 && oldest >= 0) {
+		jw_key(w, "outbox");
+		jw_obj_open(w);
+		jw_kint(w, "pending", pending);
+		jw_kint(w, "oldestPendingSeconds", oldest);
+		jw_obj_close(w);
+		ok = ok && oldest <= max_wait;
+	} else {
+		jw_knull(w, "outbox");
+	}
+	jw_obj_close(w);
+	return ok;
+}
+
+/* relay: its heartbeat (RELAY_HEARTBEAT_FILE, written by workers/relay's
+ * child every RELAY_HEARTBEAT_MS): "up" when at most RELAY_STALE_SECONDS
+ * old, "stale" when older, "down" when there is none, "unknown" when no
+ * heartbeat file is configured (the relay is not deployed).  Returns
+ * false when stale or down. */
+static bool
+relay_put(struct jw *w)
+{
+	const char *path = config_str("RELAY_HEARTBEAT_FILE", NULL);
+	long stale = config_long("RELAY_STALE_SECONDS", 10);
+	double age = path != NULL ? supervise_heartbeat_age(path) : -1;
+	const char *status = path == NULL ? "unknown" : age < 0 ? "down" :
+	    age > (double)stale ? "stale" : "up";
+	jw_key(w, "relay");
+	jw_obj_open(w);
+	jw_kstr(w, "status", status);
+	if (age >= 0)
+		jw_kint(w, "heartbeatAgeSeconds", (int64_t)age);
+	else
+		jw_knull(w, "heartbeatAgeSeconds");
+	jw_obj_close(w);
+	return path == NULL || strcmp(status, "up") == 0;
+}
+
+/* GET /health: 200 "ok" when every service answers, the relay's
+ * heartbeat is fresh and no service's oldest pending event has waited
+ * longer than OUTBOX_MAX_WAIT_SECONDS (60); else 503 "degraded". */
 static void
 health_all(struct req *r)
 {
 	char list[512];
 	snprintf(list, sizeof list, "%s", config_str("SERVICES", ""));
 	long port = config_long("INTERNAL_PORT", 3100);
-	const char *names[MAX_SERVICES];
-	CURL *h[MAX_SERVICES];
+	long max_wait = config_long("OUTBOX_MAX_WAIT_SECONDS", 60);
+	struct probe p[MAX_SERVICES];
 	int n = 0;
 	CURLM *m = curl_multi_init();
 	char *save = NULL;
@@ -54,13 +138,13 @@ health_all(struct req *r)
 			continue;
 		char url[256];
 		snprintf(url, sizeof url, "http://127.0.0.1:%ld%s", port, path);
-		names[n] = arena_strdup(r->a, s);
-		h[n] = curl_easy_init();
-		curl_easy_setopt(h[n], CURLOPT_URL, url);
-		curl_easy_setopt(h[n], CURLOPT_TIMEOUT_MS, 2000L);
-		curl_easy_setopt(h[n], CURLOPT_NOSIGNAL, 1L);
-		curl_easy_setopt(h[n], CURLOPT_WRITEFUNCTION, discard);
-		curl_multi_add_handle(m, h[n]);
+		p[n] = (struct probe){ .name = arena_strdup(r->a, s), .h = curl_easy_init() };
+		curl_easy_setopt(p[n].h, CURLOPT_URL, url);
+		curl_easy_setopt(p[n].h, CURLOPT_TIMEOUT_MS, 2000L);
+		curl_easy_setopt(p[n].h, CURLOPT_NOSIGNAL, 1L);
+		curl_easy_setopt(p[n].h, CURLOPT_WRITEFUNCTION, keep);
+		curl_easy_setopt(p[n].h, CURLOPT_WRITEDATA, &p[n].body);
+		curl_multi_add_handle(m, p[n].h);
 		n++;
 	}
 	int running = 1;
@@ -76,20 +160,14 @@ health_all(struct req *r)
 	jw_key(&w, "services");
 	jw_obj_open(&w);
 	for (int i = 0; i < n; i++) {
-		long code = 0;
-		curl_easy_getinfo(h[i], CURLINFO_RESPONSE_CODE, &code);
-		bool up = code == 200;
-		all = all && up;
-		jw_key(&w, names[i]);
-		jw_obj_open(&w);
-		jw_kstr(&w, "status", up ? "up" : "down");
-		jw_kint(&w, "httpStatus", code);
-		jw_obj_close(&w);
-		curl_multi_remove_handle(m, h[i]);
-		curl_easy_cleanup(h[i]);
+		all = service_put(r, &w, &p[i], max_wait) && all;
+		curl_multi_remove_handle(m, p[i].h);
+		curl_easy_cleanup(p[i].h);
+		buf_free(&p[i].body);
 	}
 	curl_multi_cleanup(m);
 	jw_obj_close(&w);
+	all = relay_put(&w) && all;
 	jw_kstr(&w, "status", all ? "ok" : "degraded");
 	jw_obj_close(&w);
 	reply_w(r, all ? 200 : 503);

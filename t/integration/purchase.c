@@ -351,21 +351,6 @@ pid_is(pid_t pid, const char *name)
 	return strcmp(base ? base + 1 : exe, name) == 0;
 }
 
-static bool
-alive(pid_t pid)
-{
-	char path[64], buf[512];
-	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-	FILE *f = fopen(path, "r");
-	if (f == NULL)
-		return false;
-	size_t n = fread(buf, 1, sizeof buf - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	const char *p = strrchr(buf, ')');
-	return p != NULL && p[1] == ' ' && p[2] != 'Z' && p[2] != 'X';
-}
-
 /* pid and its children (the pool master's workers). */
 static int
 tree(pid_t pid, pid_t *out)
@@ -573,11 +558,13 @@ relay_killed_mid_burst_every_order_paid_once(void)
 	for (int i = 0; i < BURST; i++)
 		T_REQUIRE(buy_paid(&b[i], -1));
 	pid_t relay = t_stack_pid("relay");
-	T_REQUIRE(relay > 0 && pid_is(relay, "relay") && alive(relay));
+	T_REQUIRE(relay > 0 && pid_is(relay, "relay") && t_alive(relay));
 
 	/* Twenty webhooks at once through the stand-in (its pool sends them
 	 * four at a time); SIGKILL the relay when a third have been answered,
-	 * while it is moving their events. */
+	 * while it is moving their events.  The pid is its supervisor's: the
+	 * relay proper, its child, stops with it, and stays down until "$STACK
+	 * run" (it_relay_supervise kills the child alone). */
 	snprintf(url, sizeof url, "%s/_stub/webhook", stub);
 	struct curl_slist *hl = curl_slist_append(NULL, "Content-Type: application/json");
 	CURLM *m = curl_multi_init();
@@ -628,9 +615,9 @@ relay_killed_mid_burst_every_order_paid_once(void)
 	}
 	curl_multi_cleanup(m);
 	curl_slist_free_all(hl);
-	for (int i = 0; i < 50 && alive(relay); i++)
+	for (int i = 0; i < 50 && t_alive(relay); i++)
 		t_sleep_ms(100);
-	T_ASSERT(!alive(relay));
+	T_ASSERT(!t_alive(relay));
 
 	/* Restart it the way the stack does. */
 	T_EQ_INT(stack_run(), 0);
@@ -660,7 +647,7 @@ order_pool_down_events_arrive_after_return(void)
 	    60000 : 10000;
 	T_REQUIRE(buy_paid(&b, -1));
 	pid_t master = t_stack_pid("order");
-	T_REQUIRE(master > 0 && pid_is(master, "order") && alive(master));
+	T_REQUIRE(master > 0 && pid_is(master, "order") && t_alive(master));
 
 	/* Stop the pool: SIGTERM to its master stops the workers too. */
 	pid_t procs[MAXTREE];
@@ -670,13 +657,13 @@ order_pool_down_events_arrive_after_return(void)
 	for (int i = 0; i < 100; i++) {
 		int left = 0;
 		for (int k = 0; k < n; k++)
-			left += alive(procs[k]);
+			left += t_alive(procs[k]);
 		if (left == 0)
 			break;
 		t_sleep_ms(100);
 	}
 	for (int k = 0; k < n; k++)
-		if (alive(procs[k]))
+		if (t_alive(procs[k]))
 			kill(procs[k], SIGKILL);
 	long http = 0;
 	free(order_status(b.order, &http));

@@ -722,6 +722,14 @@ proc_stat(pid_t pid, char *buf, size_t n)
 	return strrchr(buf, ')');
 }
 
+bool
+t_alive(pid_t pid)
+{
+	char buf[512];
+	const char *p = proc_stat(pid, buf, sizeof buf);
+	return p != NULL && p[1] == ' ' && p[2] != 'Z' && p[2] != 'X';
+}
+
 int
 t_children(pid_t pid, pid_t *out)
 {
@@ -757,15 +765,9 @@ t_children(pid_t pid, pid_t *out)
 	}
 	/* Zombies are dead workers not yet reaped. */
 	int live = 0;
-	for (int i = 0; i < n; i++) {
-		char buf[512];
-		const char *rp = proc_stat(out[i], buf, sizeof buf);
-		if (rp == NULL)
-			continue;
-		if (rp[1] == ' ' && rp[2] == 'Z')
-			continue;
-		out[live++] = out[i];
-	}
+	for (int i = 0; i < n; i++)
+		if (t_alive(out[i]))
+			out[live++] = out[i];
 	qsort(out, (size_t)live, sizeof *out, cmp_pid);
 	return live;
 }

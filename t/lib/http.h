@@ -116,6 +116,8 @@ pid_t t_stack_restart(const char *name, const char *var, const char *value);
  * t_pool_full waits up to ms for the pool to have want workers again. */
 #define T_MAXKIDS 64
 int t_children(pid_t pid, pid_t *out);
+/* True while pid runs (not a zombie waiting to be reaped). */
+bool t_alive(pid_t pid);
 int t_kill_children(const char *name, int sig);
 bool t_pool_full(const char *name, int want, long ms);
 
