@@ -479,6 +479,24 @@ else
 	NOTES+=("webhook -> PAID not measured: $WH_SKIP")
 	note "${NOTES[-1]}"
 fi
+# The audit (cron/audit.c) over everything the runs left: the seeded
+# catalog, every order of the POST /orders runs, the paid ones' payments and
+# credits. --grace 0: nothing is skipped as young. Sets AUDIT_LINE.
+AUDIT_LINE=""
+if ((ORDERS)) && [[ -x $BIN_DIR/audit ]]; then
+	note "the audit over the bench's data (stack.sh audit --grace 0)"
+	audit_rc=0
+	"$STACK" audit --grace 0 >"$BENCH_VAR/audit.out" 2>&1 || audit_rc=$?
+	AUDIT_LINE=$(grep '^audit: ' "$BENCH_VAR/audit.out" | tail -n 1)
+	audit_n=$(psql "$ORDER_DATABASE_URL" -X -At -c "SELECT count(*) FROM orders") || audit_n='?'
+	if [[ -z $AUDIT_LINE ]]; then
+		NOTES+=("the audit printed no summary (exit $audit_rc): $(head -c 300 "$BENCH_VAR/audit.out")")
+	else
+		AUDIT_LINE="$AUDIT_LINE (exit $audit_rc; order_db holds $audit_n orders, product_db $NIDS products)"
+		((audit_rc == 0)) || NOTES+=("the audit found discrepancies in the bench's data; its first lines: $(grep -v '^audit: ' "$BENCH_VAR/audit.out" | head -n 3 | tr '\n' ' ')")
+	fi
+	note "${AUDIT_LINE:-the audit failed}"
+fi
 LOADAVG_AFTER=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo '?')
 
 # ---------------------------------------------------------------- the table
@@ -575,6 +593,11 @@ OUT=$BENCH_VAR/results.md
 		printf '| webhook accepted -> relay claims PAYMENT_SUCCESS | %s | %s | %s |\n' "$PICK_P50" "$PICK_P99" "$PICK_MAX"
 		printf '| relay claim -> order PAID | %s | %s | %s |\n' "$APPLY_P50" "$APPLY_P99" "$APPLY_MAX"
 		printf '| POST /payments/webhook answer (nginx `$request_time`) | %s | %s | - |\n' "$WH_RT_P50" "$WH_RT_P99"
+	fi
+	if [[ -n $AUDIT_LINE ]]; then
+		printf '\n## The audit\n\n'
+		# shellcheck disable=SC2016 # backquotes for markdown
+		printf -- '- `stack.sh audit --grace 0` after the runs: %s\n' "$AUDIT_LINE"
 	fi
 	printf '\n## Notes\n\n'
 	printf -- '- The machine may be shared with other work while this runs: absolute numbers are noisy;\n'
