@@ -16,7 +16,7 @@ endif
 WERROR  := $(if $(CI),-Werror,)
 CFLAGS  := -std=c17 -D_GNU_SOURCE $(OPT) -Wall -Wextra -Wshadow -Wformat=2 \
            -Wno-unused-parameter $(WERROR) $(SANFLAGS) \
-           -Icommon -I/usr/include/postgresql -MMD -MP
+           -Icommon -I$(BUILD)/gen -I/usr/include/postgresql -MMD -MP
 LDFLAGS := $(SANFLAGS)
 LIBS    := -lfcgi -lpq -ljwt -lcrypto -lcurl -lm
 
@@ -29,6 +29,14 @@ WORKERS  := $(patsubst workers/%.c,%,$(wildcard workers/*.c))
 # cron/job.c is the job runner cron calls (cron/README.md)
 CRON     := $(if $(wildcard cron/job.c),cron-job) $(if $(wildcard cron/audit.c),audit)
 STUBS    := $(if $(wildcard t/razorpay/*.c),razorpay-stub)
+
+# services.conf lists the services (scripts/README.md): every program under
+# fcgi/ but the gateway's own health program must have its line there.
+SERVICES := $(shell awk '$$1 !~ /^\#/ && NF { print $$1 }' services.conf)
+UNLISTED := $(filter-out $(SERVICES) health,$(PROGRAMS))
+$(if $(UNLISTED),$(error fcgi/$(firstword $(UNLISTED))/ has no line in services.conf))
+# The relay's routing table, generated from services.conf.
+SERVICES_H := $(BUILD)/gen/services.h
 
 COMMON_SRC := $(wildcard common/*.c)
 COMMON_OBJ := $(COMMON_SRC:%.c=$(BUILD)/%.o)
@@ -52,9 +60,13 @@ all: build
 build: $(PROGRAMS:%=$(BIN)/%) $(WORKERS:%=$(BIN)/%) $(CRON:%=$(BIN)/%)
 tests: $(UNIT_BIN) $(ITEST_BIN) $(STUBS:%=$(BIN)/%)
 
-$(BUILD)/%.o: %.c
+$(BUILD)/%.o: %.c | $(SERVICES_H)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c $< -o $@
+
+$(SERVICES_H): services.conf scripts/services.awk
+	@mkdir -p $(dir $@)
+	awk -f scripts/services.awk services.conf > $@.tmp && mv $@.tmp $@
 
 $(COMMON_LIB): $(COMMON_OBJ)
 	@rm -f $@

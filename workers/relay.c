@@ -26,6 +26,7 @@
 #include "http.h"
 #include "json.h"
 #include "log.h"
+#include "services.h"   /* generated from services.conf */
 #include "supervise.h"
 #include <curl/curl.h>
 #include <errno.h>
@@ -42,12 +43,13 @@
 
 #define MAX_SOURCES 16
 #define BATCH "50"
-#define MAX_CONSUMERS 5   /* of one event type */
+#define MAX_CONSUMERS SERVICES_MAX_CONSUMERS   /* of one event type */
 
-/* Who consumes what; a consumer that is not deployed is skipped.  A
- * consumer with a key gets the event only when its payload has that key
- * with a non-null value: share-link acknowledges an order without a link
- * as "ignored", so most orders need not be sent to it at all. */
+/* Who consumes what: services.conf's "consumes" column, generated into
+ * services.h; a consumer that is not deployed is skipped.  A consumer with
+ * a key gets the event only when its payload has that key with a non-null
+ * value: share-link acknowledges an order without a link as "ignored", so
+ * most orders need not be sent to it at all. */
 struct consumer {
 	const char *name;
 	const char *only_with;   /* payload key, or NULL: every event */
@@ -55,24 +57,7 @@ struct consumer {
 static const struct {
 	const char *type;
 	struct consumer consumers[MAX_CONSUMERS];
-} subscriptions[] = {
-	{ "USER_REGISTERED",  { { "notification", NULL } } },
-	{ "PRODUCT_CREATED",  { { "pricing", NULL } } },
-	{ "PRODUCT_UPDATED",  { { "pricing", NULL } } },
-	{ "PRODUCT_DELETED",  { { "pricing", NULL } } },
-	{ "ORDER_CREATED",    { { "notification", NULL }, { "share-link", "shareLinkId" } } },
-	{ "ORDER_PAID",       { { "wallet", NULL }, { "notification", NULL },
-	                        { "share-link", "shareLinkId" } } },
-	{ "ORDER_SHIPPED",    { { "notification", NULL } } },
-	{ "ORDER_DELIVERED",  { { "wallet", NULL }, { "notification", NULL } } },
-	{ "ORDER_CANCELLED",  { { "product", NULL }, { "wallet", NULL }, { "notification", NULL },
-	                        { "share-link", "shareLinkId" } } },
-	{ "PAYMENT_SUCCESS",  { { "order", NULL } } },
-	{ "PAYMENT_FAILED",   { { "notification", NULL } } },
-	{ "PAYMENT_REFUNDED", { { "order", NULL }, { "wallet", NULL }, { "notification", NULL },
-	                        { "share-link", NULL } } },
-	{ "PAYOUT_STATUS_CHANGED", { { "notification", NULL } } },
-};
+} subscriptions[] = { SERVICES_SUBSCRIPTIONS };
 
 /* The relay's SQL, run on each source connection. */
 static const char sql_claim[] =
