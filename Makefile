@@ -66,7 +66,8 @@ $(BUILD)/%.o: %.c | $(SERVICES_H)
 
 $(SERVICES_H): services.conf scripts/services.awk
 	@mkdir -p $(dir $@)
-	awk -f scripts/services.awk services.conf > $@.tmp && mv $@.tmp $@
+	awk -f scripts/services.awk services.conf > $@.tmp || { rm -f $@.tmp; exit 1; }
+	mv $@.tmp $@
 
 $(COMMON_LIB): $(COMMON_OBJ)
 	@rm -f $@

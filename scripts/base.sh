@@ -89,6 +89,20 @@ stop_pidfile() {
 	rm -f "$f"
 }
 
+# still_running PIDFILE NAME WHAT: true when NAME runs (from PIDFILE) and
+# is to be left alone; when its program was rebuilt since it started, run
+# (not ensure) stops it, saying so ("restarting WHAT"), and it is false.
+still_running() {
+	local pidf=$1 name=$2 what=$3
+	running "$pidf" "$name" >/dev/null || return 1
+	if [[ -z $ENSURING && $BIN_DIR/$name -nt $pidf ]]; then
+		say "$name: the program was rebuilt, restarting $what"
+		stop_pidfile "$pidf" "$name"
+		return 1
+	fi
+	return 0
+}
+
 # stop_pidfiles: every program with a pid file in $RUN <name>.pid (the
 # pools, the daemons, whatever the tests added), then what they leave
 # there: sockets, heartbeats, the short socket directory.

@@ -7,14 +7,7 @@ read -ra WORKER_PROGRAMS <<<"${WORKER_PROGRAMS:-relay sender}"
 
 start_worker() {
 	local w=$1 prog=$BIN_DIR/$1 pidf=$RUN/$1.pid
-	if running "$pidf" "$w" >/dev/null; then
-		if [[ -z $ENSURING && $prog -nt $pidf ]]; then
-			say "$w: the program was rebuilt, restarting it"
-			stop_pidfile "$pidf" "$w"
-		else
-			return 0
-		fi
-	fi
+	still_running "$pidf" "$w" it && return 0
 	say "starting $w"
 	# The program is its own supervisor (common/supervise.h): this pid is
 	# the supervisor's, which restarts the daemon in its child.

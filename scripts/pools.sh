@@ -18,14 +18,7 @@ pool_size() {
 
 start_pool() {
 	local s=$1 prog=$BIN_DIR/$1 pidf=$RUN/$1.pid sock=$SOCK_DIR/$1.sock n
-	if running "$pidf" "$s" >/dev/null; then
-		if [[ -z $ENSURING && $prog -nt $pidf ]]; then
-			say "$s: the program was rebuilt, restarting the pool"
-			stop_pidfile "$pidf" "$s"
-		else
-			return 0
-		fi
-	fi
+	still_running "$pidf" "$s" "the pool" && return 0
 	rm -f "$pidf" "$sock"
 	n=$(pool_size "$s")
 	say "starting $s ($n workers)"
