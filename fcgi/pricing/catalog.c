@@ -12,8 +12,8 @@
  * existed, or seeded straight into product_db) is fetched from the product
  * service on its first calculation. */
 #include "pricing.h"
+#include "client_product.h"
 #include "events.h"
-#include "http.h"
 #include "log.h"
 #include "valid.h"
 #include <stdio.h>
@@ -198,26 +198,19 @@ pricing_events(struct req *r)
 static int
 catalog_fetch(struct req *r, const char *id)
 {
-	struct http_resp resp;
-	const char *path = arena_printf(r->a, "/internal/product/products/%s/snapshot", id);
-	int rc = http_internal(r, "GET", path, NULL, &resp);
-	if (rc == 0 && resp.status == 404)
+	const struct jv *snap;
+	enum client_rc rc = product_snapshot(r, id, &snap);
+	if (rc == CLIENT_NOT_FOUND)
 		return 0;
-	if (rc != 0 || resp.status != 200) {
-		log_err("product snapshot %s: %s", id, rc != 0 ? resp.error : "bad status");
-		reply_error(r, 503, "product service unavailable");
+	if (rc != CLIENT_OK)
 		return -1;
-	}
 	struct snapshot s;
-	const char *why = snapshot_read(r, resp.json, &s);
-	if (why != NULL) {
-		log_err("product snapshot %s: %s", id, why);
-		reply_error(r, 503, "product service unavailable");
-		return -1;
-	}
-	rc = snapshot_apply(r, &s);
+	const char *why = snapshot_read(r, snap, &s);
+	if (why != NULL)
+		return http_unavailable(r, "product", arena_printf(r->a, "snapshot %s: %s", id, why));
+	int applied = snapshot_apply(r, &s);
 	buf_free(&s.variants);
-	return rc < 0 ? -1 : 1;
+	return applied < 0 ? -1 : 1;
 }
 
 static struct rule *
