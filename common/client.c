@@ -74,6 +74,22 @@ client_currency_ok(const char *s)
 }
 
 void
+client_body_array(struct jw *w, struct buf *b, const char *key)
+{
+	jw_init(w, b);
+	jw_obj_open(w);
+	jw_key(w, key);
+	jw_arr_open(w);
+}
+
+void
+client_body_end(struct jw *w)
+{
+	jw_arr_close(w);
+	jw_obj_close(w);
+}
+
+void
 client_refusal_set(struct client_refusal *ref, const struct http_resp *resp,
     const char *fallback)
 {

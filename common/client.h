@@ -49,6 +49,11 @@ const char *client_str(const struct jv *o, const char *key, bool *bad);
 /* Three capital letters ("INR"). */
 bool client_currency_ok(const char *s);
 
+/* Starts a request body that is one array member, {"<key>":[ ..., on b
+ * (the caller adds the elements); client_body_end closes it. */
+void client_body_array(struct jw *w, struct buf *b, const char *key);
+void client_body_end(struct jw *w);
+
 /* The callee's refusal in resp into ref (message: its "message", or
  * fallback). */
 void client_refusal_set(struct client_refusal *ref, const struct http_resp *resp,

@@ -71,14 +71,10 @@ order_exists(struct req *r, const char *const *ids, size_t n, bool *exists)
 {
 	struct buf body = { 0 };
 	struct jw w;
-	jw_init(&w, &body);
-	jw_obj_open(&w);
-	jw_key(&w, "ids");
-	jw_arr_open(&w);
+	client_body_array(&w, &body, "ids");
 	for (size_t i = 0; i < n; i++)
 		jw_str(&w, ids[i]);
-	jw_arr_close(&w);
-	jw_obj_close(&w);
+	client_body_end(&w);
 	struct http_resp resp;
 	int rc = http_internal(r, "POST", "/internal/order/orders/exists", &body, &resp);
 	buf_free(&body);

@@ -70,10 +70,7 @@ pricing_quote(struct req *r, struct pricing_quote_item *items, size_t n,
 {
 	struct buf body = { 0 };
 	struct jw w;
-	jw_init(&w, &body);
-	jw_obj_open(&w);
-	jw_key(&w, "items");
-	jw_arr_open(&w);
+	client_body_array(&w, &body, "items");
 	for (size_t i = 0; i < n; i++) {
 		const struct pricing_quote_item *l = &items[i];
 		jw_obj_open(&w);
@@ -87,8 +84,7 @@ pricing_quote(struct req *r, struct pricing_quote_item *items, size_t n,
 		jw_kstr(&w, "currency", l->currency);
 		jw_obj_close(&w);
 	}
-	jw_arr_close(&w);
-	jw_obj_close(&w);
+	client_body_end(&w);
 	struct http_resp resp;
 	int rc = http_internal(r, "POST", "/internal/pricing/quote", &body, &resp);
 	buf_free(&body);

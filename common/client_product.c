@@ -71,18 +71,14 @@ product_lookup(struct req *r, struct product_item *items, size_t n)
 {
 	struct buf body = { 0 };
 	struct jw w;
-	jw_init(&w, &body);
-	jw_obj_open(&w);
-	jw_key(&w, "items");
-	jw_arr_open(&w);
+	client_body_array(&w, &body, "items");
 	for (size_t i = 0; i < n; i++) {
 		jw_obj_open(&w);
 		jw_kstr(&w, "productId", items[i].product_id);
 		jw_kstr(&w, "variantId", items[i].variant);   /* null: the default */
 		jw_obj_close(&w);
 	}
-	jw_arr_close(&w);
-	jw_obj_close(&w);
+	client_body_end(&w);
 	struct http_resp resp;
 	int rc = http_internal(r, "POST", "/internal/product/lookup", &body, &resp);
 	buf_free(&body);
