@@ -6,8 +6,8 @@
  * relay's heartbeat.  GET /admin/events/dead
  * and POST /admin/events/:eventId/retry (ADMIN) gather the dead events of
  * every service's outbox and put one back in the relay's queue. */
+#include "client_outbox.h"
 #include "config.h"
-#include "http.h"
 #include "server.h"
 #include "supervise.h"
 #include "valid.h"
@@ -194,18 +194,16 @@ static void
 dead_one(struct req *r, const char *svc, void *arg)
 {
 	struct dead_acc *acc = arg;
-	struct http_resp resp;
-	char path[128];
-	snprintf(path, sizeof path, "/internal/%s/outbox/dead", svc);
+	const char *raw;
+	const struct jv *dead = outbox_dead_fetch(r, svc, &raw);
 	jw_key(acc->w, svc);
-	if (http_internal(r, "GET", path, NULL, &resp) != 0 || resp.status != 200 ||
-	    resp.json == NULL || resp.json->type != JV_ARR) {
+	if (dead == NULL) {
 		jw_null(acc->w);
 		acc->failed = true;
 		return;
 	}
-	jw_raw(acc->w, resp.body);
-	acc->total += (long)resp.json->n;
+	jw_raw(acc->w, raw);
+	acc->total += (long)dead->n;
 }
 
 static void
@@ -237,16 +235,8 @@ static void
 retry_one(struct req *r, const char *svc, void *arg)
 {
 	struct retry_acc *acc = arg;
-	if (acc->found != NULL)
-		return;
-	struct http_resp resp;
-	char path[160];
-	snprintf(path, sizeof path, "/internal/%s/outbox/%s/retry", svc, acc->id);
-	struct buf empty = { 0 };
-	buf_adds(&empty, "{}");
-	if (http_internal(r, "POST", path, &empty, &resp) == 0 && resp.status == 200)
+	if (acc->found == NULL && outbox_retry_send(r, svc, acc->id))
 		acc->found = arena_strdup(r->a, svc);
-	buf_free(&empty);
 }
 
 static void

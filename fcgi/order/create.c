@@ -48,7 +48,7 @@ struct draft {
 	const char *buyer, *seller, *link, *address;
 	struct line *lines;
 	size_t n;
-	struct priced p;
+	struct pricing_quote p;
 };
 
 /* Body -> d.  0, or -1 after answering 400/403. */
@@ -270,7 +270,7 @@ orders_create(struct req *r)
 	if (peer_reserve_or_reply(r, id, d.lines, d.n) != 0)
 		return;
 	if (peer_quote_or_reply(r, d.lines, d.n, &d.p) != 0) {
-		peer_release(r, id);
+		product_release(r, id);
 		return;
 	}
 	/* No seller, no commission; a reseller buying from themselves earns
@@ -293,7 +293,7 @@ orders_create(struct req *r)
 		reply_reset(r);
 		int found = order_found(r, id);
 		if (found == 0) {
-			peer_release(r, id);
+			product_release(r, id);
 			if (status == 503)
 				reply_error(r, 503, "database unavailable, try again shortly");
 			else

@@ -7,6 +7,9 @@
  * the same transaction (workers/README.md). */
 #ifndef ORDER_H
 #define ORDER_H
+#include "client_pricing.h"
+#include "client_product.h"
+#include "client_share_link.h"
 #include "db.h"
 #include "json.h"
 #include "req.h"
@@ -95,7 +98,8 @@ void orders_internal_get(struct req *r);         /* GET /internal/order/orders/:
 /* ---- create.c ---- */
 void orders_create(struct req *r);               /* POST /orders */
 
-/* ---- peers.c: calls to other services through the internal listener ---- */
+/* ---- peers.c: what an order needs of other services (their clients in
+ * common/client_*.h) ---- */
 
 /* One line of an order being created. */
 struct line {
@@ -115,40 +119,25 @@ struct line {
 	char item_id[37];          /* the order line's id */
 };
 
-struct priced {
-	const char *currency;
-	int64_t subtotal, commission, total;
-};
-
-/* GET /internal/auth/users/:id.  Returns 1 and the role (arena-owned) when
- * the user exists, 0 when not, -1 after answering 503.  Roles are kept per
- * worker for a few minutes (peers.c). */
+/* auth_user(): 1 and the role (arena-owned) when the user exists, 0 when
+ * not, -1 after answering 503.  Roles are kept per worker for a few
+ * minutes (peers.c). */
 int peer_user_role(struct req *r, const char *id, const char **role);
-
-struct share_link {
-	const char *seller_id;
-	const char *product_id;    /* NULL: any product */
-	bool has_price;
-	int64_t seller_price;
-};
-/* GET /internal/share-link/links/:id; answers 404 (unknown or inactive),
- * 410 (expired) or 503 itself and returns -1. */
-int peer_share_link_or_reply(struct req *r, const char *id, struct share_link *out);
-
-/* POST /internal/product/reservations for the order's lines, all or none,
- * which also resolves each line's variant, name, category and base price
- * (the "from the product service" fields).  Passes the product service's
- * 404 and 409 (both naming the line) through; 503 otherwise.  0, or -1
- * after answering (nothing is then reserved). */
+/* share_link_get(): 0 with *l when the link can be ordered through, or -1
+ * after answering 404 (unknown or inactive), 410 (expired) or 503. */
+int peer_share_link_or_reply(struct req *r, const char *id, struct share_link *l);
+/* product_reserve() for the order's lines, all or none, which also
+ * resolves each line's variant, name, category and base price (the "from
+ * the product service" fields).  Passes the product service's 404 and 409
+ * (both naming the line) through; 503 otherwise.  0, or -1 after
+ * answering (nothing is then reserved).  product_release() gives it back. */
 int peer_reserve_or_reply(struct req *r, const char *order_id, struct line *lines,
     size_t n);
-/* POST /internal/pricing/quote for the reserved lines: fills the "from the
- * pricing service" fields and the totals.  Passes the pricing service's
- * 400/404/409 through; 503 when it is unavailable.  0, or -1 after
- * answering. */
-int peer_quote_or_reply(struct req *r, struct line *lines, size_t n, struct priced *p);
-/* Gives the order's reserved stock back (best effort, logged). */
-void peer_release(struct req *r, const char *order_id);
+/* pricing_quote() for the reserved lines: fills the "from the pricing
+ * service" fields and *q.  Passes the pricing service's 400/404/409
+ * through; 503 when it is unavailable.  0, or -1 after answering. */
+int peer_quote_or_reply(struct req *r, struct line *lines, size_t n,
+    struct pricing_quote *q);
 
 /* ---- events.c ---- */
 void order_events(struct req *r);                /* POST /internal/order/events */

@@ -1,9 +1,8 @@
 /* The order being paid.  Its amount always comes from the order service
- * (GET /internal/order/orders/:id): the client's amount is accepted for
- * compatibility with the contract's clients, and must equal the total. */
+ * (order_get(), GET /internal/order/orders/:id): the client's amount is
+ * accepted for compatibility with the contract's clients, and must equal
+ * the total. */
 #include "payment.h"
-#include "http.h"
-#include "log.h"
 #include "money.h"
 #include "valid.h"
 #include <stdio.h>
@@ -21,58 +20,14 @@ static const struct field pay_fields[F__MAX] = {
 	[F_METHOD] = { "method", F_ENUM, 0, 0, 0, methods },
 };
 
-static bool
-currency_ok(const char *s)
-{
-	if (strlen(s) != 3)
-		return false;
-	for (const char *p = s; *p; p++)
-		if (*p < 'A' || *p > 'Z')
-			return false;
-	return true;
-}
-
-/* Fetches the order; 0, or -1 after answering 404/503. */
+/* Fetches the order (order_get()); 0, or -1 after answering 404/503. */
 static int
 order_fetch_or_reply(struct req *r, const char *id, struct order_info *o)
 {
-	char path[128];
-	struct http_resp hr;
-	snprintf(path, sizeof path, "/internal/order/orders/%s", id);
-	if (http_internal(r, "GET", path, NULL, &hr) != 0) {
-		reply_error(r, 503, "order service unavailable, try again shortly");
-		return -1;
-	}
-	if (hr.status == 404) {
+	enum client_rc rc = order_get(r, id, o);
+	if (rc == CLIENT_NOT_FOUND)
 		reply_error(r, 404, "order not found");
-		return -1;
-	}
-	const struct jv *j = hr.json;
-	if (hr.status != 200 || j == NULL || j->type != JV_OBJ) {
-		log_err("order service: GET %s -> %ld", path, hr.status);
-		reply_error(r, 503, "order service unavailable, try again shortly");
-		return -1;
-	}
-	memset(o, 0, sizeof *o);
-	o->id = id;
-	o->user_id = rzp_str(j, "userId");
-	o->status = rzp_str(j, "status");
-	o->currency = rzp_str(j, "currency");
-	const struct jv *total = json_get(j, "total");
-	if (o->user_id == NULL || o->status == NULL) {
-		log_err("order service: order %s has no userId or status", id);
-		reply_error(r, 503, "order service unavailable, try again shortly");
-		return -1;
-	}
-	if (o->currency == NULL)
-		o->currency = "INR";
-	if (total == NULL || (total->type != JV_NUM && total->type != JV_STR) ||
-	    money_parse(total->s, total->len, &o->total) != MONEY_OK || !currency_ok(o->currency)) {
-		log_err("order service: order %s has no usable total or currency", id);
-		reply_error(r, 503, "order service unavailable, try again shortly");
-		return -1;
-	}
-	return 0;
+	return rc == CLIENT_OK ? 0 : -1;
 }
 
 int
@@ -83,7 +38,7 @@ pay_request_or_reply(struct req *r, struct pay_request *pr)
 	if (body == NULL || fields_or_reply(r, body, pay_fields, F__MAX, f, NULL) != 0)
 		return -1;
 	bool admin = r->user.role == ROLE_ADMIN;
-	if (f[F_CURRENCY].set && !currency_ok(f[F_CURRENCY].s)) {
+	if (f[F_CURRENCY].set && !client_currency_ok(f[F_CURRENCY].s)) {
 		reply_error(r, 400, "currency must be a three-letter ISO code in upper case (INR)");
 		return -1;
 	}

@@ -13,6 +13,7 @@
  * PAYMENT_REFUNDED) commit together. */
 #ifndef PAYMENT_H
 #define PAYMENT_H
+#include "client_order.h"
 #include "db.h"
 #include "json.h"
 #include "razorpay.h"
@@ -75,15 +76,8 @@ void payments_get(struct req *r);           /* GET /payments/:id */
 void payments_of_order(struct req *r);      /* GET /payments/order/:orderId */
 void payments_list(struct req *r);          /* GET /payments */
 
-/* ---- order.c: the order being paid, from the order service ---- */
-
-struct order_info {
-	const char *id;
-	const char *user_id;
-	const char *status;        /* PENDING, PAID, ... */
-	const char *currency;
-	int64_t total;             /* paise */
-};
+/* ---- order.c: the order being paid, from the order service (struct
+ * order_info: common/client_order.h) ---- */
 
 /* The checked request of POST /payments and create-order. */
 struct pay_request {

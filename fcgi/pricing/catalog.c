@@ -12,8 +12,8 @@
  * existed, or seeded straight into product_db) is fetched from the product
  * service on its first calculation. */
 #include "pricing.h"
+#include "client_product.h"
 #include "events.h"
-#include "http.h"
 #include "log.h"
 #include "valid.h"
 #include <stdio.h>
@@ -38,19 +38,6 @@ is_int(const struct jv *v, long long min)
 	return strtoll(v->s, NULL, 10) >= min;
 }
 
-static const char *
-str_or_null(const struct jv *o, const char *key, bool *bad)
-{
-	const struct jv *v = json_get(o, key);
-	if (v == NULL || v->type == JV_NULL)
-		return NULL;
-	if (v->type != JV_STR) {
-		*bad = true;
-		return NULL;
-	}
-	return v->s;
-}
-
 /* snap (a PRODUCT_* payload) into s.  NULL, or what is wrong with it. */
 static const char *
 snapshot_read(struct req *r, const struct jv *snap, struct snapshot *s)
@@ -59,7 +46,7 @@ snapshot_read(struct req *r, const struct jv *snap, struct snapshot *s)
 	if (snap == NULL || snap->type != JV_OBJ)
 		return "snapshot is not an object";
 	bool bad = false;
-	s->product_id = str_or_null(snap, "productId", &bad);
+	s->product_id = client_str(snap, "productId", &bad);
 	if (s->product_id == NULL || !valid_uuid(s->product_id))
 		return "productId must be a UUID";
 	const struct jv *ver = json_get(snap, "version"), *base = json_get(snap, "basePricePaise");
@@ -69,11 +56,11 @@ snapshot_read(struct req *r, const struct jv *snap, struct snapshot *s)
 		return "basePricePaise must be a positive integer";
 	s->version = ver->s;
 	s->base_price = base->s;
-	s->name = str_or_null(snap, "name", &bad);
-	s->category_id = str_or_null(snap, "categoryId", &bad);
+	s->name = client_str(snap, "name", &bad);
+	s->category_id = client_str(snap, "categoryId", &bad);
 	if (bad || (s->category_id != NULL && !valid_uuid(s->category_id)))
 		return "name or categoryId is malformed";
-	s->currency = str_or_null(snap, "currency", &bad);
+	s->currency = client_str(snap, "currency", &bad);
 	if (s->currency == NULL)
 		s->currency = "INR";
 	if (!pricing_is_currency(s->currency))
@@ -198,26 +185,19 @@ pricing_events(struct req *r)
 static int
 catalog_fetch(struct req *r, const char *id)
 {
-	struct http_resp resp;
-	const char *path = arena_printf(r->a, "/internal/product/products/%s/snapshot", id);
-	int rc = http_internal(r, "GET", path, NULL, &resp);
-	if (rc == 0 && resp.status == 404)
+	const struct jv *snap;
+	enum client_rc rc = product_snapshot(r, id, &snap);
+	if (rc == CLIENT_NOT_FOUND)
 		return 0;
-	if (rc != 0 || resp.status != 200) {
-		log_err("product snapshot %s: %s", id, rc != 0 ? resp.error : "bad status");
-		reply_error(r, 503, "product service unavailable");
+	if (rc != CLIENT_OK)
 		return -1;
-	}
 	struct snapshot s;
-	const char *why = snapshot_read(r, resp.json, &s);
-	if (why != NULL) {
-		log_err("product snapshot %s: %s", id, why);
-		reply_error(r, 503, "product service unavailable");
-		return -1;
-	}
-	rc = snapshot_apply(r, &s);
+	const char *why = snapshot_read(r, snap, &s);
+	if (why != NULL)
+		return http_unavailable(r, "product", arena_printf(r->a, "snapshot %s: %s", id, why));
+	int applied = snapshot_apply(r, &s);
 	buf_free(&s.variants);
-	return rc < 0 ? -1 : 1;
+	return applied < 0 ? -1 : 1;
 }
 
 static struct rule *

@@ -3,12 +3,10 @@
  *
  * basePrice is the price a seller price is checked against when no variant
  * is named: the default variant's price.  The variants list comes from
- * GET /internal/product/products/:id/variants.  An inactive product is 404
- * except for an admin. */
+ * product_variants() (GET /internal/product/products/:id/variants).  An
+ * inactive product is 404 except for an admin. */
 #include "pricing.h"
-#include "http.h"
-#include "log.h"
-#include "money.h"
+#include "client_product.h"
 #include "valid.h"
 
 static void
@@ -41,16 +39,13 @@ product_pricing_get(struct req *r)
 		return;
 	const struct rule *rule = rules_effective(&rs, &p);
 
-	struct http_resp vr;
-	const struct jv *vars = NULL;
-	if (http_internal(r, "GET", arena_printf(r->a, "/internal/product/products/%s/variants",
-	    id), NULL, &vr) == 0 && vr.status == 200 && vr.json != NULL)
-		vars = json_get(vr.json, "variants");
-	if (vars == NULL || vars->type != JV_ARR) {
-		log_err("product variants of %s: status %ld", id, vr.status);
-		reply_error(r, 503, "product service unavailable");
+	struct product_variant *vars;
+	size_t nvars;
+	enum client_rc rc = product_variants(r, id, &vars, &nvars);
+	if (rc == CLIENT_NOT_FOUND)   /* deleted since the lookup */
+		http_unavailable(r, "product", "variants: status 404");
+	if (rc != CLIENT_OK)
 		return;
-	}
 
 	struct jw w;
 	req_writer(r, &w);
@@ -63,19 +58,12 @@ product_pricing_get(struct req *r)
 	jw_kbool(&w, "isActive", p.active);
 	jw_key(&w, "variants");
 	jw_arr_open(&w);
-	for (size_t i = 0; i < vars->n; i++) {
-		const struct jv *vid = json_get(vars->items[i], "variantId");
-		const struct jv *vp = json_get(vars->items[i], "price");
-		const struct jv *vd = json_get(vars->items[i], "isDefault");
-		int64_t price;
-		if (vid == NULL || vid->type != JV_STR || vp == NULL || vp->type != JV_NUM ||
-		    money_parse(vp->s, vp->len, &price) != MONEY_OK)
-			continue;
+	for (size_t i = 0; i < nvars; i++) {
 		jw_obj_open(&w);
-		jw_kstr(&w, "variantId", vid->s);
-		jw_kmoney(&w, "price", price);
-		jw_kbool(&w, "isDefault", vd != NULL && vd->type == JV_BOOL && vd->b);
-		json_bounds_put(&w, price, rule);
+		jw_kstr(&w, "variantId", vars[i].id);
+		jw_kmoney(&w, "price", vars[i].price);
+		jw_kbool(&w, "isDefault", vars[i].is_default);
+		json_bounds_put(&w, vars[i].price, rule);
 		jw_obj_close(&w);
 	}
 	jw_arr_close(&w);

@@ -2,8 +2,8 @@
  * transaction), PATCH /products/:id (partial; variants and images can be
  * added, changed and removed), DELETE /products/:id (soft). */
 #include "product.h"
+#include "client_pricing.h"
 #include "crypto.h"
-#include "http.h"
 #include "log.h"
 #include "money.h"
 #include "outbox.h"
@@ -297,19 +297,6 @@ image_write(struct req *r, const char *pid, const struct image_in *im, size_t i,
 	return 0;
 }
 
-void
-pricing_push(struct req *r, const char *snapshot)
-{
-	struct buf body = { 0 };
-	buf_adds(&body, snapshot);
-	struct http_resp resp;
-	int rc = http_internal(r, "POST", "/internal/pricing/catalog", &body, &resp);
-	buf_free(&body);
-	if (rc != 0 || resp.status != 200)
-		log_warn("pricing copy not updated now (status %ld): the relayed event will "
-		    "update it", resp.status);
-}
-
 /* Writes the event, commits, and answers with the product document. */
 static void
 finish(struct req *r, const char *pid, const char *type, int status)
@@ -327,7 +314,9 @@ finish(struct req *r, const char *pid, const char *type, int status)
 		db_rollback(r);
 		return;
 	}
-	pricing_push(r, db_get(ev, 0, "doc"));
+	/* Pricing's copy sees the write at once (the relayed event is the
+	 * fallback). */
+	pricing_catalog_push(r, db_get(ev, 0, "doc"));
 	PGresult *doc = db_exec_or_reply(r, S(S_PRODUCT_DOC), (const char *[]){ pid, "true" });
 	if (doc != NULL)
 		reply_doc(r, doc, status, "product not found");
@@ -485,7 +474,7 @@ products_delete(struct req *r)
 		db_rollback(r);
 		return;
 	}
-	pricing_push(r, db_get(ev, 0, "doc"));
+	pricing_catalog_push(r, db_get(ev, 0, "doc"));
 	struct jw w;
 	req_writer(r, &w);
 	jw_obj_open(&w);

@@ -56,10 +56,6 @@ void products_changed(const PGresult *back);
 void reap_reservations(struct req *r);
 void stock_variants(struct req *r);
 void stock_snapshot(struct req *r);   /* GET /internal/product/products/:id/snapshot */
-/* After a catalog write committed: its snapshot (the event's payload) to
- * the pricing service's copy at once, so the next calculation sees it
- * (catalog_write.c; the relayed event is the fallback). */
-void pricing_push(struct req *r, const char *snapshot);
 void stock_events(struct req *r);
 
 /* cache.c: catalog read responses (freshness: see cache.c). */

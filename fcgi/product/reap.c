@@ -17,8 +17,8 @@
  * One run at a time (a session advisory lock; a second run answers 409);
  * the order service down is a 503 and nothing is released. */
 #include "product.h"
+#include "client_order.h"
 #include "config.h"
-#include "http.h"
 #include "log.h"
 #include "valid.h"
 #include <string.h>
@@ -33,37 +33,17 @@ static const struct field job_fields[J__MAX] = {
 	[J_OLDER] = { "olderThanSeconds", F_INT, 0, 0, AFTER_MAX, NULL },
 };
 
-/* Which of the orders in res exist, asked of the order service: a set of
- * flags, one per row.  0, or -1 after answering 503. */
+/* Which of the orders in res exist, asked of the order service
+ * (order_exists()): a set of flags, one per row.  0, or -1 after
+ * answering 503. */
 static int
 orders_owned_or_reply(struct req *r, const PGresult *res, bool *owned)
 {
-	int n = PQntuples(res);
-	struct buf body = { 0 };
-	struct jw w;
-	jw_init(&w, &body);
-	jw_obj_open(&w);
-	jw_key(&w, "ids");
-	jw_arr_open(&w);
-	for (int i = 0; i < n; i++)
-		jw_str(&w, db_get(res, i, "order_id"));
-	jw_arr_close(&w);
-	jw_obj_close(&w);
-	struct http_resp resp;
-	int rc = http_internal(r, "POST", "/internal/order/orders/exists", &body, &resp);
-	buf_free(&body);
-	const struct jv *got = rc == 0 && resp.status == 200 && resp.json ?
-	    json_get(resp.json, "existing") : NULL;
-	if (got == NULL || got->type != JV_ARR)
-		return http_unavailable(r, "order", rc == 0 && resp.status == 200 ?
-		    "answer has no existing array" : http_failure(r, rc, &resp));
-	for (int i = 0; i < n; i++) {
-		owned[i] = false;
-		for (size_t j = 0; j < got->n && !owned[i]; j++)
-			owned[i] = got->items[j]->type == JV_STR &&
-			    strcasecmp(got->items[j]->s, db_get(res, i, "order_id")) == 0;
-	}
-	return 0;
+	size_t n = (size_t)PQntuples(res);
+	const char **ids = arena_alloc(r->a, n * sizeof *ids);
+	for (size_t i = 0; i < n; i++)
+		ids[i] = db_get(res, (int)i, "order_id");
+	return order_exists(r, ids, n, owned) == CLIENT_OK ? 0 : -1;
 }
 
 /* Releases order's reservation if still untouched for `older` seconds.

@@ -9,6 +9,9 @@
  * and an expiry in the future.  Its code is LINK_CODE_LEN characters from
  * the CSPRNG (72 bits), unique in the database. */
 #include "share_link.h"
+#include "client_auth.h"
+#include "client_pricing.h"
+#include "client_product.h"
 #include "config.h"
 #include "crypto.h"
 #include "idem.h"
@@ -118,6 +121,50 @@ expiry_or_reply(struct req *r, const struct fval *f)
 	return 0;
 }
 
+/* Whether id names a RESELLER (auth_user()).  0, or -1 after answering
+ * 400 or 503. */
+static int
+reseller_or_reply(struct req *r, const char *id)
+{
+	struct auth_user u;
+	enum client_rc rc = auth_user(r, id, &u);
+	if (rc == CLIENT_DOWN)
+		return -1;
+	if (rc != CLIENT_OK || strcmp(u.role, "RESELLER") != 0) {
+		reply_error(r, 400, "sellerId does not name a reseller");
+		return -1;
+	}
+	return 0;
+}
+
+/* Whether price is a valid seller price for p (at least its price, at
+ * most its markup cap), as pricing_quote() decides.  0, or -1 after
+ * answering 400 (its reason) or 503. */
+static int
+price_check_or_reply(struct req *r, const struct product_item *p, int64_t price)
+{
+	struct pricing_quote_item it = {
+		.product_id = p->product_id, .variant_id = p->variant_id,
+		.category_id = p->category_id, .currency = p->currency,
+		.quantity = 1, .seller_price = price, .base_price = p->price,
+	};
+	struct pricing_quote q;
+	struct client_refusal ref;
+	enum client_rc rc = pricing_quote(r, &it, 1, &q, &ref);
+	if (rc == CLIENT_REFUSED && ref.status == 400) {
+		/* "items[0].sellerPrice must be at most 1500.00 (...)": the
+		 * reason is about our sellerPrice. */
+		const char *m = ref.message, *pfx = "items[0].";
+		if (strncmp(m, pfx, strlen(pfx)) == 0)
+			m += strlen(pfx);
+		reply_error(r, 400, "%s", m[0] != '\0' ? m : "sellerPrice is not valid");
+		return -1;
+	}
+	if (rc == CLIENT_REFUSED)
+		return http_unavailable(r, "pricing", arena_printf(r->a, "status %d", ref.status));
+	return rc == CLIENT_OK ? 0 : -1;
+}
+
 /* The linked product and seller price.  0 with *currency set, or -1 after
  * answering. */
 static int
@@ -126,15 +173,15 @@ product_check(struct req *r, const struct fval *f, const char **currency)
 	*currency = "INR";
 	if (!f[C_PRODUCT].set)
 		return 0;
-	struct product p;
-	if (peer_product_or_reply(r, f[C_PRODUCT].s, &p) != 0)
+	struct product_item p = { .product_id = f[C_PRODUCT].s };   /* its default variant */
+	if (product_lookup(r, &p, 1) != CLIENT_OK)
 		return -1;
 	if (!p.found) {
-		reply_error(r, 404, "product %s not found", p.id);
+		reply_error(r, 404, "product %s not found", p.product_id);
 		return -1;
 	}
 	if (!p.active) {
-		reply_error(r, 409, "product %s is not available for sale", p.id);
+		reply_error(r, 409, "product %s is not available for sale", p.product_id);
 		return -1;
 	}
 	*currency = p.currency;
@@ -147,7 +194,7 @@ product_check(struct req *r, const struct fval *f, const char **currency)
 		return -1;
 	}
 	/* The markup cap of the product's commission rule. */
-	return peer_price_check_or_reply(r, &p, f[C_PRICE].i);
+	return price_check_or_reply(r, &p, f[C_PRICE].i);
 }
 
 void
@@ -177,7 +224,7 @@ links_create(struct req *r)
 	if (expiry_or_reply(r, &f[C_EXPIRES]) != 0)
 		return;
 	/* A reseller's token says what they are; an admin names someone. */
-	if (admin && peer_reseller_or_reply(r, seller) != 0)
+	if (admin && reseller_or_reply(r, seller) != 0)
 		return;
 	const char *currency;
 	if (product_check(r, f, &currency) != 0)
@@ -323,7 +370,7 @@ live_link_or_reply(struct req *r, enum share_link_stmt s, const char *key)
 	return res;
 }
 
-/* The order service's view (fcgi/order/peers.c). */
+/* The order service's view (share_link_get() in common/client_share_link.c). */
 void
 links_internal_get(struct req *r)
 {

@@ -77,33 +77,6 @@ void links_visit(struct req *r);           /* GET /share-links/:code */
 void links_stats(struct req *r);           /* GET /share-links/:code/stats */
 void share_link_events(struct req *r);     /* POST /internal/share-link/events */
 
-/* ---- peers.c: calls to other services through the internal listener ---- */
-
-/* A product as POST /internal/product/lookup answers it (its default
- * variant's price). */
-struct product {
-	const char *id;
-	bool found;                /* exists and is not deleted */
-	bool active;               /* on sale */
-	const char *name;          /* or NULL */
-	const char *variant_id;    /* its default variant */
-	const char *category_id;   /* or NULL */
-	const char *currency;
-	int64_t base_price;        /* the product's base price, paise */
-	int64_t price;             /* its default variant's price: what a seller
-	                              price is checked against, paise */
-};
-/* Looks product id up.  0 with *p filled (p->found false for an unknown
- * product), or -1 after answering 503. */
-int peer_product_or_reply(struct req *r, const char *id, struct product *p);
-/* Checks that id names a RESELLER (GET /internal/auth/users/:id).  0, or
- * -1 after answering 400 or 503. */
-int peer_reseller_or_reply(struct req *r, const char *id);
-/* Asks the pricing service whether price is a valid seller price for p
- * (at least its price, at most its markup cap).  0, or -1 after answering
- * 400 (its reason) or 503. */
-int peer_price_check_or_reply(struct req *r, const struct product *p, int64_t price);
-
 /* POST /internal/share-link/jobs/expire (jobs.c). */
 void jobs_expire(struct req *r);
 

@@ -12,6 +12,7 @@
  * With a product, the answer carries what a shop page shows of it: name,
  * base price, the link's seller price. */
 #include "share_link.h"
+#include "client_product.h"
 #include "config.h"
 #include "crypto.h"
 #include "valid.h"
@@ -29,7 +30,7 @@ visitor_of(struct req *r, char out[65])
 
 /* Writes "product": what the page shows of p, or null when it is gone. */
 static void
-json_product_put(struct jw *w, const struct product *p, const PGresult *link)
+json_product_put(struct jw *w, const struct product_item *p, const PGresult *link)
 {
 	jw_key(w, "product");
 	if (!p->found) {
@@ -37,7 +38,7 @@ json_product_put(struct jw *w, const struct product *p, const PGresult *link)
 		return;
 	}
 	jw_obj_open(w);
-	jw_kstr(w, "id", p->id);
+	jw_kstr(w, "id", p->product_id);
 	jw_kstr(w, "name", p->name);
 	jw_kmoney(w, "basePrice", p->base_price);
 	jw_kmoney(w, "price", p->price);
@@ -62,9 +63,9 @@ links_visit(struct req *r)
 	if (res == NULL)
 		return;
 	/* The product first: a 503 counts no click. */
-	struct product p;
 	const char *product = db_get(res, 0, "product_id");
-	if (product != NULL && peer_product_or_reply(r, product, &p) != 0)
+	struct product_item p = { .product_id = product };   /* its default variant */
+	if (product != NULL && product_lookup(r, &p, 1) != CLIENT_OK)
 		return;
 	const char *seller = db_get(res, 0, "seller_id");
 	if (!(r->authed && strcasecmp(r->user.sub, seller) == 0)) {
