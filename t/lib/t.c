@@ -244,3 +244,20 @@ t_copy(char *dst, size_t n, const char *src)
 	snprintf(dst, n, "%s", src ? src : "");
 	return dst;
 }
+
+char *
+t_subst(char *out, size_t n, const char *tmpl, const char *id)
+{
+	size_t o = 0, idl = strlen(id);
+	for (const char *t = tmpl; *t && o + 1 < n; ) {
+		if (t[0] == '@' && t[1] == 'P' && o + idl + 1 < n) {
+			memcpy(out + o, id, idl);
+			o += idl;
+			t += 2;
+		} else {
+			out[o++] = *t++;
+		}
+	}
+	out[o] = '\0';
+	return out;
+}

@@ -77,6 +77,8 @@ char *t_unique(char *out, size_t n, const char *prefix);
 char *t_b64url(const void *data, size_t n, char *out);
 /* Case-insensitive substring test; false when either is NULL. */
 bool t_contains(const char *hay, const char *needle);
+/* tmpl with every "@P" replaced by id, into out of n bytes; returns out. */
+char *t_subst(char *out, size_t n, const char *tmpl, const char *id);
 /* src (NULL: "") into dst of n bytes, cut to fit; returns dst. */
 char *t_copy(char *dst, size_t n, const char *src);
 
