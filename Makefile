@@ -44,8 +44,11 @@ COMMON_LIB := $(BUILD)/libcommon.a
 
 UNIT_SRC   := $(wildcard t/unit/*.c)
 UNIT_BIN   := $(UNIT_SRC:t/unit/%.c=$(BUILD)/t/unit_%)
+# t/integration/X.c is the suite it_X; a directory t/integration/X/ is the
+# suite it_X built from all its files (t/README.md).
 ITEST_SRC  := $(wildcard t/integration/*.c)
-ITEST_BIN  := $(ITEST_SRC:t/integration/%.c=$(BUILD)/t/it_%)
+ITEST_DIRS := $(patsubst t/integration/%/,%,$(sort $(dir $(wildcard t/integration/*/*.c))))
+ITEST_BIN  := $(ITEST_SRC:t/integration/%.c=$(BUILD)/t/it_%) $(ITEST_DIRS:%=$(BUILD)/t/it_%)
 TLIB_SRC   := $(wildcard t/lib/*.c)
 TLIB_OBJ   := $(TLIB_SRC:%.c=$(BUILD)/%.o)
 
@@ -105,9 +108,10 @@ $(BUILD)/t/unit_%: $(BUILD)/t/unit/%.o $(TLIB_OBJ) $(COMMON_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $< $(TLIB_OBJ) $(COMMON_LIB) $(LIBS) -ljson-c -lcunit
 
-$(BUILD)/t/it_%: $(BUILD)/t/integration/%.o $(TLIB_OBJ) $(COMMON_LIB)
+itest_objs = $(patsubst %.c,$(BUILD)/%.o,$(wildcard t/integration/$(1).c t/integration/$(1)/*.c))
+$(BUILD)/t/it_%: $$(call itest_objs,$$*) $(TLIB_OBJ) $(COMMON_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $< $(TLIB_OBJ) $(COMMON_LIB) $(LIBS) -ljson-c -lcunit
+	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(COMMON_LIB) $(LIBS) -ljson-c -lcunit
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 

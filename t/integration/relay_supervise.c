@@ -20,7 +20,7 @@
  * (t_stack_restart), and is put back after. */
 #include "../lib/t.h"
 #include "../lib/http.h"
-#include "../lib/shop.h"
+#include "../lib/pay.h"
 #include "json.h"
 #include <signal.h>
 #include <stdio.h>

@@ -1,18 +1,11 @@
 #include "http.h"
 #include "t.h"
-#include "crypto.h"
 #include <curl/curl.h>
-#include <libpq-fe.h>
 #include <ctype.h>
-#include <dirent.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
 
 bool t_retry_429 = true;
 
@@ -26,22 +19,6 @@ t_env(const char *name)
 		return NULL;
 	}
 	return v;
-}
-
-double
-t_now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-void
-t_sleep_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-	while (nanosleep(&ts, &ts) != 0)
-		;
 }
 
 /* ---- HTTP ---- */
@@ -236,9 +213,31 @@ t_send_json(struct resp *rs, const char *method, const char *url, const char *to
 	    (char *)NULL);
 }
 
+bool
+t_wait_json(struct resp *rs, const char *url, const char *token, const char *path,
+    const char *want, double secs)
+{
+	struct resp own;
+	struct resp *r = rs != NULL ? rs : &own;
+	double end = t_now() + secs;
+	for (;;) {
+		t_get(r, url, token);
+		const char *s = t_jstr(r->json, path);
+		bool ok = r->status == 200 && ((s != NULL && strcmp(s, want) == 0) ||
+		    strcmp(t_jtext(r->json, path), want) == 0);
+		if (ok || t_now() > end) {
+			if (rs == NULL)
+				t_resp_free(r);
+			return ok;
+		}
+		t_resp_free(r);
+		t_sleep_ms(100);
+	}
+}
+
 void
-t_http_parallel(int n, const char *method, const char *url, const char *token,
-    const char *ctype, const char *body, long *status, char **bodies)
+t_http_many(int n, const char *method, const char *url, const char *token,
+    const char *ctype, const char *const *body, long *status, char **bodies)
 {
 	curl_once();
 	char full[4096], line[8192];
@@ -263,8 +262,8 @@ t_http_parallel(int n, const char *method, const char *url, const char *token,
 		h[i] = curl_easy_init();
 		curl_easy_setopt(h[i], CURLOPT_URL, full);
 		curl_easy_setopt(h[i], CURLOPT_CUSTOMREQUEST, method);
-		if (body != NULL)
-			curl_easy_setopt(h[i], CURLOPT_POSTFIELDS, body);
+		if (body != NULL && body[i] != NULL)
+			curl_easy_setopt(h[i], CURLOPT_POSTFIELDS, body[i]);
 		curl_easy_setopt(h[i], CURLOPT_HTTPHEADER, hl);
 		curl_easy_setopt(h[i], CURLOPT_WRITEFUNCTION, on_body);
 		curl_easy_setopt(h[i], CURLOPT_WRITEDATA, &b[i]);
@@ -292,6 +291,21 @@ t_http_parallel(int n, const char *method, const char *url, const char *token,
 	curl_slist_free_all(hl);
 	free(h);
 	free(b);
+}
+
+void
+t_http_parallel(int n, const char *method, const char *url, const char *token,
+    const char *ctype, const char *body, long *status, char **bodies)
+{
+	const char **same = calloc((size_t)n, sizeof *same);
+	if (same == NULL) {
+		fprintf(stderr, "out of memory\n");
+		exit(2);
+	}
+	for (int i = 0; i < n; i++)
+		same[i] = body;
+	t_http_many(n, method, url, token, ctype, same, status, bodies);
+	free(same);
 }
 
 void
@@ -339,83 +353,6 @@ t_header(struct resp *rs, const char *name)
 	return copy;
 }
 
-/* ---- JSON lookups ---- */
-
-struct json_object *
-t_jget(struct json_object *o, const char *path)
-{
-	char seg[128];
-	const char *p = path;
-	while (o != NULL && *p) {
-		const char *dot = strchr(p, '.');
-		size_t n = dot ? (size_t)(dot - p) : strlen(p);
-		if (n >= sizeof seg)
-			return NULL;
-		memcpy(seg, p, n);
-		seg[n] = '\0';
-		if (json_object_is_type(o, json_type_object)) {
-			struct json_object *next = NULL;
-			if (!json_object_object_get_ex(o, seg, &next))
-				return NULL;
-			o = next;
-		} else if (json_object_is_type(o, json_type_array)) {
-			char *end;
-			long i = strtol(seg, &end, 10);
-			if (*end != '\0' || i < 0 || (size_t)i >= json_object_array_length(o))
-				return NULL;
-			o = json_object_array_get_idx(o, (size_t)i);
-		} else {
-			return NULL;
-		}
-		p += n;
-		if (*p == '.')
-			p++;
-	}
-	return o;
-}
-
-const char *
-t_jstr(struct json_object *o, const char *path)
-{
-	struct json_object *v = t_jget(o, path);
-	return v != NULL && json_object_is_type(v, json_type_string) ?
-	    json_object_get_string(v) : NULL;
-}
-
-long long
-t_jint(struct json_object *o, const char *path, long long fallback)
-{
-	struct json_object *v = t_jget(o, path);
-	return v != NULL && json_object_is_type(v, json_type_int) ?
-	    (long long)json_object_get_int64(v) : fallback;
-}
-
-size_t
-t_jlen(struct json_object *o, const char *path)
-{
-	struct json_object *v = t_jget(o, path);
-	return v != NULL && json_object_is_type(v, json_type_array) ?
-	    json_object_array_length(v) : 0;
-}
-
-const char *
-t_jtext(struct json_object *o, const char *path)
-{
-	struct json_object *v = t_jget(o, path);
-	if (v != NULL)
-		return json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN);
-	/* json-c holds null as NULL: tell a null member from a missing one. */
-	char parent[256];
-	const char *dot = strrchr(path, '.');
-	struct json_object *p = o;
-	if (dot != NULL) {
-		snprintf(parent, sizeof parent, "%.*s", (int)(dot - path), path);
-		p = t_jget(o, parent);
-	}
-	const char *key = dot ? dot + 1 : path;
-	return p != NULL && json_object_is_type(p, json_type_object) &&
-	    json_object_object_get_ex(p, key, NULL) ? "null" : "(absent)";
-}
 
 /* ---- assertions ---- */
 
@@ -453,413 +390,3 @@ t_check_error(struct resp *rs, long want, const char *mention, const char *file,
 	return ok;
 }
 
-/* ---- database ---- */
-
-static PGresult *
-vquery_mode(const char *url_env, const char *sql, va_list ap, PGconn **connp, bool write)
-{
-	*connp = NULL;
-	const char *url = t_env(url_env);
-	if (url == NULL)
-		return NULL;
-	const char *params[16];
-	int n = 0;
-	for (const char *p; n < 16 && (p = va_arg(ap, const char *)) != NULL; )
-		params[n++] = p;
-	const char *keys[] = { "dbname", "connect_timeout", NULL };
-	const char *vals[] = { url, "5", NULL };
-	PGconn *c = PQconnectdbParams(keys, vals, 1);
-	*connp = c;
-	if (PQstatus(c) != CONNECTION_OK) {
-		fprintf(stderr, "could not connect to %s: %s", url_env, PQerrorMessage(c));
-		return NULL;
-	}
-	PGresult *r = PQexec(c, write ? "SELECT 1" : "SET default_transaction_read_only = on");
-	PQclear(r);
-	r = PQexecParams(c, sql, n, NULL, params, NULL, NULL, 0);
-	if (PQresultStatus(r) != PGRES_TUPLES_OK && PQresultStatus(r) != PGRES_COMMAND_OK) {
-		fprintf(stderr, "could not run \"%s\": %s", sql, PQerrorMessage(c));
-		PQclear(r);
-		return NULL;
-	}
-	return r;
-}
-
-static PGresult *
-vquery(const char *url_env, const char *sql, va_list ap, PGconn **connp)
-{
-	return vquery_mode(url_env, sql, ap, connp, false);
-}
-
-long long
-t_db_write(const char *url_env, const char *sql, ...)
-{
-	va_list ap;
-	va_start(ap, sql);
-	PGconn *c;
-	PGresult *r = vquery_mode(url_env, sql, ap, &c, true);
-	va_end(ap);
-	long long n = r != NULL ? strtoll(PQcmdTuples(r), NULL, 10) : -1;
-	PQclear(r);
-	PQfinish(c);
-	return n;
-}
-
-char *
-t_db_value(const char *url_env, const char *sql, ...)
-{
-	va_list ap;
-	va_start(ap, sql);
-	PGconn *c;
-	PGresult *r = vquery(url_env, sql, ap, &c);
-	va_end(ap);
-	char *v = NULL;
-	if (r != NULL && PQntuples(r) > 0 && PQnfields(r) > 0 && !PQgetisnull(r, 0, 0))
-		v = strdup(PQgetvalue(r, 0, 0));
-	PQclear(r);
-	PQfinish(c);
-	return v;
-}
-
-long long
-t_db_count(const char *url_env, const char *sql, ...)
-{
-	va_list ap;
-	va_start(ap, sql);
-	PGconn *c;
-	PGresult *r = vquery(url_env, sql, ap, &c);
-	va_end(ap);
-	long long v = -1;
-	if (r != NULL && PQntuples(r) > 0 && PQnfields(r) > 0 && !PQgetisnull(r, 0, 0))
-		v = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
-	PQclear(r);
-	PQfinish(c);
-	return v;
-}
-
-/* ---- tokens ---- */
-
-char *
-t_mint(const char *sub, const char *email, enum role role, enum token_type typ,
-    long ttl, long age, const char *key)
-{
-	if (key == NULL && (key = t_env("JWT_SECRET")) == NULL)
-		return NULL;
-	struct principal p;
-	memset(&p, 0, sizeof p);
-	snprintf(p.sub, sizeof p.sub, "%s", sub);
-	snprintf(p.email, sizeof p.email, "%s", email ? email : "");
-	p.role = role;
-	p.typ = typ;
-	if (typ == TOKEN_REFRESH) {
-		crypto_uuid4(p.jti);
-		crypto_uuid4(p.fam);
-	}
-	return token_issue(&p, ttl, time(NULL) - age, (const unsigned char *)key, strlen(key));
-}
-
-/* ---- processes ---- */
-
-int
-t_spawn(const char *const argv[])
-{
-	fflush(stdout);
-	fflush(stderr);
-	pid_t pid = fork();
-	if (pid < 0)
-		return -1;
-	if (pid == 0) {
-		execvp(argv[0], (char *const *)argv);
-		fprintf(stderr, "could not run %s\n", argv[0]);
-		_exit(127);
-	}
-	int st;
-	while (waitpid(pid, &st, 0) < 0)
-		;
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
-pid_t
-t_stack_pid(const char *name)
-{
-	char path[1024];
-	snprintf(path, sizeof path, "%s/run/%s.pid", t_env("VAR_DIR"), name);
-	FILE *f = fopen(path, "r");
-	long pid = 0;
-	if (f != NULL) {
-		if (fscanf(f, "%ld", &pid) != 1 || pid < 0)
-			pid = 0;
-		fclose(f);
-	}
-	return (pid_t)pid;
-}
-
-pid_t
-t_stack_restart(const char *name, const char *var, const char *value)
-{
-	pid_t pid = t_stack_pid(name);
-	if (pid <= 0 || kill(pid, SIGTERM) != 0)
-		return 0;
-	for (int i = 0; i < 100 && kill(pid, 0) == 0; i++)
-		t_sleep_ms(100);
-	char *saved = NULL;
-	if (var != NULL) {
-		saved = getenv(var) ? strdup(getenv(var)) : NULL;
-		if (value != NULL)
-			setenv(var, value, 1);
-		else
-			unsetenv(var);
-	}
-	const char *argv[] = { t_env("STACK"), "run", NULL };
-	int rc = t_spawn(argv);
-	if (var != NULL) {
-		if (saved != NULL)
-			setenv(var, saved, 1);
-		else
-			unsetenv(var);
-	}
-	free(saved);
-	pid_t now = t_stack_pid(name);
-	return rc == 0 && now > 0 && now != pid ? now : 0;
-}
-
-struct t_user
-t_register(const char *role, const char *prefix)
-{
-	char email[120], body[300];
-	struct resp rs;
-	struct t_user u = { NULL, NULL };
-	t_unique(email, sizeof email, prefix);
-	snprintf(body, sizeof body, "{\"email\":\"%s@example.com\",\"password\":\"correct horse 1\","
-	    "\"firstName\":\"Test\",\"lastName\":\"User\",\"role\":\"%s\"}", email, role);
-	t_post_json(&rs, "/auth/register", NULL, body);
-	const char *tok = t_jstr(rs.json, "accessToken"), *id = t_jstr(rs.json, "user.id");
-	if (rs.status == 201 && tok != NULL && id != NULL) {
-		u.token = strdup(tok);
-		u.id = strdup(id);
-	} else {
-		fprintf(stderr, "%s: could not register a %s: %ld %s\n", prefix, role, rs.status,
-		    rs.body);
-	}
-	t_resp_free(&rs);
-	return u;
-}
-
-void
-t_user_free(struct t_user *u)
-{
-	free(u->token);
-	free(u->id);
-	u->token = u->id = NULL;
-}
-
-char *
-t_create(const char *url, const char *token, const char *json)
-{
-	struct resp rs;
-	t_post_json(&rs, url, token, json);
-	char *id = NULL;
-	if (t_check_status(&rs, 201, __FILE__, __LINE__) && t_jstr(rs.json, "id") != NULL)
-		id = strdup(t_jstr(rs.json, "id"));
-	t_resp_free(&rs);
-	return id;
-}
-
-long
-t_event_post(struct resp *rs, const char *service, const char *event_id, const char *type,
-    const char *payload)
-{
-	char url[300];
-	snprintf(url, sizeof url, "%s/internal/%s/events", t_env("INTERNAL_URL"), service);
-	size_t n = strlen(payload) + strlen(event_id) + strlen(type) + 200;
-	char *body = malloc(n);
-	if (body == NULL)
-		return 0;
-	snprintf(body, n, "{\"eventId\":\"%s\",\"type\":\"%s\",\"source\":\"order\","
-	    "\"aggregateId\":\"x\",\"occurredAt\":\"2026-01-01T00:00:00.000Z\",\"attempt\":1,"
-	    "\"payload\":%s}", event_id, type, payload);
-	long st = t_send_json(rs, "POST", url, NULL, body);
-	free(body);
-	return st;
-}
-
-int
-t_cron_job(const char *env, const char *args, char *out, size_t n)
-{
-	char cmd[1024];
-	snprintf(cmd, sizeof cmd, "%s '%s/cron-job' %s 2>/dev/null", env, t_env("BIN_DIR"), args);
-	FILE *p = popen(cmd, "r");
-	if (p == NULL)
-		return -1;
-	size_t len = fread(out, 1, n - 1, p);
-	out[len] = '\0';
-	int st = pclose(p);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
-/* ---- processes ---- */
-
-static int
-cmp_pid(const void *a, const void *b)
-{
-	pid_t x = *(const pid_t *)a, y = *(const pid_t *)b;
-	return (x > y) - (x < y);
-}
-
-/* /proc/<pid>/stat into buf: the text after the command's closing ')',
- * or NULL when the process is gone. */
-static const char *
-proc_stat(pid_t pid, char *buf, size_t n)
-{
-	char path[64];
-	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-	FILE *s = fopen(path, "r");
-	if (s == NULL)
-		return NULL;
-	size_t len = fread(buf, 1, n - 1, s);
-	fclose(s);
-	buf[len] = '\0';
-	return strrchr(buf, ')');
-}
-
-bool
-t_alive(pid_t pid)
-{
-	char buf[512];
-	const char *p = proc_stat(pid, buf, sizeof buf);
-	return p != NULL && p[1] == ' ' && p[2] != 'Z' && p[2] != 'X';
-}
-
-int
-t_children(pid_t pid, pid_t *out)
-{
-	char path[128];
-	int n = 0;
-	snprintf(path, sizeof path, "/proc/%d/task/%d/children", (int)pid, (int)pid);
-	FILE *f = fopen(path, "r");
-	if (f != NULL) {
-		long c;
-		while (n < T_MAXKIDS && fscanf(f, "%ld", &c) == 1)
-			out[n++] = (pid_t)c;
-		fclose(f);
-	} else {
-		/* Without CONFIG_PROC_CHILDREN: scan every process's parent. */
-		DIR *d = opendir("/proc");
-		if (d == NULL)
-			return -1;
-		struct dirent *e;
-		while ((e = readdir(d)) != NULL && n < T_MAXKIDS) {
-			char *end;
-			long p = strtol(e->d_name, &end, 10);
-			if (*end != '\0' || p <= 0)
-				continue;
-			char buf[512];
-			const char *rp = proc_stat((pid_t)p, buf, sizeof buf);
-			char state;
-			long ppid;
-			if (rp != NULL && sscanf(rp + 1, " %c %ld", &state, &ppid) == 2 &&
-			    ppid == (long)pid && state != 'Z')
-				out[n++] = (pid_t)p;
-		}
-		closedir(d);
-	}
-	/* Zombies are dead workers not yet reaped. */
-	int live = 0;
-	for (int i = 0; i < n; i++)
-		if (t_alive(out[i]))
-			out[live++] = out[i];
-	qsort(out, (size_t)live, sizeof *out, cmp_pid);
-	return live;
-}
-
-
-int
-t_kill_children(const char *name, int sig)
-{
-	pid_t m = t_stack_pid(name), kids[T_MAXKIDS];
-	int n = m > 0 ? t_children(m, kids) : -1;
-	for (int i = 0; i < n; i++)
-		kill(kids[i], sig);
-	return n;
-}
-
-bool
-t_pool_full(const char *name, int want, long ms)
-{
-	pid_t m = t_stack_pid(name), kids[T_MAXKIDS];
-	double end = t_now() + (double)ms / 1000.0;
-	do {
-		if (m > 0 && t_children(m, kids) >= want)
-			return true;
-		t_sleep_ms(20);
-	} while (t_now() < end);
-	return false;
-}
-
-/* ---- held transactions ---- */
-
-PGconn *
-t_db_hold(const char *url_env, const char *sql, ...)
-{
-	const char *url = t_env(url_env);
-	if (url == NULL)
-		return NULL;
-	const char *params[16];
-	int n = 0;
-	va_list ap;
-	va_start(ap, sql);
-	for (const char *p; n < 16 && (p = va_arg(ap, const char *)) != NULL; )
-		params[n++] = p;
-	va_end(ap);
-	const char *keys[] = { "dbname", "connect_timeout", NULL };
-	const char *vals[] = { url, "5", NULL };
-	PGconn *c = PQconnectdbParams(keys, vals, 1);
-	PGresult *r = NULL;
-	if (PQstatus(c) == CONNECTION_OK) {
-		PQclear(PQexec(c, "BEGIN"));
-		r = PQexecParams(c, sql, n, NULL, params, NULL, NULL, 0);
-	}
-	if (r == NULL || (PQresultStatus(r) != PGRES_TUPLES_OK &&
-	    PQresultStatus(r) != PGRES_COMMAND_OK)) {
-		fprintf(stderr, "could not hold \"%s\": %s", sql, PQerrorMessage(c));
-		PQclear(r);
-		PQfinish(c);
-		return NULL;
-	}
-	PQclear(r);
-	return c;
-}
-
-void
-t_db_hold_end(PGconn *c)
-{
-	if (c == NULL)
-		return;
-	PQclear(PQexec(c, "ROLLBACK"));
-	PQfinish(c);
-}
-
-bool
-t_db_wait_blocked(const char *url_env, const char *like, int want, long ms)
-{
-	double end = t_now() + (double)ms / 1000.0;
-	do {
-		long long n = t_db_count(url_env, "SELECT count(*) FROM pg_stat_activity WHERE "
-		    "datname = current_database() AND wait_event_type = 'Lock' "
-		    "AND query LIKE $1", like ? like : "%", (char *)NULL);
-		if (want == 0 ? n == 0 : n >= want)
-			return true;
-		t_sleep_ms(20);
-	} while (t_now() < end);
-	return false;
-}
-
-long long
-t_db_kill_blocked(const char *url_env, const char *like)
-{
-	return t_db_count(url_env, "WITH v AS MATERIALIZED (SELECT pid FROM pg_stat_activity "
-	    "WHERE datname = current_database() AND wait_event_type = 'Lock' "
-	    "AND pid <> pg_backend_pid() AND query LIKE $1) "
-	    "SELECT count(*) FROM v WHERE pg_terminate_backend(v.pid)", like ? like : "%",
-	    (char *)NULL);
-}

@@ -4,30 +4,28 @@
 #include <stdlib.h>
 #include <string.h>
 
-static char stub[128];            /* http://127.0.0.1:$RAZORPAY_STUB_PORT */
-static const char *product;
+static const char *product;       /* the payment suites' (t_pay_init) */
 
-static void
-copy(char *dst, size_t n, const char *src)
+/* http://127.0.0.1:$RAZORPAY_STUB_PORT + path into url. */
+static const char *
+stub_url(char *url, size_t n, const char *path)
 {
-	snprintf(dst, n, "%s", src ? src : "");
+	const char *port = t_env("RAZORPAY_STUB_PORT");
+	snprintf(url, n, "http://127.0.0.1:%s%s", port ? port : "0", path);
+	return url;
 }
 
 int
 t_pay_init(const char *product_id)
 {
-	const char *port = t_env("RAZORPAY_STUB_PORT");
-	if (port == NULL || product_id == NULL)
+	if (t_env("RAZORPAY_STUB_PORT") == NULL || product_id == NULL)
 		return -1;
 	product = product_id;
-	snprintf(stub, sizeof stub, "http://127.0.0.1:%s", port);
 	struct resp rs;
-	char url[200];
-	snprintf(url, sizeof url, "%s/_stub/health", stub);
-	t_get(&rs, url, NULL);
+	t_stub_get(&rs, "/_stub/health");
 	bool up = rs.status == 200;
 	if (!up)
-		fprintf(stderr, "the Razorpay stand-in does not answer on %s: %ld %s\n", url,
+		fprintf(stderr, "the Razorpay stand-in does not answer on %s: %ld %s\n", rs.what,
 		    rs.status, rs.body);
 	t_resp_free(&rs);
 	return up ? 0 : -1;
@@ -36,27 +34,21 @@ t_pay_init(const char *product_id)
 char *
 t_pay_product(const char *admin, const char *prefix)
 {
-	char name[80], body[300];
-	struct resp rs;
-	t_unique(name, sizeof name, prefix);
-	snprintf(body, sizeof body, "{\"name\":\"%s\",\"basePrice\":1000.00,\"stock\":100000}",
-	    name);
-	t_post_json(&rs, "/products", admin, body);
-	char *id = NULL;
-	if (rs.status == 201 && t_jstr(rs.json, "id") != NULL)
-		id = strdup(t_jstr(rs.json, "id"));
-	else
-		fprintf(stderr, "could not create a product: %ld %s\n", rs.status, rs.body);
-	t_resp_free(&rs);
-	return id;
+	return t_product_new(admin, prefix, "\"basePrice\":1000.00,\"stock\":100000", NULL);
 }
 
 long
 t_stub_post(struct resp *rs, const char *path, const char *json)
 {
 	char url[300];
-	snprintf(url, sizeof url, "%s%s", stub, path);
-	return t_post_json(rs, url, NULL, json);
+	return t_post_json(rs, stub_url(url, sizeof url, path), NULL, json);
+}
+
+long
+t_stub_get(struct resp *rs, const char *path)
+{
+	char url[300];
+	return t_get(rs, stub_url(url, sizeof url, path), NULL);
 }
 
 bool
@@ -73,9 +65,9 @@ t_stub_pay(const char *rzp_order, const char *status, long long amount, char pay
 		    status);
 	t_stub_post(&rs, "/_stub/pay", body);
 	bool ok = T_STATUS(&rs, 200) && t_jstr(rs.json, "razorpay_payment_id") != NULL;
-	copy(pay, 64, ok ? t_jstr(rs.json, "razorpay_payment_id") : NULL);
+	t_copy(pay, 64, ok ? t_jstr(rs.json, "razorpay_payment_id") : NULL);
 	if (sig != NULL)
-		copy(sig, 80, ok ? t_jstr(rs.json, "razorpay_signature") : NULL);
+		t_copy(sig, 80, ok ? t_jstr(rs.json, "razorpay_signature") : NULL);
 	t_resp_free(&rs);
 	return ok;
 }
@@ -118,7 +110,27 @@ t_order_new(const char *token, const char *price, char out[64])
 	    "\"sellerPrice\":%s}]}", product, price);
 	t_post_json(&rs, "/orders", token, body);
 	bool ok = T_STATUS(&rs, 201) && t_jstr(rs.json, "id") != NULL;
-	copy(out, 64, ok ? t_jstr(rs.json, "id") : NULL);
+	t_copy(out, 64, ok ? t_jstr(rs.json, "id") : NULL);
+	t_resp_free(&rs);
+	return ok;
+}
+
+bool
+t_checkout(const char *token, const char *order, struct t_checkout *c)
+{
+	char body[200];
+	struct resp rs;
+	memset(c, 0, sizeof *c);
+	t_copy(c->order, sizeof c->order, order);
+	snprintf(body, sizeof body, "{\"orderId\":\"%s\"}", order);
+	t_post_json(&rs, "/payments/razorpay/create-order", token, body);
+	bool ok = T_STATUS(&rs, 201) && t_jstr(rs.json, "payment.id") != NULL &&
+	    t_jstr(rs.json, "razorpayOrder.id") != NULL;
+	if (ok) {
+		t_copy(c->pay, sizeof c->pay, t_jstr(rs.json, "payment.id"));
+		t_copy(c->rzp_order, sizeof c->rzp_order, t_jstr(rs.json, "razorpayOrder.id"));
+		c->amount = t_jint(rs.json, "razorpayOrder.amount", -1);
+	}
 	t_resp_free(&rs);
 	return ok;
 }
@@ -126,21 +138,9 @@ t_order_new(const char *token, const char *price, char out[64])
 bool
 t_checkout_new(const char *token, const char *price, struct t_checkout *c)
 {
+	char order[64];
 	memset(c, 0, sizeof *c);
-	if (!t_order_new(token, price, c->order))
-		return false;
-	char body[200];
-	struct resp rs;
-	snprintf(body, sizeof body, "{\"orderId\":\"%s\"}", c->order);
-	t_post_json(&rs, "/payments/razorpay/create-order", token, body);
-	bool ok = T_STATUS(&rs, 201) && t_jstr(rs.json, "payment.id") != NULL &&
-	    t_jstr(rs.json, "razorpayOrder.id") != NULL;
-	if (ok) {
-		copy(c->pay, sizeof c->pay, t_jstr(rs.json, "payment.id"));
-		copy(c->rzp_order, sizeof c->rzp_order, t_jstr(rs.json, "razorpayOrder.id"));
-	}
-	t_resp_free(&rs);
-	return ok;
+	return t_order_new(token, price, order) && t_checkout(token, order, c);
 }
 
 bool

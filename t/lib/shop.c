@@ -1,7 +1,7 @@
-#include "shop.h"
+/* The shop of pay.h: a product, a reseller and a customer, purchases
+ * paid in the stand-in's Checkout, and bursts of Razorpay's webhooks. */
+#include "pay.h"
 #include "t.h"
-#include "json.h"
-#include "money.h"
 #include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,53 +10,29 @@
 
 #define HOOKS_AT_ONCE 8
 #define HOOK_TRIES    20
-
-static void
-copy(char *dst, size_t n, const char *src)
-{
-	snprintf(dst, n, "%s", src ? src : "");
-}
-
-/* POSTs json and keeps the answer's "id" in out; false when not 201. */
-static bool
-create_id(const char *url, const char *token, const char *json, char *out, size_t n)
-{
-	struct resp rs;
-	t_post_json(&rs, url, token, json);
-	bool ok = rs.status == 201 && t_jstr(rs.json, "id") != NULL;
-	if (ok)
-		copy(out, n, t_jstr(rs.json, "id"));
-	else
-		fprintf(stderr, "shop: POST %s: %ld %.300s\n", url, rs.status, rs.body);
-	t_resp_free(&rs);
-	return ok;
-}
+#define HOOK_BODY_MAX 4096
 
 int
 t_shop_open(struct t_shop *s, const char *prefix, int stock)
 {
 	memset(s, 0, sizeof *s);
-	const char *port = t_env("RAZORPAY_STUB_PORT");
-	if (port == NULL || t_env("ORDER_DATABASE_URL") == NULL)
+	if (t_env("RAZORPAY_STUB_PORT") == NULL || t_env("ORDER_DATABASE_URL") == NULL)
 		return -1;
-	snprintf(s->stub, sizeof s->stub, "http://127.0.0.1:%s", port);
-	char sub[40];
-	snprintf(sub, sizeof sub, "00000000-0000-4000-8000-%012ld", (long)getpid());
-	s->admin = t_mint(sub, "shop-admin@example.com", ROLE_ADMIN, TOKEN_ACCESS, 3600, 0, NULL);
+	s->admin = t_token(ROLE_ADMIN, "shop-admin@example.com");
 	s->reseller = t_register("RESELLER", prefix);
 	s->customer = t_register("CUSTOMER", prefix);
 	if (s->admin == NULL || s->reseller.id == NULL || s->customer.id == NULL)
 		return -1;
-	char name[80], body[512], cat[64], id[64];
+	char name[80], body[512];
 	t_unique(name, sizeof name, prefix);
 	snprintf(body, sizeof body, "{\"name\":\"%s-cat\"}", name);
-	if (!create_id("/categories", s->admin, body, cat, sizeof cat))
+	char *cat = t_create("/categories", s->admin, body);
+	if (cat == NULL)
 		return -1;
-	snprintf(body, sizeof body, "{\"name\":\"%s\",\"description\":\"for the %s suite\","
-	    "\"basePrice\":1000.00,\"categoryId\":\"%s\",\"stock\":%d}", name, prefix, cat, stock);
-	if (!create_id("/products", s->admin, body, id, sizeof id))
-		return -1;
-	s->product = strdup(id);
+	snprintf(body, sizeof body, "\"description\":\"for the %s suite\",\"basePrice\":1000.00,"
+	    "\"categoryId\":\"%s\",\"stock\":%d", prefix, cat, stock);
+	free(cat);
+	s->product = t_product_new(s->admin, prefix, body, NULL);
 	return s->product != NULL ? 0 : -1;
 }
 
@@ -82,35 +58,16 @@ t_shop_buy(struct t_shop *s, struct t_buy *b)
 	t_post_json(&rs, "/orders", s->customer.token, body);
 	bool ok = T_STATUS(&rs, 201) && T_ASSERT(t_jstr(rs.json, "id") != NULL);
 	if (ok) {
-		copy(b->order, sizeof b->order, t_jstr(rs.json, "id"));
-		const char *total = t_jtext(rs.json, "total");
-		int64_t paise = 0;
-		ok = T_ASSERT(money_parse(total, strlen(total), &paise) == MONEY_OK && paise > 0);
-		b->total = paise;
+		t_copy(b->order, sizeof b->order, t_jstr(rs.json, "id"));
+		b->total = t_jpaise(rs.json, "total");
+		ok = T_ASSERT(b->total > 0);
 	}
 	t_resp_free(&rs);
-	if (!ok)
+	struct t_checkout c;
+	if (!ok || !t_checkout(s->customer.token, b->order, &c) || !T_EQ_INT(c.amount, b->total))
 		return false;
-
-	snprintf(body, sizeof body, "{\"orderId\":\"%s\"}", b->order);
-	t_post_json(&rs, "/payments/razorpay/create-order", s->customer.token, body);
-	ok = T_STATUS(&rs, 201) && T_ASSERT(t_jstr(rs.json, "razorpayOrder.id") != NULL) &&
-	    T_EQ_INT(t_jint(rs.json, "razorpayOrder.amount", -1), b->total);
-	if (ok)
-		copy(b->rzp_order, sizeof b->rzp_order, t_jstr(rs.json, "razorpayOrder.id"));
-	t_resp_free(&rs);
-	if (!ok)
-		return false;
-
-	char url[256];
-	snprintf(url, sizeof url, "%s/_stub/pay", s->stub);
-	snprintf(body, sizeof body, "{\"orderId\":\"%s\",\"status\":\"captured\"}", b->rzp_order);
-	t_post_json(&rs, url, NULL, body);
-	ok = T_STATUS(&rs, 200) && T_ASSERT(t_jstr(rs.json, "razorpay_payment_id") != NULL);
-	if (ok)
-		copy(b->rzp_pay, sizeof b->rzp_pay, t_jstr(rs.json, "razorpay_payment_id"));
-	t_resp_free(&rs);
-	return ok;
+	t_copy(b->rzp_order, sizeof b->rzp_order, c.rzp_order);
+	return t_stub_pay(b->rzp_order, "captured", 0, b->rzp_pay, NULL);
 }
 
 /* ---- webhooks ---- */
@@ -118,30 +75,36 @@ t_shop_buy(struct t_shop *s, struct t_buy *b)
 struct hook {
 	CURL *h;
 	char body[200];
-	struct buf out;
+	char out[HOOK_BODY_MAX];    /* the stand-in's answer, cut */
+	size_t len;
 	int tries;
 };
 
 static size_t
 hook_body(char *p, size_t size, size_t n, void *u)
 {
-	struct buf *b = u;
-	if (b->len < 4096)
-		buf_add(b, p, size * n);
+	struct hook *k = u;
+	size_t take = size * n;
+	if (take > sizeof k->out - 1 - k->len)
+		take = sizeof k->out - 1 - k->len;
+	memcpy(k->out + k->len, p, take);
+	k->len += take;
+	k->out[k->len] = '\0';
 	return size * n;
 }
 
 static void
 hook_start(CURLM *m, struct hook *k, const char *url, struct curl_slist *hl)
 {
-	buf_reset(&k->out);
+	k->len = 0;
+	k->out[0] = '\0';
 	k->tries++;
 	k->h = curl_easy_init();
 	curl_easy_setopt(k->h, CURLOPT_URL, url);
 	curl_easy_setopt(k->h, CURLOPT_POSTFIELDS, k->body);
 	curl_easy_setopt(k->h, CURLOPT_HTTPHEADER, hl);
 	curl_easy_setopt(k->h, CURLOPT_WRITEFUNCTION, hook_body);
-	curl_easy_setopt(k->h, CURLOPT_WRITEDATA, &k->out);
+	curl_easy_setopt(k->h, CURLOPT_WRITEDATA, k);
 	curl_easy_setopt(k->h, CURLOPT_TIMEOUT, 60L);
 	curl_easy_setopt(k->h, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(k->h, CURLOPT_PRIVATE, (char *)k);
@@ -154,12 +117,12 @@ hook_status(struct hook *k)
 {
 	long st = 0;
 	curl_easy_getinfo(k->h, CURLINFO_RESPONSE_CODE, &st);
-	struct json_object *j = k->out.p ? json_tokener_parse(k->out.p) : NULL;
+	struct json_object *j = json_tokener_parse(k->out);
 	long hook = st == 200 ? (long)t_jint(j, "statuses.0", 0) : 0;
 	json_object_put(j);
 	if (hook < 200 || hook >= 300)
 		fprintf(stderr, "shop: webhook try %d: stand-in %ld, gateway %ld: %.200s\n", k->tries,
-		    st, hook, k->out.p ? k->out.p : "");
+		    st, hook, k->out);
 	return hook;
 }
 
@@ -168,7 +131,7 @@ t_shop_webhooks(struct t_shop *s, const struct t_buy *b, int n, double rate,
     void (*progress)(int done, void *arg), void *arg)
 {
 	char url[256];
-	snprintf(url, sizeof url, "%s/_stub/webhook", s->stub);
+	snprintf(url, sizeof url, "http://127.0.0.1:%s/_stub/webhook", t_env("RAZORPAY_STUB_PORT"));
 	struct hook *k = calloc((size_t)n, sizeof *k);
 	int *queue = calloc((size_t)n, sizeof *queue);
 	if (k == NULL || queue == NULL)
@@ -217,8 +180,6 @@ t_shop_webhooks(struct t_shop *s, const struct t_buy *b, int n, double rate,
 	}
 	curl_multi_cleanup(m);
 	curl_slist_free_all(hl);
-	for (int i = 0; i < n; i++)
-		buf_free(&k[i].out);
 	free(k);
 	free(queue);
 	return accepted;
@@ -227,16 +188,16 @@ t_shop_webhooks(struct t_shop *s, const struct t_buy *b, int n, double rate,
 long long
 t_shop_paid(const struct t_buy *b, int n)
 {
-	struct buf ids = { 0 };
-	buf_adds(&ids, "{");
-	for (int i = 0; i < n; i++) {
-		if (i > 0)
-			buf_adds(&ids, ",");
-		buf_adds(&ids, b[i].order);
-	}
-	buf_adds(&ids, "}");
+	size_t cap = (size_t)n * (sizeof b->order + 1) + 3, len = 0;
+	char *ids = malloc(cap);
+	if (ids == NULL)
+		abort();
+	ids[len++] = '{';
+	for (int i = 0; i < n; i++)
+		len += (size_t)snprintf(ids + len, cap - len, "%s%s", i > 0 ? "," : "", b[i].order);
+	snprintf(ids + len, cap - len, "}");
 	long long paid = t_db_count("ORDER_DATABASE_URL", "SELECT count(*) FROM orders "
-	    "WHERE id = ANY ($1::uuid[]) AND status = 'PAID'", ids.p, (char *)NULL);
-	buf_free(&ids);
+	    "WHERE id = ANY ($1::uuid[]) AND status = 'PAID'", ids, (char *)NULL);
+	free(ids);
 	return paid;
 }

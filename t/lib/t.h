@@ -7,7 +7,15 @@
  *	static const struct t_case cases[] = { T_CASE(money_parse_plain), ... };
  *	int main(void) { return t_run("money", cases, T_NCASES(cases), NULL, NULL); }
  *
- * T_ONLY=name (comma-separated list) in the environment runs only those cases. */
+ * A binary built from several files (t/integration/<service>/) runs one
+ * table per file with t_run_suites: each file ends with
+ *
+ *	const struct t_suite product_cache = T_SUITE("cache", cases);
+ *
+ * and the service's main.c lists them in the order they run.
+ *
+ * T_ONLY=name (comma-separated list) in the environment runs only those
+ * cases; a name of a table (T_ONLY=cache) runs all of its cases. */
 #ifndef T_H
 #define T_H
 #include <CUnit/CUnit.h>
@@ -26,8 +34,22 @@ struct t_case {
 int t_run(const char *suite, const struct t_case *cases, size_t n,
     int (*init)(void), int (*clean)(void));
 
+/* One file's table of cases in a binary of several (a CUnit suite each). */
+struct t_suite {
+	const char *name;
+	const struct t_case *cases;
+	size_t n;
+};
+#define T_SUITE(name, cases) { (name), (cases), T_NCASES(cases) }
+
+/* t_run over several tables, in order: init runs once before the first
+ * case, clean once after the last; when init fails no case runs. */
+int t_run_suites(const char *binary, const struct t_suite *const *suites, size_t ns,
+    int (*init)(void), int (*clean)(void));
+
 /* Records one assertion with a formatted description (shown on failure).
- * Returns ok. */
+ * Returns ok.  Outside a case (in a suite's setup, where CUnit records
+ * nothing) a failure is printed instead; the setup then fails itself. */
 bool t_check(bool ok, const char *file, int line, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
@@ -55,5 +77,13 @@ char *t_unique(char *out, size_t n, const char *prefix);
 char *t_b64url(const void *data, size_t n, char *out);
 /* Case-insensitive substring test; false when either is NULL. */
 bool t_contains(const char *hay, const char *needle);
+/* tmpl with every "@P" replaced by id, into out of n bytes; returns out. */
+char *t_subst(char *out, size_t n, const char *tmpl, const char *id);
+/* src (NULL: "") into dst of n bytes, cut to fit; returns dst. */
+char *t_copy(char *dst, size_t n, const char *src);
+
+/* A monotonic clock in seconds, and a sleep of ms milliseconds. */
+double t_now(void);
+void t_sleep_ms(long ms);
 
 #endif
