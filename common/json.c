@@ -102,8 +102,8 @@ skip_ws(struct parser *ps)
 		ps->p++;
 }
 
-static int
-hex4(const unsigned char *p, unsigned *out)
+int
+json_hex4(const unsigned char *p, unsigned *out)
 {
 	unsigned v = 0;
 	for (int i = 0; i < 4; i++) {
@@ -140,10 +140,8 @@ put_utf8(unsigned char *o, unsigned cp)
 	return 4;
 }
 
-/* Length of the valid UTF-8 sequence at p (RFC 3629: no overlongs, no
- * surrogates, at most U+10FFFF), or 0. */
-static size_t
-utf8_seq(const unsigned char *p, const unsigned char *end)
+size_t
+json_utf8_seq(const unsigned char *p, const unsigned char *end)
 {
 	unsigned c = p[0];
 	size_t n;
@@ -182,7 +180,7 @@ parse_string(struct parser *ps, const char **out, size_t *outlen)
 		if (c < 0x20)
 			return fail(ps, "control character in string");
 		if (c != '\\') {
-			size_t n = utf8_seq(p, ps->end);
+			size_t n = json_utf8_seq(p, ps->end);
 			if (n == 0)
 				return fail(ps, "invalid UTF-8 in string");
 			memcpy(o, p, n);
@@ -204,12 +202,12 @@ parse_string(struct parser *ps, const char **out, size_t *outlen)
 		case 't': *o++ = '\t'; p++; break;
 		case 'u': {
 			unsigned cp, lo;
-			if (ps->end - p < 5 || hex4(p + 1, &cp))
+			if (ps->end - p < 5 || json_hex4(p + 1, &cp))
 				return fail(ps, "invalid \\u escape");
 			p += 5;
 			if (cp >= 0xD800 && cp <= 0xDBFF) {
 				if (ps->end - p < 6 || p[0] != '\\' || p[1] != 'u' ||
-				    hex4(p + 2, &lo) || lo < 0xDC00 || lo > 0xDFFF)
+				    json_hex4(p + 2, &lo) || lo < 0xDC00 || lo > 0xDFFF)
 					return fail(ps, "lone surrogate in string");
 				p += 6;
 				cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
@@ -373,7 +371,7 @@ parse_value(struct parser *ps)
 }
 
 struct jv *
-json_parse(struct arena *a, const char *buf, size_t len, char *err, size_t errlen)
+json_parse_own(struct arena *a, const char *buf, size_t len, char *err, size_t errlen)
 {
 	struct parser ps = { a, (const unsigned char *)buf,
 	    (const unsigned char *)buf + len, err, errlen, 0 };
@@ -386,6 +384,16 @@ json_parse(struct arena *a, const char *buf, size_t len, char *err, size_t errle
 	if (ps.p != ps.end)
 		return fail(&ps, "unexpected data after JSON value");
 	return v;
+}
+
+struct jv *
+json_parse(struct arena *a, const char *buf, size_t len, char *err, size_t errlen)
+{
+#ifdef JSON_JSONC
+	return json_parse_jsonc(a, buf, len, err, errlen);
+#else
+	return json_parse_own(a, buf, len, err, errlen);
+#endif
 }
 
 struct jv *
