@@ -58,7 +58,7 @@ export BUILD_DIR := $(abspath $(BUILD))
 export SANITIZE
 
 .PHONY: all build tests deps run stop test unit migrate admin health logs bench clean audit \
-        dead-events retry-event fuzz job
+        dead-events retry-event fuzz fuzz-plain fuzz-json-diff job
 all: build
 
 build: $(PROGRAMS:%=$(BIN)/%) $(WORKERS:%=$(BIN)/%) $(CRON:%=$(BIN)/%)
@@ -176,7 +176,7 @@ $(FUZZ_DIR)/%.o: %.c
 	clang $(FUZZ_CFLAGS) -c $< -o $@
 
 $(FUZZ_DIR)/fuzz_%: $(FUZZ_DIR)/t/fuzz/%.o $(FUZZ_COMMON)
-	clang -fsanitize=fuzzer,address,undefined -o $@ $^ $(LIBS)
+	clang -fsanitize=fuzzer,address,undefined -o $@ $^ $(LIBS) -ljson-c
 
 fuzz: $(FUZZERS)
 	@for f in $(FUZZERS); do \
@@ -185,6 +185,26 @@ fuzz: $(FUZZERS)
 		$$f -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
 			$(FUZZ_DIR)/corpus/$$(basename $$f) t/fuzz/corpus 2>&1 | tail -n 3 || exit 1; \
 	done
+
+# The same harnesses without clang: t/fuzz/driver/main.c runs the seeds, then
+# FUZZ_RUNS inputs generated and mutated from FUZZ_SEED (FUZZ_RUNS=0
+# FUZZ_MAX_SECONDS=300: for five minutes).  gcc, so SANITIZE=1 applies.
+# fuzz-json-diff: our parser against the json-c path (t/fuzz/json_diff.c).
+FUZZ_RUNS ?= 200000
+FUZZ_SEED ?= 1
+FUZZ_MAX_SECONDS ?= 0
+FUZZER ?= json_diff
+
+$(BUILD)/fuzz-plain/%: $(BUILD)/t/fuzz/%.o $(BUILD)/t/fuzz/driver/main.o $(COMMON_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(COMMON_LIB) $(LIBS) -ljson-c
+
+fuzz-plain: $(BUILD)/fuzz-plain/$(FUZZER)
+	@FUZZ_CRASH=$(BUILD)/fuzz-plain/crash-$(FUZZER) $< -runs=$(FUZZ_RUNS) \
+		-seconds=$(FUZZ_MAX_SECONDS) -seed=$(FUZZ_SEED) -max_len=65536 t/fuzz/corpus
+
+fuzz-json-diff:
+	@$(MAKE) --no-print-directory fuzz-plain FUZZER=json_diff
 
 clean:
 	rm -rf build
