@@ -58,7 +58,7 @@ export BUILD_DIR := $(abspath $(BUILD))
 export SANITIZE
 
 .PHONY: all build tests deps run stop test unit migrate admin health logs bench clean audit \
-        dead-events retry-event fuzz fuzz-plain fuzz-json-diff job
+        dead-events retry-event bench-json fuzz fuzz-plain fuzz-json-diff job
 all: build
 
 build: $(PROGRAMS:%=$(BIN)/%) $(WORKERS:%=$(BIN)/%) $(CRON:%=$(BIN)/%)
@@ -99,6 +99,15 @@ $(BIN)/razorpay-stub: $$(patsubst %.c,$(BUILD)/%.o,$$(wildcard t/razorpay/*.c)) 
 $(BIN)/bench-hello: $(BUILD)/bench/hello.o $(COMMON_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $< $(COMMON_LIB) $(LIBS)
+
+# `make bench-json`: the JSON parsers side by side (bench/json_parse.c; no
+# stack, about a minute).  common/README.md, "JSON: why our own parser".
+$(BIN)/bench-json-parse: $(BUILD)/bench/json_parse.o $(COMMON_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $< $(COMMON_LIB) $(LIBS) -ljson-c
+
+bench-json: $(BIN)/bench-json-parse
+	@$(BIN)/bench-json-parse
 
 $(BUILD)/t/unit_%: $(BUILD)/t/unit/%.o $(TLIB_OBJ) $(COMMON_LIB)
 	@mkdir -p $(dir $@)
