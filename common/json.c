@@ -177,6 +177,11 @@ parse_string(struct parser *ps, const char **out, size_t *outlen)
 	unsigned char *o = arena_alloc(ps->a, (size_t)(q - p) + 1), *o0 = o;
 	while (p < ps->end && *p != '"') {
 		unsigned c = *p;
+		if (c >= 0x20 && c < 0x80 && c != '\\') {    /* plain ASCII */
+			*o++ = (unsigned char)c;
+			p++;
+			continue;
+		}
 		if (c < 0x20)
 			return fail(ps, "control character in string");
 		if (c != '\\') {
