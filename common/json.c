@@ -102,8 +102,8 @@ skip_ws(struct parser *ps)
 		ps->p++;
 }
 
-int
-json_hex4(const unsigned char *p, unsigned *out)
+static int
+hex4(const unsigned char *p, unsigned *out)
 {
 	unsigned v = 0;
 	for (int i = 0; i < 4; i++) {
@@ -116,6 +116,35 @@ json_hex4(const unsigned char *p, unsigned *out)
 	}
 	*out = v;
 	return 0;
+}
+
+size_t
+json_u_escape(const unsigned char *p, const unsigned char *end, unsigned *cp,
+    const char **msg)
+{
+	unsigned lo;
+	if (end - p < 4 || hex4(p, cp)) {
+		*msg = "invalid \\u escape";
+		return 0;
+	}
+	if (*cp >= 0xD800 && *cp <= 0xDBFF) {
+		if (end - p < 10 || p[4] != '\\' || p[5] != 'u' || hex4(p + 6, &lo) ||
+		    lo < 0xDC00 || lo > 0xDFFF) {
+			*msg = "lone surrogate in string";
+			return 0;
+		}
+		*cp = 0x10000 + ((*cp - 0xD800) << 10) + (lo - 0xDC00);
+		return 10;
+	}
+	if (*cp >= 0xDC00 && *cp <= 0xDFFF) {
+		*msg = "lone surrogate in string";
+		return 0;
+	}
+	if (*cp == 0) {
+		*msg = "NUL character in string";
+		return 0;
+	}
+	return 4;
 }
 
 static size_t
@@ -206,20 +235,12 @@ parse_string(struct parser *ps, const char **out, size_t *outlen)
 		case 'r': *o++ = '\r'; p++; break;
 		case 't': *o++ = '\t'; p++; break;
 		case 'u': {
-			unsigned cp, lo;
-			if (ps->end - p < 5 || json_hex4(p + 1, &cp))
-				return fail(ps, "invalid \\u escape");
-			p += 5;
-			if (cp >= 0xD800 && cp <= 0xDBFF) {
-				if (ps->end - p < 6 || p[0] != '\\' || p[1] != 'u' ||
-				    json_hex4(p + 2, &lo) || lo < 0xDC00 || lo > 0xDFFF)
-					return fail(ps, "lone surrogate in string");
-				p += 6;
-				cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-			} else if (cp >= 0xDC00 && cp <= 0xDFFF)
-				return fail(ps, "lone surrogate in string");
-			if (cp == 0)
-				return fail(ps, "NUL character in string");
+			unsigned cp;
+			const char *msg;
+			size_t n = json_u_escape(p + 1, ps->end, &cp, &msg);
+			if (n == 0)
+				return fail(ps, msg);
+			p += 1 + n;
 			o += put_utf8(o, cp);
 			break;
 		}

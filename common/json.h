@@ -53,11 +53,14 @@ struct jv *json_parse_jsonc(struct arena *a, const char *buf, size_t len,
 /* The same tree: types, key order, string bytes, number text. */
 bool json_equal(const struct jv *x, const struct jv *y);
 
-/* Shared by both parsers: the length of the valid UTF-8 sequence at p (RFC
- * 3629: no overlongs, no surrogates, at most U+10FFFF) or 0; four hex digits
- * at p into *out (0) or -1. */
+/* Shared by both parsers.  json_utf8_seq: the length of the valid UTF-8
+ * sequence at p (RFC 3629: no overlongs, no surrogates, at most U+10FFFF) or
+ * 0.  json_u_escape: p is just after "\u"; the code point in *cp (a surrogate
+ * pair joined) and the bytes it took, or 0 with the reason in *msg (not hex,
+ * a lone surrogate, U+0000). */
 size_t json_utf8_seq(const unsigned char *p, const unsigned char *end);
-int json_hex4(const unsigned char *p, unsigned *out);
+size_t json_u_escape(const unsigned char *p, const unsigned char *end, unsigned *cp,
+    const char **msg);
 
 /* Member lookup; NULL when absent or v is not an object. */
 struct jv *json_get(const struct jv *v, const char *key);

@@ -43,28 +43,6 @@ scan_fail(struct scan *sc, const char *msg)
 	return false;
 }
 
-/* After "\u" at p: a code point json-c would accept but we refuse. */
-static bool
-scan_unicode(struct scan *sc, const unsigned char **pp)
-{
-	const unsigned char *p = *pp;
-	unsigned cp, lo;
-	if (sc->end - p < 4 || json_hex4(p, &cp))
-		return scan_fail(sc, "invalid \\u escape");
-	p += 4;
-	if (cp >= 0xD800 && cp <= 0xDBFF) {
-		if (sc->end - p < 6 || p[0] != '\\' || p[1] != 'u' ||
-		    json_hex4(p + 2, &lo) || lo < 0xDC00 || lo > 0xDFFF)
-			return scan_fail(sc, "lone surrogate in string");
-		p += 6;
-	} else if (cp >= 0xDC00 && cp <= 0xDFFF)
-		return scan_fail(sc, "lone surrogate in string");
-	if (cp == 0)
-		return scan_fail(sc, "NUL character in string");
-	*pp = p;
-	return true;
-}
-
 /* sc->p is at the opening quote. */
 static bool
 scan_string(struct scan *sc)
@@ -85,9 +63,12 @@ scan_string(struct scan *sc)
 		if (p >= sc->end)
 			break;
 		if (*p == 'u') {
-			p++;
-			if (!scan_unicode(sc, &p))
-				return false;
+			unsigned cp;
+			const char *msg;
+			size_t n = json_u_escape(p + 1, sc->end, &cp, &msg);
+			if (n == 0)
+				return scan_fail(sc, msg);
+			p += 1 + n;
 		} else if (strchr("\"\\/bfnrt", *p) != NULL && *p != '\0')
 			p++;
 		else

@@ -331,14 +331,6 @@ run(const unsigned char *p, size_t n)
 	LLVMFuzzerTestOneInput(p, n);
 }
 
-static double
-now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static void
 one(struct out *o)
 {
@@ -388,17 +380,18 @@ main(int argc, char **argv)
 	struct out o = { malloc(max_len), 0, max_len };
 	if (o.p == NULL)
 		abort();
-	double t0 = now();
+	time_t t0 = time(NULL);
 	unsigned long long done = 0;
 	while (runs == 0 || done < runs) {
 		one(&o);
 		done++;
-		if ((done & 4095) == 0 && seconds && now() - t0 >= (double)seconds)
+		if ((done & 4095) == 0 && seconds && time(NULL) - t0 >= (time_t)seconds)
 			break;
 	}
-	double dt = now() - t0;
-	printf("fuzz driver: %zu corpus files, %llu generated/mutated inputs in %.1f s "
-	    "(%.0f/s), seed %llu, no finding\n", ncorpus, done, dt, (double)done / dt, seed);
+	long long dt = (long long)(time(NULL) - t0);
+	printf("fuzz driver: %zu corpus files, %llu generated/mutated inputs in %lld s "
+	    "(%.0f/s), seed %llu, no finding\n", ncorpus, done, dt,
+	    (double)done / (double)(dt ? dt : 1), seed);
 	if (fuzz_report)
 		fuzz_report(stdout);
 	for (size_t i = 0; i < npool; i++)
