@@ -13,12 +13,24 @@ BUILD   := build/release
 SANFLAGS :=
 OPT     := -O2 -g
 endif
+# JSON=jsonc: parse every body with json-c's tokener behind the check in
+# common/json_jsonc.c instead of our parser (common/README.md, "JSON: why
+# our own parser"); its own build directory, so the two never mix.
+JSON    ?= own
+ifeq ($(JSON),jsonc)
+BUILD   := $(BUILD)-jsonc
+JSONDEF := -DJSON_JSONC
+JSONLIB := -ljson-c
+else
+JSONDEF :=
+JSONLIB :=
+endif
 WERROR  := $(if $(CI),-Werror,)
 CFLAGS  := -std=c17 -D_GNU_SOURCE $(OPT) -Wall -Wextra -Wshadow -Wformat=2 \
-           -Wno-unused-parameter $(WERROR) $(SANFLAGS) \
+           -Wno-unused-parameter $(WERROR) $(SANFLAGS) $(JSONDEF) \
            -Icommon -I$(BUILD)/gen -I/usr/include/postgresql -MMD -MP
 LDFLAGS := $(SANFLAGS)
-LIBS    := -lfcgi -lpq -ljwt -lcrypto -lcurl -lm
+LIBS    := -lfcgi -lpq -ljwt -lcrypto -lcurl -lm $(JSONLIB)
 
 BIN     := $(BUILD)/bin
 # Every fcgi/<name>/main.c is a program (services and the health aggregator);
@@ -57,7 +69,7 @@ export BUILD_DIR := $(abspath $(BUILD))
 export SANITIZE
 
 .PHONY: all build tests deps run stop test unit migrate admin health logs bench clean audit \
-        dead-events retry-event fuzz job
+        dead-events retry-event bench-json fuzz fuzz-plain fuzz-json-diff job
 all: build
 
 build: $(PROGRAMS:%=$(BIN)/%) $(WORKERS:%=$(BIN)/%) $(CRON:%=$(BIN)/%)
@@ -103,6 +115,15 @@ $(BIN)/razorpay-stub: $$(patsubst %.c,$(BUILD)/%.o,$$(wildcard t/razorpay/*.c)) 
 $(BIN)/bench-hello: $(BUILD)/bench/hello.o $(COMMON_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $< $(COMMON_LIB) $(LIBS)
+
+# `make bench-json`: the JSON parsers side by side (bench/json_parse.c; no
+# stack, about a minute).  common/README.md, "JSON: why our own parser".
+$(BIN)/bench-json-parse: $(BUILD)/bench/json_parse.o $(COMMON_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $< $(COMMON_LIB) $(LIBS) -ljson-c
+
+bench-json: $(BIN)/bench-json-parse
+	@$(BIN)/bench-json-parse
 
 $(BUILD)/t/unit_%: $(BUILD)/t/unit/%.o $(TLIB_OBJ) $(COMMON_LIB)
 	@mkdir -p $(dir $@)
@@ -181,7 +202,7 @@ $(FUZZ_DIR)/%.o: %.c
 	clang $(FUZZ_CFLAGS) -c $< -o $@
 
 $(FUZZ_DIR)/fuzz_%: $(FUZZ_DIR)/t/fuzz/%.o $(FUZZ_COMMON)
-	clang -fsanitize=fuzzer,address,undefined -o $@ $^ $(LIBS)
+	clang -fsanitize=fuzzer,address,undefined -o $@ $^ $(LIBS) -ljson-c
 
 fuzz: $(FUZZERS)
 	@for f in $(FUZZERS); do \
@@ -190,6 +211,26 @@ fuzz: $(FUZZERS)
 		$$f -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
 			$(FUZZ_DIR)/corpus/$$(basename $$f) t/fuzz/corpus 2>&1 | tail -n 3 || exit 1; \
 	done
+
+# The same harnesses without clang: t/fuzz/driver/main.c runs the seeds, then
+# FUZZ_RUNS inputs generated and mutated from FUZZ_SEED (FUZZ_RUNS=0
+# FUZZ_MAX_SECONDS=300: for five minutes).  gcc, so SANITIZE=1 applies.
+# fuzz-json-diff: our parser against the json-c path (t/fuzz/json_diff.c).
+FUZZ_RUNS ?= 200000
+FUZZ_SEED ?= 1
+FUZZ_MAX_SECONDS ?= 0
+FUZZER ?= json_diff
+
+$(BUILD)/fuzz-plain/%: $(BUILD)/t/fuzz/%.o $(BUILD)/t/fuzz/driver/main.o $(COMMON_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(COMMON_LIB) $(LIBS) -ljson-c
+
+fuzz-plain: $(BUILD)/fuzz-plain/$(FUZZER)
+	@FUZZ_CRASH=$(BUILD)/fuzz-plain/crash-$(FUZZER) $< -runs=$(FUZZ_RUNS) \
+		-seconds=$(FUZZ_MAX_SECONDS) -seed=$(FUZZ_SEED) -max_len=65536 t/fuzz/corpus
+
+fuzz-json-diff:
+	@$(MAKE) --no-print-directory fuzz-plain FUZZER=json_diff
 
 clean:
 	rm -rf build

@@ -118,6 +118,35 @@ hex4(const unsigned char *p, unsigned *out)
 	return 0;
 }
 
+size_t
+json_u_escape(const unsigned char *p, const unsigned char *end, unsigned *cp,
+    const char **msg)
+{
+	unsigned lo;
+	if (end - p < 4 || hex4(p, cp)) {
+		*msg = "invalid \\u escape";
+		return 0;
+	}
+	if (*cp >= 0xD800 && *cp <= 0xDBFF) {
+		if (end - p < 10 || p[4] != '\\' || p[5] != 'u' || hex4(p + 6, &lo) ||
+		    lo < 0xDC00 || lo > 0xDFFF) {
+			*msg = "lone surrogate in string";
+			return 0;
+		}
+		*cp = 0x10000 + ((*cp - 0xD800) << 10) + (lo - 0xDC00);
+		return 10;
+	}
+	if (*cp >= 0xDC00 && *cp <= 0xDFFF) {
+		*msg = "lone surrogate in string";
+		return 0;
+	}
+	if (*cp == 0) {
+		*msg = "NUL character in string";
+		return 0;
+	}
+	return 4;
+}
+
 static size_t
 put_utf8(unsigned char *o, unsigned cp)
 {
@@ -140,10 +169,8 @@ put_utf8(unsigned char *o, unsigned cp)
 	return 4;
 }
 
-/* Length of the valid UTF-8 sequence at p (RFC 3629: no overlongs, no
- * surrogates, at most U+10FFFF), or 0. */
-static size_t
-utf8_seq(const unsigned char *p, const unsigned char *end)
+size_t
+json_utf8_seq(const unsigned char *p, const unsigned char *end)
 {
 	unsigned c = p[0];
 	size_t n;
@@ -179,10 +206,15 @@ parse_string(struct parser *ps, const char **out, size_t *outlen)
 	unsigned char *o = arena_alloc(ps->a, (size_t)(q - p) + 1), *o0 = o;
 	while (p < ps->end && *p != '"') {
 		unsigned c = *p;
+		if (c >= 0x20 && c < 0x80 && c != '\\') {    /* plain ASCII */
+			*o++ = (unsigned char)c;
+			p++;
+			continue;
+		}
 		if (c < 0x20)
 			return fail(ps, "control character in string");
 		if (c != '\\') {
-			size_t n = utf8_seq(p, ps->end);
+			size_t n = json_utf8_seq(p, ps->end);
 			if (n == 0)
 				return fail(ps, "invalid UTF-8 in string");
 			memcpy(o, p, n);
@@ -203,20 +235,12 @@ parse_string(struct parser *ps, const char **out, size_t *outlen)
 		case 'r': *o++ = '\r'; p++; break;
 		case 't': *o++ = '\t'; p++; break;
 		case 'u': {
-			unsigned cp, lo;
-			if (ps->end - p < 5 || hex4(p + 1, &cp))
-				return fail(ps, "invalid \\u escape");
-			p += 5;
-			if (cp >= 0xD800 && cp <= 0xDBFF) {
-				if (ps->end - p < 6 || p[0] != '\\' || p[1] != 'u' ||
-				    hex4(p + 2, &lo) || lo < 0xDC00 || lo > 0xDFFF)
-					return fail(ps, "lone surrogate in string");
-				p += 6;
-				cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-			} else if (cp >= 0xDC00 && cp <= 0xDFFF)
-				return fail(ps, "lone surrogate in string");
-			if (cp == 0)
-				return fail(ps, "NUL character in string");
+			unsigned cp;
+			const char *msg;
+			size_t n = json_u_escape(p + 1, ps->end, &cp, &msg);
+			if (n == 0)
+				return fail(ps, msg);
+			p += 1 + n;
 			o += put_utf8(o, cp);
 			break;
 		}
@@ -373,7 +397,7 @@ parse_value(struct parser *ps)
 }
 
 struct jv *
-json_parse(struct arena *a, const char *buf, size_t len, char *err, size_t errlen)
+json_parse_own(struct arena *a, const char *buf, size_t len, char *err, size_t errlen)
 {
 	struct parser ps = { a, (const unsigned char *)buf,
 	    (const unsigned char *)buf + len, err, errlen, 0 };
@@ -386,6 +410,16 @@ json_parse(struct arena *a, const char *buf, size_t len, char *err, size_t errle
 	if (ps.p != ps.end)
 		return fail(&ps, "unexpected data after JSON value");
 	return v;
+}
+
+struct jv *
+json_parse(struct arena *a, const char *buf, size_t len, char *err, size_t errlen)
+{
+#ifdef JSON_JSONC
+	return json_parse_jsonc(a, buf, len, err, errlen);
+#else
+	return json_parse_own(a, buf, len, err, errlen);
+#endif
 }
 
 struct jv *

@@ -4,6 +4,9 @@
  * mode it rejects NaN/Infinity, single quotes, duplicate keys, raw control
  * characters, lone surrogates, \u0000 and trailing bytes.  Numbers keep their
  * source text, so money is parsed exactly from what the client sent.
+ * json_parse_jsonc (json_jsonc.c) gives the same answers through json-c's
+ * tokener plus a check; common/README.md, "JSON: why our own parser", says
+ * why the request path does not use it (`make JSON=jsonc` makes it do so).
  *
  * Out: one escaping writer (struct jw) that every response goes through. */
 #ifndef JSON_H
@@ -34,9 +37,30 @@ struct jv {
 #define JSON_MAX_DEPTH 32
 
 /* Parses buf[0..len).  Returns the root (arena-owned) or NULL with a short
- * message for the client in err. */
+ * message for the client in err.  json_parse is json_parse_own, or
+ * json_parse_jsonc when built with -DJSON_JSONC (make JSON=jsonc). */
 struct jv *json_parse(struct arena *a, const char *buf, size_t len,
     char *err, size_t errlen);
+/* Our own parser (json.c). */
+struct jv *json_parse_own(struct arena *a, const char *buf, size_t len,
+    char *err, size_t errlen);
+/* json-c 0.16's tokener (JSON_TOKENER_STRICT, depth JSON_MAX_DEPTH) behind
+ * json_scan, a check of the bytes that refuses what json-c accepts and we
+ * do not, converted into the same arena tree (json_jsonc.c; link -ljson-c).
+ * Same documents accepted, same trees (t/fuzz/json_diff.c). */
+struct jv *json_parse_jsonc(struct arena *a, const char *buf, size_t len,
+    char *err, size_t errlen);
+/* The same tree: types, key order, string bytes, number text. */
+bool json_equal(const struct jv *x, const struct jv *y);
+
+/* Shared by both parsers.  json_utf8_seq: the length of the valid UTF-8
+ * sequence at p (RFC 3629: no overlongs, no surrogates, at most U+10FFFF) or
+ * 0.  json_u_escape: p is just after "\u"; the code point in *cp (a surrogate
+ * pair joined) and the bytes it took, or 0 with the reason in *msg (not hex,
+ * a lone surrogate, U+0000). */
+size_t json_utf8_seq(const unsigned char *p, const unsigned char *end);
+size_t json_u_escape(const unsigned char *p, const unsigned char *end, unsigned *cp,
+    const char **msg);
 
 /* Member lookup; NULL when absent or v is not an object. */
 struct jv *json_get(const struct jv *v, const char *key);
