@@ -22,10 +22,12 @@ LIBS    := -lfcgi -lpq -ljwt -lcrypto -lcurl -lm
 
 BIN     := $(BUILD)/bin
 # Every fcgi/<name>/main.c is a program (services and the health aggregator);
-# every workers/<name>.c is a daemon; t/razorpay/ is the Razorpay stand-in
+# every workers/<name>.c is a daemon, linked with its parts workers/<name>_*.c
+# (which t/unit/<name>.c links too); t/razorpay/ is the Razorpay stand-in
 # that the tests (and only they) run.
 PROGRAMS := $(patsubst fcgi/%/main.c,%,$(wildcard fcgi/*/main.c))
-WORKERS  := $(patsubst workers/%.c,%,$(wildcard workers/*.c))
+WORKERS  := $(patsubst workers/%.c,%,$(foreach f,$(wildcard workers/*.c),\
+              $(if $(findstring _,$(notdir $(f))),,$(f))))
 # cron/job.c is the job runner cron calls (cron/README.md)
 CRON     := $(if $(wildcard cron/job.c),cron-job) $(if $(wildcard cron/audit.c),audit)
 STUBS    := $(if $(wildcard t/razorpay/*.c),razorpay-stub)
@@ -68,9 +70,10 @@ $(BIN)/%: $$(call objs_of,$$*) $(COMMON_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(COMMON_LIB) $(LIBS)
 
-$(WORKERS:%=$(BIN)/%): $(BIN)/%: $(BUILD)/workers/%.o $(COMMON_LIB)
+worker_parts = $(patsubst %.c,$(BUILD)/%.o,$(wildcard workers/$(1)_*.c))
+$(WORKERS:%=$(BIN)/%): $(BIN)/%: $(BUILD)/workers/%.o $$(call worker_parts,$$*) $(COMMON_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $< $(COMMON_LIB) $(LIBS)
+	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(COMMON_LIB) $(LIBS)
 
 $(BIN)/cron-job: $(BUILD)/cron/job.o $(COMMON_LIB)
 	@mkdir -p $(dir $@)
@@ -88,9 +91,9 @@ $(BIN)/bench-hello: $(BUILD)/bench/hello.o $(COMMON_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $< $(COMMON_LIB) $(LIBS)
 
-$(BUILD)/t/unit_%: $(BUILD)/t/unit/%.o $(TLIB_OBJ) $(COMMON_LIB)
+$(BUILD)/t/unit_%: $(BUILD)/t/unit/%.o $$(call worker_parts,$$*) $(TLIB_OBJ) $(COMMON_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $< $(TLIB_OBJ) $(COMMON_LIB) $(LIBS) -ljson-c -lcunit
+	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(COMMON_LIB) $(LIBS) -ljson-c -lcunit
 
 $(BUILD)/t/it_%: $(BUILD)/t/integration/%.o $(TLIB_OBJ) $(COMMON_LIB)
 	@mkdir -p $(dir $@)
