@@ -23,15 +23,12 @@
 #include "config.h"
 #include "crypto.h"
 #include "dbconn.h"
-#include "fcgic.h"
-#include "http.h"
+#include "httpc.h"
 #include "json.h"
 #include "log.h"
 #include "relay_rules.h"
 #include "supervise.h"
-#include <curl/curl.h>
 #include <errno.h>
-#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -85,8 +82,6 @@ static char deployed[512];
 static long max_attempts, poll_ms;
 static double linger_s;
 static double backoff_max;
-static const char *fcgi_dir;   /* INTERNAL_FCGI_DIR: the pools' sockets, or NULL */
-static CURL *curl;
 static struct arena *A;        /* a batch's results and answers, reset after it */
 static volatile sig_atomic_t stopping;
 
@@ -132,78 +127,28 @@ source_connect(struct source *s)
 	source_check(s);
 }
 
-static size_t
-keep_head(char *p, size_t size, size_t n, void *u)
-{
-	struct buf *b = u;
-	size_t len = size * n;
-	if (b->len < 200)
-		buf_add(b, p, len < 200 - b->len ? len : 200 - b->len);
-	return len;
-}
-
-/* POSTs the envelope to one consumer: straight to its pool's socket over
- * FastCGI when INTERNAL_FCGI_DIR has it (common/fcgic.h), else through the
- * gateway's internal listener.  0 on 2xx; else -1 with why. */
+/* POSTs the envelope to one consumer (the internal-call transport,
+ * common/httpc.h: its pool's socket when INTERNAL_FCGI_DIR has it, else the
+ * gateway's internal listener), the event id as the request id.  0 on a
+ * 2xx; else -1 with why. */
 static int
 deliver(const char *consumer, const char *event_id, const struct buf *envelope, char *why,
     size_t whylen)
 {
 	char path[200];
 	snprintf(path, sizeof path, "/internal/%s/events", consumer);
-	if (fcgi_dir != NULL && *fcgi_dir != '\0') {
-		char sock[PATH_MAX];
-		snprintf(sock, sizeof sock, "%s/%s.sock", fcgi_dir, consumer);
-		struct fcgic_req q = {
-			.method = "POST", .path = path, .body = envelope->p,
-			.body_len = envelope->len, .request_id = event_id,
-		};
-		struct buf out = { 0 };
-		long status = 0;
-		char err[160] = "";
-		int rc = fcgic_call(sock, &q, 5000, &status, &out, err, sizeof err);
-		if (rc != FCGIC_NO_SOCKET) {
-			int ok = rc == 0 && status >= 200 && status < 300 ? 0 : -1;
-			if (ok != 0 && rc != 0)
-				snprintf(why, whylen, "%s: %s", consumer, err);
-			else if (ok != 0)
-				snprintf(why, whylen, "%s: HTTP %ld %.150s", consumer, status,
-				    out.p ? out.p : "");
-			buf_free(&out);
-			return ok;
-		}
-		buf_free(&out);
+	struct http_resp resp;
+	int rc = httpc_internal(A, event_id, "POST", path, envelope->p, envelope->len, 5000,
+	    &resp);
+	if (rc != 0) {
+		snprintf(why, whylen, "%s: %s", consumer, resp.error);
+		return -1;
 	}
-	char url[300];
-	snprintf(url, sizeof url, "%s%s", http_internal_base(), path);
-	struct buf resp = { 0 };
-	struct curl_slist *h = curl_slist_append(NULL, "Content-Type: application/json");
-	char rid[80];
-	snprintf(rid, sizeof rid, "X-Request-Id: %s", event_id);   /* as over FastCGI */
-	h = curl_slist_append(h, rid);
-	curl_easy_reset(curl);
-	curl_easy_setopt(curl, CURLOPT_URL, url);
-	curl_easy_setopt(curl, CURLOPT_POST, 1L);
-	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, h);
-	curl_easy_setopt(curl, CURLOPT_POSTFIELDS, envelope->p);
-	curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)envelope->len);
-	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, 5000L);
-	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, 1000L);
-	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, keep_head);
-	curl_easy_setopt(curl, CURLOPT_WRITEDATA, &resp);
-	CURLcode rc = curl_easy_perform(curl);
-	curl_slist_free_all(h);
-	long status = 0;
-	if (rc == CURLE_OK)
-		curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
-	int ok = rc == CURLE_OK && status >= 200 && status < 300 ? 0 : -1;
-	if (ok != 0)
-		snprintf(why, whylen, "%s: %s%ld %.150s", consumer,
-		    rc != CURLE_OK ? curl_easy_strerror(rc) : "HTTP ", rc != CURLE_OK ? 0L : status,
-		    resp.p ? resp.p : "");
-	buf_free(&resp);
-	return ok;
+	if (resp.status < 200 || resp.status > 299) {
+		snprintf(why, whylen, "%s: HTTP %ld %.150s", consumer, resp.status, resp.body);
+		return -1;
+	}
+	return 0;
 }
 
 /* Records a failed delivery of ev (row id) in the open transaction: the
@@ -379,7 +324,6 @@ relay_config(void)
 	if (linger_ms > 1000) linger_ms = 1000;
 	linger_s = (double)linger_ms / 1000.0;
 	backoff_max = (double)config_long("RELAY_BACKOFF_MAX_S", 60);
-	fcgi_dir = config_str("INTERNAL_FCGI_DIR", NULL);
 	if (max_attempts < 1) max_attempts = 1;
 	if (poll_ms < 10) poll_ms = 10;
 	if (backoff_max < 1) backoff_max = 1;
@@ -485,17 +429,14 @@ relay_run(void)
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	curl_global_init(CURL_GLOBAL_DEFAULT);
-	curl = curl_easy_init();
-	if (curl == NULL)
-		die_oom();
 	A = arena_new(0);
 	load_sources();
-	if (fcgi_dir != NULL && *fcgi_dir != '\0')
+	const char *dir = httpc_internal_dir();
+	if (dir != NULL && *dir != '\0')
 		log_info("relaying %d outboxes to the pools' sockets in %s (else %s)", nsources,
-		    fcgi_dir, http_internal_base());
+		    dir, httpc_internal_base());
 	else
-		log_info("relaying %d outboxes to %s", nsources, http_internal_base());
+		log_info("relaying %d outboxes to %s", nsources, httpc_internal_base());
 
 	double next_poll = 0;
 	while (!stopping) {
@@ -511,8 +452,7 @@ relay_run(void)
 	for (int i = 0; i < nsources; i++)
 		dbconn_close(&sources[i].db);
 	arena_free(A);
-	curl_easy_cleanup(curl);
-	curl_global_cleanup();
+	httpc_cleanup();
 	return 0;
 }
 
