@@ -18,7 +18,9 @@ CFLAGS  := -std=c17 -D_GNU_SOURCE $(OPT) -Wall -Wextra -Wshadow -Wformat=2 \
            -Wno-unused-parameter $(WERROR) $(SANFLAGS) \
            -Icommon -I/usr/include/postgresql -MMD -MP
 LDFLAGS := $(SANFLAGS)
-LIBS    := -lfcgi -lpq -ljwt -lcrypto -lcurl -lm
+# The ground floor (libcore.a) needs no libfcgi; the request layer does.
+CORE_LIBS := -lpq -ljwt -lcrypto -lcurl -lm
+LIBS    := -lfcgi $(CORE_LIBS)
 
 BIN     := $(BUILD)/bin
 # Every fcgi/<name>/main.c is a program (services and the health aggregator);
@@ -32,9 +34,20 @@ WORKERS  := $(patsubst workers/%.c,%,$(foreach f,$(wildcard workers/*.c),\
 CRON     := $(if $(wildcard cron/job.c),cron-job) $(if $(wildcard cron/audit.c),audit)
 STUBS    := $(if $(wildcard t/razorpay/*.c),razorpay-stub)
 
-COMMON_SRC := $(wildcard common/*.c)
+# common/ has two floors (common/README.md): the ground floor knows no
+# request (libcore.a: all that workers/ and cron/ link); the request layer
+# above it is everything else in common/ (libcommon.a).
+CORE_NAMES := arena json money crypto config log dbconn httpc fcgic valid token supervise
+CORE_SRC   := $(CORE_NAMES:%=common/%.c)
+CORE_OBJ   := $(CORE_SRC:%.c=$(BUILD)/%.o)
+CORE_LIB   := $(BUILD)/libcore.a
+COMMON_SRC := $(filter-out $(CORE_SRC),$(wildcard common/*.c))
 COMMON_OBJ := $(COMMON_SRC:%.c=$(BUILD)/%.o)
 COMMON_LIB := $(BUILD)/libcommon.a
+# What a ground-floor file, a daemon or a cron program may not include.
+REQ_HEADERS := $(patsubst common/%.c,%,$(COMMON_SRC)) fcgiapp
+empty :=
+space := $(empty) $(empty)
 
 UNIT_SRC   := $(wildcard t/unit/*.c)
 UNIT_BIN   := $(UNIT_SRC:t/unit/%.c=$(BUILD)/t/unit_%)
@@ -47,16 +60,29 @@ export BIN_DIR := $(abspath $(BIN))
 export BUILD_DIR := $(abspath $(BUILD))
 export SANITIZE
 
-.PHONY: all build tests deps run stop test unit migrate admin health logs bench clean audit \
+.PHONY: floors all build tests deps run stop test unit migrate admin health logs bench clean audit \
         dead-events retry-event fuzz job
 all: build
 
-build: $(PROGRAMS:%=$(BIN)/%) $(WORKERS:%=$(BIN)/%) $(CRON:%=$(BIN)/%)
+build: floors $(PROGRAMS:%=$(BIN)/%) $(WORKERS:%=$(BIN)/%) $(CRON:%=$(BIN)/%)
+
+# The include rule of the two floors (common/README.md): the ground floor,
+# workers/ and cron/ include nothing of the request layer.
+floors:
+	@bad=$$(grep -nE '#include *["<]($(subst $(space),|,$(REQ_HEADERS)))\.h[">]' \
+	    $(CORE_SRC) $(CORE_SRC:.c=.h) $(wildcard workers/*.[ch] cron/*.[ch])); \
+	if [ -n "$$bad" ]; then echo "$$bad"; \
+	    echo "these include the request layer from the ground floor (common/README.md)"; \
+	    exit 1; fi
 tests: $(UNIT_BIN) $(ITEST_BIN) $(STUBS:%=$(BIN)/%)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c $< -o $@
+
+$(CORE_LIB): $(CORE_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
 
 $(COMMON_LIB): $(COMMON_OBJ)
 	@rm -f $@
@@ -66,38 +92,38 @@ $(COMMON_LIB): $(COMMON_OBJ)
 objs_of = $(patsubst %.c,$(BUILD)/%.o,$(wildcard fcgi/$(1)/*.c))
 .SECONDARY:
 .SECONDEXPANSION:
-$(BIN)/%: $$(call objs_of,$$*) $(COMMON_LIB)
+$(BIN)/%: $$(call objs_of,$$*) $(COMMON_LIB) $(CORE_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(COMMON_LIB) $(LIBS)
+	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(COMMON_LIB) $(CORE_LIB) $(LIBS)
 
 worker_parts = $(patsubst %.c,$(BUILD)/%.o,$(wildcard workers/$(1)_*.c))
-$(WORKERS:%=$(BIN)/%): $(BIN)/%: $(BUILD)/workers/%.o $$(call worker_parts,$$*) $(COMMON_LIB)
+$(WORKERS:%=$(BIN)/%): $(BIN)/%: $(BUILD)/workers/%.o $$(call worker_parts,$$*) $(CORE_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(COMMON_LIB) $(LIBS)
+	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(CORE_LIB) $(CORE_LIBS)
 
-$(BIN)/cron-job: $(BUILD)/cron/job.o $(COMMON_LIB)
+$(BIN)/cron-job: $(BUILD)/cron/job.o $(CORE_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $< $(COMMON_LIB) $(LIBS)
+	$(CC) $(LDFLAGS) -o $@ $< $(CORE_LIB) $(CORE_LIBS)
 
-$(BIN)/audit: $(BUILD)/cron/audit.o $(COMMON_LIB)
+$(BIN)/audit: $(BUILD)/cron/audit.o $(CORE_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $< $(COMMON_LIB) $(LIBS)
+	$(CC) $(LDFLAGS) -o $@ $< $(CORE_LIB) $(CORE_LIBS)
 
-$(BIN)/razorpay-stub: $$(patsubst %.c,$(BUILD)/%.o,$$(wildcard t/razorpay/*.c)) $(COMMON_LIB)
+$(BIN)/razorpay-stub: $$(patsubst %.c,$(BUILD)/%.o,$$(wildcard t/razorpay/*.c)) $(COMMON_LIB) $(CORE_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(COMMON_LIB) $(LIBS)
+	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(COMMON_LIB) $(CORE_LIB) $(LIBS)
 
-$(BIN)/bench-hello: $(BUILD)/bench/hello.o $(COMMON_LIB)
+$(BIN)/bench-hello: $(BUILD)/bench/hello.o $(COMMON_LIB) $(CORE_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $< $(COMMON_LIB) $(LIBS)
+	$(CC) $(LDFLAGS) -o $@ $< $(COMMON_LIB) $(CORE_LIB) $(LIBS)
 
-$(BUILD)/t/unit_%: $(BUILD)/t/unit/%.o $$(call worker_parts,$$*) $(TLIB_OBJ) $(COMMON_LIB)
+$(BUILD)/t/unit_%: $(BUILD)/t/unit/%.o $$(call worker_parts,$$*) $(TLIB_OBJ) $(COMMON_LIB) $(CORE_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(COMMON_LIB) $(LIBS) -ljson-c -lcunit
+	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(COMMON_LIB) $(CORE_LIB) $(LIBS) -ljson-c -lcunit
 
-$(BUILD)/t/it_%: $(BUILD)/t/integration/%.o $(TLIB_OBJ) $(COMMON_LIB)
+$(BUILD)/t/it_%: $(BUILD)/t/integration/%.o $(TLIB_OBJ) $(COMMON_LIB) $(CORE_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $< $(TLIB_OBJ) $(COMMON_LIB) $(LIBS) -ljson-c -lcunit
+	$(CC) $(LDFLAGS) -o $@ $< $(TLIB_OBJ) $(COMMON_LIB) $(CORE_LIB) $(LIBS) -ljson-c -lcunit
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 
@@ -159,7 +185,7 @@ FUZZ_SECONDS ?= 30
 FUZZ_DIR := build/fuzz
 FUZZ_CFLAGS := -std=c17 -D_GNU_SOURCE -O1 -g -Icommon -I/usr/include/postgresql \
                -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
-FUZZ_COMMON := $(COMMON_SRC:%.c=$(FUZZ_DIR)/%.o)
+FUZZ_COMMON := $(patsubst %.c,$(FUZZ_DIR)/%.o,$(wildcard common/*.c))
 FUZZERS := $(patsubst t/fuzz/%.c,$(FUZZ_DIR)/fuzz_%,$(wildcard t/fuzz/*.c))
 
 $(FUZZ_DIR)/%.o: %.c
