@@ -30,14 +30,18 @@ CFLAGS  := -std=c17 -D_GNU_SOURCE $(OPT) -Wall -Wextra -Wshadow -Wformat=2 \
            -Wno-unused-parameter $(WERROR) $(SANFLAGS) $(JSONDEF) \
            -Icommon -I$(BUILD)/gen -I/usr/include/postgresql -MMD -MP
 LDFLAGS := $(SANFLAGS)
-LIBS    := -lfcgi -lpq -ljwt -lcrypto -lcurl -lm $(JSONLIB)
+# The ground floor (libcore.a) needs no libfcgi; the request layer does.
+CORE_LIBS := -lpq -ljwt -lcrypto -lcurl -lm $(JSONLIB)
+LIBS    := -lfcgi $(CORE_LIBS)
 
 BIN     := $(BUILD)/bin
 # Every fcgi/<name>/main.c is a program (services and the health aggregator);
-# every workers/<name>.c is a daemon; t/razorpay/ is the Razorpay stand-in
+# every workers/<name>.c is a daemon, linked with its parts workers/<name>_*.c
+# (which t/unit/<name>.c links too); t/razorpay/ is the Razorpay stand-in
 # that the tests (and only they) run.
 PROGRAMS := $(patsubst fcgi/%/main.c,%,$(wildcard fcgi/*/main.c))
-WORKERS  := $(patsubst workers/%.c,%,$(wildcard workers/*.c))
+WORKERS  := $(patsubst workers/%.c,%,$(foreach f,$(wildcard workers/*.c),\
+              $(if $(findstring _,$(notdir $(f))),,$(f))))
 # cron/job.c is the job runner cron calls (cron/README.md)
 CRON     := $(if $(wildcard cron/job.c),cron-job) $(if $(wildcard cron/audit.c),audit)
 STUBS    := $(if $(wildcard t/razorpay/*.c),razorpay-stub)
@@ -50,9 +54,20 @@ $(if $(UNLISTED),$(error fcgi/$(firstword $(UNLISTED))/ has no line in services.
 # The relay's routing table, generated from services.conf.
 SERVICES_H := $(BUILD)/gen/services.h
 
-COMMON_SRC := $(wildcard common/*.c)
+# common/ has two floors (common/README.md): the ground floor knows no
+# request (libcore.a: all that workers/ and cron/ link); the request layer
+# above it is everything else in common/ (libcommon.a).
+CORE_NAMES := arena json json_jsonc money crypto config log dbconn httpc fcgic valid token supervise
+CORE_SRC   := $(CORE_NAMES:%=common/%.c)
+CORE_OBJ   := $(CORE_SRC:%.c=$(BUILD)/%.o)
+CORE_LIB   := $(BUILD)/libcore.a
+COMMON_SRC := $(filter-out $(CORE_SRC),$(wildcard common/*.c))
 COMMON_OBJ := $(COMMON_SRC:%.c=$(BUILD)/%.o)
 COMMON_LIB := $(BUILD)/libcommon.a
+# What a ground-floor file, a daemon or a cron program may not include.
+REQ_HEADERS := $(patsubst common/%.c,%,$(COMMON_SRC)) fcgiapp
+empty :=
+space := $(empty) $(empty)
 
 UNIT_SRC   := $(wildcard t/unit/*.c)
 UNIT_BIN   := $(UNIT_SRC:t/unit/%.c=$(BUILD)/t/unit_%)
@@ -68,11 +83,20 @@ export BIN_DIR := $(abspath $(BIN))
 export BUILD_DIR := $(abspath $(BUILD))
 export SANITIZE
 
-.PHONY: all build tests deps run stop test unit migrate admin health logs bench clean audit \
+.PHONY: floors all build tests deps run stop test unit migrate admin health logs bench clean audit \
         dead-events retry-event bench-json fuzz fuzz-plain fuzz-json-diff job
 all: build
 
-build: $(PROGRAMS:%=$(BIN)/%) $(WORKERS:%=$(BIN)/%) $(CRON:%=$(BIN)/%)
+build: floors $(PROGRAMS:%=$(BIN)/%) $(WORKERS:%=$(BIN)/%) $(CRON:%=$(BIN)/%)
+
+# The include rule of the two floors (common/README.md): the ground floor,
+# workers/ and cron/ include nothing of the request layer.
+floors:
+	@bad=$$(grep -nE '#include *["<]($(subst $(space),|,$(REQ_HEADERS)))\.h[">]' \
+	    $(CORE_SRC) $(CORE_SRC:.c=.h) $(wildcard workers/*.[ch] cron/*.[ch])); \
+	if [ -n "$$bad" ]; then echo "$$bad"; \
+	    echo "these include the request layer from the ground floor (common/README.md)"; \
+	    exit 1; fi
 tests: $(UNIT_BIN) $(ITEST_BIN) $(STUBS:%=$(BIN)/%)
 
 $(BUILD)/%.o: %.c | $(SERVICES_H)
@@ -84,6 +108,10 @@ $(SERVICES_H): services.conf scripts/services.awk
 	awk -f scripts/services.awk services.conf > $@.tmp || { rm -f $@.tmp; exit 1; }
 	mv $@.tmp $@
 
+$(CORE_LIB): $(CORE_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
 $(COMMON_LIB): $(COMMON_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
@@ -92,47 +120,48 @@ $(COMMON_LIB): $(COMMON_OBJ)
 objs_of = $(patsubst %.c,$(BUILD)/%.o,$(wildcard fcgi/$(1)/*.c))
 .SECONDARY:
 .SECONDEXPANSION:
-$(BIN)/%: $$(call objs_of,$$*) $(COMMON_LIB)
+$(BIN)/%: $$(call objs_of,$$*) $(COMMON_LIB) $(CORE_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(COMMON_LIB) $(LIBS)
+	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(COMMON_LIB) $(CORE_LIB) $(LIBS)
 
-$(WORKERS:%=$(BIN)/%): $(BIN)/%: $(BUILD)/workers/%.o $(COMMON_LIB)
+worker_parts = $(patsubst %.c,$(BUILD)/%.o,$(wildcard workers/$(1)_*.c))
+$(WORKERS:%=$(BIN)/%): $(BIN)/%: $(BUILD)/workers/%.o $$(call worker_parts,$$*) $(CORE_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $< $(COMMON_LIB) $(LIBS)
+	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(CORE_LIB) $(CORE_LIBS)
 
-$(BIN)/cron-job: $(BUILD)/cron/job.o $(COMMON_LIB)
+$(BIN)/cron-job: $(BUILD)/cron/job.o $(CORE_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $< $(COMMON_LIB) $(LIBS)
+	$(CC) $(LDFLAGS) -o $@ $< $(CORE_LIB) $(CORE_LIBS)
 
-$(BIN)/audit: $(BUILD)/cron/audit.o $(COMMON_LIB)
+$(BIN)/audit: $(BUILD)/cron/audit.o $(CORE_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $< $(COMMON_LIB) $(LIBS)
+	$(CC) $(LDFLAGS) -o $@ $< $(CORE_LIB) $(CORE_LIBS)
 
-$(BIN)/razorpay-stub: $$(patsubst %.c,$(BUILD)/%.o,$$(wildcard t/razorpay/*.c)) $(COMMON_LIB)
+$(BIN)/razorpay-stub: $$(patsubst %.c,$(BUILD)/%.o,$$(wildcard t/razorpay/*.c)) $(COMMON_LIB) $(CORE_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(COMMON_LIB) $(LIBS)
+	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(COMMON_LIB) $(CORE_LIB) $(LIBS)
 
-$(BIN)/bench-hello: $(BUILD)/bench/hello.o $(COMMON_LIB)
+$(BIN)/bench-hello: $(BUILD)/bench/hello.o $(COMMON_LIB) $(CORE_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $< $(COMMON_LIB) $(LIBS)
+	$(CC) $(LDFLAGS) -o $@ $< $(COMMON_LIB) $(CORE_LIB) $(LIBS)
 
 # `make bench-json`: the JSON parsers side by side (bench/json_parse.c; no
 # stack, about a minute).  common/README.md, "JSON: why our own parser".
-$(BIN)/bench-json-parse: $(BUILD)/bench/json_parse.o $(COMMON_LIB)
+$(BIN)/bench-json-parse: $(BUILD)/bench/json_parse.o $(COMMON_LIB) $(CORE_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $< $(COMMON_LIB) $(LIBS) -ljson-c
+	$(CC) $(LDFLAGS) -o $@ $< $(COMMON_LIB) $(CORE_LIB) $(LIBS) -ljson-c
 
 bench-json: $(BIN)/bench-json-parse
 	@$(BIN)/bench-json-parse
 
-$(BUILD)/t/unit_%: $(BUILD)/t/unit/%.o $(TLIB_OBJ) $(COMMON_LIB)
+$(BUILD)/t/unit_%: $(BUILD)/t/unit/%.o $$(call worker_parts,$$*) $(TLIB_OBJ) $(COMMON_LIB) $(CORE_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $< $(TLIB_OBJ) $(COMMON_LIB) $(LIBS) -ljson-c -lcunit
+	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(COMMON_LIB) $(CORE_LIB) $(LIBS) -ljson-c -lcunit
 
 itest_objs = $(patsubst %.c,$(BUILD)/%.o,$(wildcard t/integration/$(1).c t/integration/$(1)/*.c))
-$(BUILD)/t/it_%: $$(call itest_objs,$$*) $(TLIB_OBJ) $(COMMON_LIB)
+$(BUILD)/t/it_%: $$(call itest_objs,$$*) $(TLIB_OBJ) $(COMMON_LIB) $(CORE_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(COMMON_LIB) $(LIBS) -ljson-c -lcunit
+	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(COMMON_LIB) $(CORE_LIB) $(LIBS) -ljson-c -lcunit
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 
@@ -194,7 +223,7 @@ FUZZ_SECONDS ?= 30
 FUZZ_DIR := build/fuzz
 FUZZ_CFLAGS := -std=c17 -D_GNU_SOURCE -O1 -g -Icommon -I/usr/include/postgresql \
                -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
-FUZZ_COMMON := $(COMMON_SRC:%.c=$(FUZZ_DIR)/%.o)
+FUZZ_COMMON := $(patsubst %.c,$(FUZZ_DIR)/%.o,$(wildcard common/*.c))
 FUZZERS := $(patsubst t/fuzz/%.c,$(FUZZ_DIR)/fuzz_%,$(wildcard t/fuzz/*.c))
 
 $(FUZZ_DIR)/%.o: %.c
@@ -221,9 +250,9 @@ FUZZ_SEED ?= 1
 FUZZ_MAX_SECONDS ?= 0
 FUZZER ?= json_diff
 
-$(BUILD)/fuzz-plain/%: $(BUILD)/t/fuzz/%.o $(BUILD)/t/fuzz/driver/main.o $(COMMON_LIB)
+$(BUILD)/fuzz-plain/%: $(BUILD)/t/fuzz/%.o $(BUILD)/t/fuzz/driver/main.o $(COMMON_LIB) $(CORE_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(COMMON_LIB) $(LIBS) -ljson-c
+	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(COMMON_LIB) $(CORE_LIB) $(LIBS) -ljson-c
 
 fuzz-plain: $(BUILD)/fuzz-plain/$(FUZZER)
 	@FUZZ_CRASH=$(BUILD)/fuzz-plain/crash-$(FUZZER) $< -runs=$(FUZZ_RUNS) \

@@ -92,10 +92,16 @@ config_load(const char *service)
 	}
 	/* AUTH_DATABASE_URL, SHARE_LINK_DATABASE_URL, ... */
 	char name[64];
-	size_t i = 0;
-	for (const char *p = service; *p && i < 40; p++)
-		name[i++] = *p == '-' ? '_' : (char)toupper((unsigned char)*p);
-	snprintf(name + i, sizeof name - i, "_DATABASE_URL");
+	config_service_var(service, "_DATABASE_URL", name, sizeof name);
 	cfg.database_url = config_str(name, NULL);
 	return 0;
+}
+
+void
+config_service_var(const char *service, const char *suffix, char *out, size_t n)
+{
+	size_t i = 0;
+	for (const char *p = service; *p && i < 40 && i + 1 < n; p++)
+		out[i++] = *p == '-' ? '_' : (char)toupper((unsigned char)*p);
+	snprintf(out + i, n - i, "%s", suffix);
 }

@@ -20,6 +20,9 @@ extern struct config cfg;
 
 /* Returns 0, or -1 after printing why to stderr. */
 int config_load(const char *service);
+/* A service's variable name: ("share-link", "_DATABASE_URL") ->
+ * "SHARE_LINK_DATABASE_URL" into out. */
+void config_service_var(const char *service, const char *suffix, char *out, size_t n);
 const char *config_str(const char *name, const char *def);
 long config_long(const char *name, long def);
 /* "900", "90s", "15m", "12h", "7d" -> seconds; -1 when invalid. */

@@ -1,32 +1,16 @@
-/* PostgreSQL access: one persistent connection per worker process.
+/* The database for a request: the pool worker's one connection (a struct
+ * dbconn, common/dbconn.h, is the core: statement tables, transactions,
+ * reconnection) and the answers a handler gives when it fails.
  *
- * SQL is a closed set: every statement lives in a table (struct stmt) that
- * is prepared once per connection; a handler names a statement and passes
- * text parameters, it never holds SQL text.  After a lost connection the
- * next request reconnects and prepares again; while the server is down
- * requests get 503.  Results are cleared when the request ends. */
+ * A handler names a statement of its service's table and passes text
+ * parameters; results are cleared when the request ends.  While the
+ * server is down requests get 503. */
 #ifndef DB_H
 #define DB_H
 #include <libpq-fe.h>
 #include <stdbool.h>
+#include "dbconn.h"
 #include "req.h"
-
-struct stmt {
-	const char *name;    /* unique prepared-statement name */
-	const char *sql;
-	int nparams;
-	bool ro;             /* read-only: safe to retry once after a reconnect */
-};
-
-enum db_err {
-	DB_OK,
-	DB_UNIQUE,      /* 23505 */
-	DB_FK,          /* 23503 */
-	DB_CHECK,       /* 23514, 23502, 22xxx: data rejected by a constraint */
-	DB_RETRY,       /* 40001, 40P01: serialization failure, deadlock */
-	DB_DOWN,        /* no connection */
-	DB_ERROR        /* anything else (logged) */
-};
 
 /* Registers the statement tables (call before the first db_exec). */
 void db_register(const struct stmt *stmts, size_t n);
@@ -72,12 +56,6 @@ bool db_in_tx(void);
 /* Called by the server at the end of every request: rolls back a
  * transaction the handler left open. */
 void db_request_done(void);
-
-/* Column access by name; NULL/0 for SQL NULL. */
-const char *db_get(const PGresult *res, int row, const char *col);
-bool db_isnull(const PGresult *res, int row, const char *col);
-long long db_get_ll(const PGresult *res, int row, const char *col);
-bool db_get_bool(const PGresult *res, int row, const char *col);
 
 /* Answers 200 {"data":[...],"total":N,"skip":S,"take":T} from a page
  * query whose rows carry the filtered count in column "total" (count(*)

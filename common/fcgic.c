@@ -157,11 +157,11 @@ parse_cgi(const struct buf *out, long *status, size_t *body_off)
 	return -1;
 }
 
-int
-fcgic_call(const char *sock_path, const struct fcgic_req *q, long timeout_ms,
-    long *status, struct buf *body, char *err, size_t errlen)
+/* A connected socket to sock_path with the call's timeout on every read
+ * and write, or -1 / FCGIC_NO_SOCKET (err says why). */
+static int
+connect_to(const char *sock_path, long timeout_ms, char *err, size_t errlen)
 {
-	long deadline = ms_now() + timeout_ms;
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	if (strlen(sock_path) >= sizeof sa.sun_path) {
 		snprintf(err, errlen, "socket path too long");
@@ -184,10 +184,17 @@ fcgic_call(const char *sock_path, const struct fcgic_req *q, long timeout_ms,
 		close(fd);
 		return e == ENOENT ? FCGIC_NO_SOCKET : -1;
 	}
+	return fd;
+}
 
-	struct buf req = { 0 }, params = { 0 }, out = { 0 };
+/* The whole request as records: BEGIN_REQUEST, the parameters nginx
+ * sends, the body. */
+static void
+request_records(const struct fcgic_req *q, struct buf *req)
+{
+	struct buf params = { 0 };
 	static const unsigned char begin[8] = { 0, FCGI_RESPONDER, 0, 0, 0, 0, 0, 0 };
-	record(&req, FCGI_BEGIN_REQUEST, (const char *)begin, 8);
+	record(req, FCGI_BEGIN_REQUEST, (const char *)begin, 8);
 	char clen[24], uri[2048];
 	snprintf(clen, sizeof clen, "%zu", q->body_len);
 	snprintf(uri, sizeof uri, "%s%s%s", q->path, q->query && *q->query ? "?" : "",
@@ -206,60 +213,77 @@ fcgic_call(const char *sock_path, const struct fcgic_req *q, long timeout_ms,
 	pair(&params, "INTERNAL", "1");
 	for (size_t off = 0; off < params.len; off += RECORD_MAX) {
 		size_t n = params.len - off < RECORD_MAX ? params.len - off : RECORD_MAX;
-		record(&req, FCGI_PARAMS, params.p + off, n);
+		record(req, FCGI_PARAMS, params.p + off, n);
 	}
-	record(&req, FCGI_PARAMS, NULL, 0);
+	record(req, FCGI_PARAMS, NULL, 0);
 	for (size_t off = 0; q->body && off < q->body_len; off += RECORD_MAX) {
 		size_t n = q->body_len - off < RECORD_MAX ? q->body_len - off : RECORD_MAX;
-		record(&req, FCGI_STDIN, q->body + off, n);
+		record(req, FCGI_STDIN, q->body + off, n);
 	}
-	record(&req, FCGI_STDIN, NULL, 0);
+	record(req, FCGI_STDIN, NULL, 0);
 	buf_free(&params);
+}
 
-	int rc = -1;
-	if (write_all(fd, req.p, req.len, deadline) != 0) {
-		snprintf(err, errlen, "send: %s", strerror(errno));
-		goto out;
-	}
+/* Reads records up to END_REQUEST, the STDOUT ones into out.  0, or -1
+ * (err says why). */
+static int
+read_answer(int fd, long deadline, struct buf *out, char *err, size_t errlen)
+{
 	static struct inbuf inb;   /* a worker makes one call at a time */
 	struct inbuf *in = &inb;
 	in->off = in->len = 0;
 	for (;;) {
 		if (need(fd, in, 8, deadline) != 0) {
 			snprintf(err, errlen, "read: %s", strerror(errno));
-			goto out;
+			return -1;
 		}
 		const unsigned char *h = (const unsigned char *)in->p + in->off;
 		size_t len = (size_t)h[4] << 8 | h[5], pad = h[6];
 		int type = h[1];
 		if (h[0] != 1) {
 			snprintf(err, errlen, "not a FastCGI answer");
-			goto out;
+			return -1;
 		}
 		if (need(fd, in, 8 + len + pad, deadline) != 0) {
 			snprintf(err, errlen, "read: %s", strerror(errno));
-			goto out;
+			return -1;
 		}
 		const char *content = in->p + in->off + 8;
 		in->off += 8 + len + pad;
 		if (type == FCGI_STDOUT) {
-			if (out.len + len > RESPONSE_MAX) {
+			if (out->len + len > RESPONSE_MAX) {
 				snprintf(err, errlen, "response too large");
-				goto out;
+				return -1;
 			}
-			buf_add(&out, content, len);
+			buf_add(out, content, len);
 		} else if (type == FCGI_END_REQUEST) {
-			break;
+			return 0;
 		}   /* FCGI_STDERR and anything else: ignored */
 	}
+}
+
+int
+fcgic_call(const char *sock_path, const struct fcgic_req *q, long timeout_ms,
+    long *status, struct buf *body, char *err, size_t errlen)
+{
+	long deadline = ms_now() + timeout_ms;
+	int fd = connect_to(sock_path, timeout_ms, err, errlen);
+	if (fd < 0)
+		return fd;
+	struct buf req = { 0 }, out = { 0 };
+	request_records(q, &req);
+	int rc = -1;
 	size_t off;
-	if (parse_cgi(&out, status, &off) != 0) {
-		snprintf(err, errlen, "answer without headers");
-		goto out;
+	if (write_all(fd, req.p, req.len, deadline) != 0) {
+		snprintf(err, errlen, "send: %s", strerror(errno));
+	} else if (read_answer(fd, deadline, &out, err, errlen) == 0) {
+		if (parse_cgi(&out, status, &off) != 0) {
+			snprintf(err, errlen, "answer without headers");
+		} else {
+			buf_add(body, out.p + off, out.len - off);
+			rc = 0;
+		}
 	}
-	buf_add(body, out.p + off, out.len - off);
-	rc = 0;
-out:
 	buf_free(&req);
 	buf_free(&out);
 	close(fd);

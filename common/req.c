@@ -277,6 +277,53 @@ req_json_or_reply(struct req *r)
 	return v;
 }
 
+int
+fields_or_reply(struct req *r, const struct jv *obj, const struct field *f, size_t n,
+    struct fval *out, const char *prefix)
+{
+	char msg[512];
+	if (valid_fields(r->a, obj, f, n, out, prefix, msg, sizeof msg) == 0)
+		return 0;
+	reply_error(r, 400, "%s", msg);
+	return -1;
+}
+
+const char *
+param_uuid_or_reply(struct req *r, const char *name)
+{
+	const char *v = req_param(r, name);
+	if (!valid_uuid(v)) {
+		reply_error(r, 400, "%s must be a UUID", name);
+		return NULL;
+	}
+	return arena_strlower(r->a, v);
+}
+
+int
+query_int_or_reply(struct req *r, const char *name, int64_t def, int64_t min,
+    int64_t max, int64_t *out)
+{
+	const char *v = req_query(r, name);
+	if (v == NULL || v[0] == '\0') {
+		*out = def;
+		return 0;
+	}
+	if (!valid_int(v, out) || *out < min || *out > max) {
+		reply_error(r, 400, "%s must be an integer between %lld and %lld", name,
+		    (long long)min, (long long)max);
+		return -1;
+	}
+	return 0;
+}
+
+long
+req_elapsed_ms(const struct req *r)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (long)((t.tv_sec - r->t0.tv_sec) * 1000 + (t.tv_nsec - r->t0.tv_nsec) / 1000000);
+}
+
 void
 req_end(struct req *r)
 {

@@ -14,6 +14,7 @@
 #include "arena.h"
 #include "json.h"
 #include "token.h"
+#include "valid.h"
 
 #define REQ_MAX_PARAMS 8
 
@@ -85,5 +86,19 @@ void reply_w(struct req *r, int status);
 /* Body parsing: requires application/json and a JSON object; answers 400 /
  * 413 / 415 itself and returns NULL on failure. */
 struct jv *req_json_or_reply(struct req *r);
+
+/* Declared input (valid.h), answering the 400 itself.
+ * fields_or_reply: obj against the field table (prefix names nested
+ * objects in messages, "items[2].", or NULL); 0, or -1 after answering. */
+int fields_or_reply(struct req *r, const struct jv *obj, const struct field *f,
+    size_t n, struct fval *out, const char *prefix);
+/* The path parameter as a UUID, or NULL after answering 400 (404 style). */
+const char *param_uuid_or_reply(struct req *r, const char *name);
+/* Query integer within [min,max], def when absent; -1 after answering 400. */
+int query_int_or_reply(struct req *r, const char *name, int64_t def,
+    int64_t min, int64_t max, int64_t *out);
+
+/* Milliseconds since the request began (on the monotonic clock). */
+long req_elapsed_ms(const struct req *r);
 
 #endif

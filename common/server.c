@@ -229,26 +229,11 @@ now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-int
-server_main(int argc, char **argv, const struct service *svc)
+/* The master's signals: SIGTERM/SIGINT stop the pool, SIGCHLD wakes it;
+ * all three blocked outside sigsuspend (the mask before: unblocked). */
+static void
+master_signals(void)
 {
-	service = svc;
-	if (argc > 1) {
-		if (svc->cli == NULL) {
-			fprintf(stderr, "usage: %s (started by spawn-fcgi)\n", argv[0]);
-			return 2;
-		}
-		if (config_load(svc->name) != 0)
-			return 1;
-		return svc->cli(argc, argv);
-	}
-	log_open(svc->name);
-	if (config_load(svc->name) != 0)
-		return 1;
-	long n = config_long("POOL_SIZE", 2);
-	if (n < 1) n = 1;
-	if (n > POOL_MAX) n = POOL_MAX;
-
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = master_signal;
@@ -263,38 +248,36 @@ server_main(int argc, char **argv, const struct service *svc)
 	sigaddset(&block, SIGTERM);
 	sigaddset(&block, SIGINT);
 	sigprocmask(SIG_BLOCK, &block, &unblocked);
+}
 
-	pid_t pids[POOL_MAX] = { 0 };
-	double started[POOL_MAX] = { 0 };
-	log_info("pool starting with %ld workers", n);
-	while (!stopping) {
+/* Reaps the workers that died and frees their slots. */
+static void
+reap(pid_t *pids, const double *started, long n)
+{
+	int status;
+	pid_t dead;
+	while ((dead = waitpid(-1, &status, WNOHANG)) > 0) {
 		for (long i = 0; i < n; i++) {
-			if (pids[i] > 0)
+			if (pids[i] != dead)
 				continue;
-			pids[i] = spawn();
-			started[i] = now_s();
-		}
-		sigsuspend(&unblocked);   /* wakes on SIGCHLD, SIGTERM, SIGINT */
-		int status;
-		pid_t dead;
-		while ((dead = waitpid(-1, &status, WNOHANG)) > 0) {
-			for (long i = 0; i < n; i++) {
-				if (pids[i] != dead)
-					continue;
-				pids[i] = 0;
-				if (WIFSIGNALED(status))
-					log_warn("worker %d killed by signal %d, replacing it",
-					    (int)dead, WTERMSIG(status));
-				else
-					log_warn("worker %d exited with %d, replacing it",
-					    (int)dead, WEXITSTATUS(status));
-				/* A worker that dies at once: do not spin. */
-				if (now_s() - started[i] < 0.5 && !stopping)
-					usleep(200 * 1000);
-			}
+			pids[i] = 0;
+			if (WIFSIGNALED(status))
+				log_warn("worker %d killed by signal %d, replacing it",
+				    (int)dead, WTERMSIG(status));
+			else
+				log_warn("worker %d exited with %d, replacing it",
+				    (int)dead, WEXITSTATUS(status));
+			/* A worker that dies at once: do not spin. */
+			if (now_s() - started[i] < 0.5 && !stopping)
+				usleep(200 * 1000);
 		}
 	}
-	log_info("pool stopping");
+}
+
+/* Stops the workers: SIGTERM, then SIGKILL to those left after 5 s. */
+static void
+stop_workers(pid_t *pids, long n)
+{
 	for (long i = 0; i < n; i++)
 		if (pids[i] > 0)
 			kill(pids[i], SIGTERM);
@@ -319,5 +302,49 @@ server_main(int argc, char **argv, const struct service *svc)
 		}
 		usleep(20 * 1000);
 	}
+}
+
+/* The pool master: keeps n workers until SIGTERM or SIGINT. */
+static int
+master_run(long n)
+{
+	master_signals();
+	pid_t pids[POOL_MAX] = { 0 };
+	double started[POOL_MAX] = { 0 };
+	log_info("pool starting with %ld workers", n);
+	while (!stopping) {
+		for (long i = 0; i < n; i++) {
+			if (pids[i] > 0)
+				continue;
+			pids[i] = spawn();
+			started[i] = now_s();
+		}
+		sigsuspend(&unblocked);   /* wakes on SIGCHLD, SIGTERM, SIGINT */
+		reap(pids, started, n);
+	}
+	log_info("pool stopping");
+	stop_workers(pids, n);
 	return 0;
+}
+
+int
+server_main(int argc, char **argv, const struct service *svc)
+{
+	service = svc;
+	if (argc > 1) {
+		if (svc->cli == NULL) {
+			fprintf(stderr, "usage: %s (started by spawn-fcgi)\n", argv[0]);
+			return 2;
+		}
+		if (config_load(svc->name) != 0)
+			return 1;
+		return svc->cli(argc, argv);
+	}
+	log_open(svc->name);
+	if (config_load(svc->name) != 0)
+		return 1;
+	long n = config_long("POOL_SIZE", 2);
+	if (n < 1) n = 1;
+	if (n > POOL_MAX) n = POOL_MAX;
+	return master_run(n);
 }

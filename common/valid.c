@@ -2,6 +2,7 @@
 #include "money.h"
 #include <ctype.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -206,154 +207,214 @@ valid_url(const char *s)
 	return true;
 }
 
-/* Parses a JSON integer literal (no fraction, no exponent). */
-static int
-parse_int(const char *s, int64_t *out)
+bool
+valid_int(const char *s, int64_t *out)
 {
 	const char *p = s;
 	if (*p == '-') p++;
-	if (*p == '\0') return -1;
+	if (*p == '\0') return false;
 	for (; *p; p++)
 		if (!isdigit((unsigned char)*p))
-			return -1;
+			return false;
 	errno = 0;
 	char *end;
 	long long v = strtoll(s, &end, 10);
 	if (errno != 0 || *end != '\0')
-		return -1;
+		return false;
 	*out = v;
-	return 0;
+	return true;
 }
 
+/* One declared field being checked, and where its message goes. */
+struct check {
+	struct arena *a;
+	const struct field *f;
+	const char *pfx;         /* "items[2].", or NULL */
+	char *msg;
+	size_t msglen;
+};
+
+/* "<prefix><name> <why>" into the message.  Returns -1. */
 static int
-bad(struct req *r, const char *prefix, const char *name, const char *why)
+bad(const struct check *c, const char *why)
 {
-	reply_error(r, 400, "%s%s %s", prefix ? prefix : "", name, why);
+	snprintf(c->msg, c->msglen, "%s%s %s", c->pfx ? c->pfx : "", c->f->name, why);
 	return -1;
 }
 
+static int badf(const struct check *c, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
 static int
-check_one(struct req *r, const struct jv *v, const struct field *f, struct fval *o,
-    const char *pfx)
+badf(const struct check *c, const char *fmt, ...)
 {
 	char why[160];
-	o->v = v;
-	switch (f->type) {
-	case F_STRING: case F_EMAIL: case F_UUID: case F_ENUM: case F_PHONE: case F_URL: {
-		if (v->type != JV_STR)
-			return bad(r, pfx, f->name, "must be a string");
-		const char *s = (f->flags & F_TRIM) || f->type != F_STRING ?
-		    trim(r->a, v->s) : v->s;
-		if (f->type == F_EMAIL) {
-			if ((s = valid_email(r->a, s)) == NULL)
-				return bad(r, pfx, f->name, "must be a valid email address");
-		} else if (f->type == F_UUID) {
-			if (!valid_uuid(s))
-				return bad(r, pfx, f->name, "must be a UUID");
-			s = arena_strlower(r->a, s);
-		} else if (f->type == F_PHONE) {
-			if (!valid_phone(s))
-				return bad(r, pfx, f->name,
-				    "must be a phone number of 7 to 15 digits, optionally starting with +");
-		} else if (f->type == F_URL) {
-			if (!valid_url(s))
-				return bad(r, pfx, f->name, "must be an http or https URL");
-		} else if (f->type == F_ENUM) {
-			bool ok = false;
-			struct buf list = { 0 };
-			for (const char *const *c = f->choices; *c; c++) {
-				if (strcmp(*c, s) == 0) ok = true;
-				if (list.len) buf_adds(&list, ", ");
-				buf_adds(&list, *c);
-			}
-			if (!ok) {
-				snprintf(why, sizeof why, "must be one of %s", list.p ? list.p : "");
-				buf_free(&list);
-				return bad(r, pfx, f->name, why);
-			}
-			buf_free(&list);
-		}
-		size_t n = utf8_chars(s);
-		if (f->min > 0 && n < (size_t)f->min) {
-			snprintf(why, sizeof why, "must be at least %lld characters", (long long)f->min);
-			return bad(r, pfx, f->name, why);
-		}
-		if (f->max > 0 && n > (size_t)f->max) {
-			snprintf(why, sizeof why, "must be at most %lld characters", (long long)f->max);
-			return bad(r, pfx, f->name, why);
-		}
-		o->s = s;
-		break;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof why, fmt, ap);
+	va_end(ap);
+	return bad(c, why);
+}
+
+static int
+check_enum(const struct check *c, const char *s)
+{
+	bool ok = false;
+	struct buf list = { 0 };
+	for (const char *const *ch = c->f->choices; *ch; ch++) {
+		if (strcmp(*ch, s) == 0) ok = true;
+		if (list.len) buf_adds(&list, ", ");
+		buf_adds(&list, *ch);
 	}
-	case F_MONEY: {
-		if (v->type != JV_NUM && v->type != JV_STR)
-			return bad(r, pfx, f->name, "must be a number");
-		enum money_err e = money_parse(v->s, v->len, &o->i);
-		if (e != MONEY_OK)
-			return bad(r, pfx, f->name, money_strerror(e));
-		char a[32];
-		if (f->min > 0 && o->i < f->min) {
-			snprintf(why, sizeof why, "must be at least %s", money_format(f->min, a, sizeof a));
-			return bad(r, pfx, f->name, why);
-		}
-		if (f->max > 0 && o->i > f->max) {
-			snprintf(why, sizeof why, "must be at most %s", money_format(f->max, a, sizeof a));
-			return bad(r, pfx, f->name, why);
-		}
-		break;
+	int rc = ok ? 0 : badf(c, "must be one of %s", list.p ? list.p : "");
+	buf_free(&list);
+	return rc;
+}
+
+/* The format of a string field's kind, normalizing *s (email, UUID). */
+static int
+check_format(const struct check *c, const char **s)
+{
+	switch (c->f->type) {
+	case F_EMAIL:
+		if ((*s = valid_email(c->a, *s)) == NULL)
+			return bad(c, "must be a valid email address");
+		return 0;
+	case F_UUID:
+		if (!valid_uuid(*s))
+			return bad(c, "must be a UUID");
+		*s = arena_strlower(c->a, *s);
+		return 0;
+	case F_PHONE:
+		if (!valid_phone(*s))
+			return bad(c, "must be a phone number of 7 to 15 digits, optionally "
+			    "starting with +");
+		return 0;
+	case F_URL:
+		return valid_url(*s) ? 0 : bad(c, "must be an http or https URL");
+	case F_ENUM:
+		return check_enum(c, *s);
+	default:
+		return 0;
 	}
-	case F_INT:
-		if (v->type != JV_NUM || parse_int(v->s, &o->i) != 0)
-			return bad(r, pfx, f->name, "must be an integer");
-		if ((f->min != 0 || f->max != 0) && (o->i < f->min || o->i > f->max)) {
-			snprintf(why, sizeof why, "must be between %lld and %lld",
-			    (long long)f->min, (long long)f->max);
-			return bad(r, pfx, f->name, why);
-		}
-		break;
-	case F_BOOL:
-		if (v->type != JV_BOOL)
-			return bad(r, pfx, f->name, "must be a boolean");
-		o->b = v->b;
-		break;
-	case F_ARRAY:
-		if (v->type != JV_ARR)
-			return bad(r, pfx, f->name, "must be an array");
-		if (f->min > 0 && v->n < (size_t)f->min) {
-			snprintf(why, sizeof why, "must have at least %lld items", (long long)f->min);
-			return bad(r, pfx, f->name, why);
-		}
-		if (f->max > 0 && v->n > (size_t)f->max) {
-			snprintf(why, sizeof why, "must have at most %lld items", (long long)f->max);
-			return bad(r, pfx, f->name, why);
-		}
-		break;
-	case F_OBJECT:
-		if (v->type != JV_OBJ)
-			return bad(r, pfx, f->name, "must be an object");
-		break;
-	case F_TIME: {
-		char t[25];
-		if (v->type != JV_STR)
-			return bad(r, pfx, f->name, "must be a string");
-		if (!valid_time(v->s, &o->i))
-			return bad(r, pfx, f->name, "must be an ISO 8601 date-time such as "
-			    "2026-12-31T23:59:59.000Z");
-		o->s = arena_strdup(r->a, valid_time_format(o->i, t));
-		break;
-	}
-	}
-	o->set = true;
+}
+
+static int
+check_string(const struct check *c, const struct jv *v, struct fval *o)
+{
+	const struct field *f = c->f;
+	if (v->type != JV_STR)
+		return bad(c, "must be a string");
+	const char *s = (f->flags & F_TRIM) || f->type != F_STRING ? trim(c->a, v->s) : v->s;
+	if (check_format(c, &s) != 0)
+		return -1;
+	size_t n = utf8_chars(s);
+	if (f->min > 0 && n < (size_t)f->min)
+		return badf(c, "must be at least %lld characters", (long long)f->min);
+	if (f->max > 0 && n > (size_t)f->max)
+		return badf(c, "must be at most %lld characters", (long long)f->max);
+	o->s = s;
 	return 0;
 }
 
+static int
+check_money(const struct check *c, const struct jv *v, struct fval *o)
+{
+	const struct field *f = c->f;
+	if (v->type != JV_NUM && v->type != JV_STR)
+		return bad(c, "must be a number");
+	enum money_err e = money_parse(v->s, v->len, &o->i);
+	if (e != MONEY_OK)
+		return bad(c, money_strerror(e));
+	char a[32];
+	if (f->min > 0 && o->i < f->min)
+		return badf(c, "must be at least %s", money_format(f->min, a, sizeof a));
+	if (f->max > 0 && o->i > f->max)
+		return badf(c, "must be at most %s", money_format(f->max, a, sizeof a));
+	return 0;
+}
+
+static int
+check_int(const struct check *c, const struct jv *v, struct fval *o)
+{
+	const struct field *f = c->f;
+	if (v->type != JV_NUM || !valid_int(v->s, &o->i))
+		return bad(c, "must be an integer");
+	if ((f->min != 0 || f->max != 0) && (o->i < f->min || o->i > f->max))
+		return badf(c, "must be between %lld and %lld", (long long)f->min,
+		    (long long)f->max);
+	return 0;
+}
+
+static int
+check_array(const struct check *c, const struct jv *v)
+{
+	const struct field *f = c->f;
+	if (v->type != JV_ARR)
+		return bad(c, "must be an array");
+	if (f->min > 0 && v->n < (size_t)f->min)
+		return badf(c, "must have at least %lld items", (long long)f->min);
+	if (f->max > 0 && v->n > (size_t)f->max)
+		return badf(c, "must have at most %lld items", (long long)f->max);
+	return 0;
+}
+
+static int
+check_time(const struct check *c, const struct jv *v, struct fval *o)
+{
+	char t[25];
+	if (v->type != JV_STR)
+		return bad(c, "must be a string");
+	if (!valid_time(v->s, &o->i))
+		return bad(c, "must be an ISO 8601 date-time such as 2026-12-31T23:59:59.000Z");
+	o->s = arena_strdup(c->a, valid_time_format(o->i, t));
+	return 0;
+}
+
+/* One present, non-null value against its field. */
+static int
+check_one(const struct check *c, const struct jv *v, struct fval *o)
+{
+	int rc = 0;
+	o->v = v;
+	switch (c->f->type) {
+	case F_STRING: case F_EMAIL: case F_UUID: case F_ENUM: case F_PHONE: case F_URL:
+		rc = check_string(c, v, o);
+		break;
+	case F_MONEY:
+		rc = check_money(c, v, o);
+		break;
+	case F_INT:
+		rc = check_int(c, v, o);
+		break;
+	case F_BOOL:
+		if (v->type != JV_BOOL)
+			return bad(c, "must be a boolean");
+		o->b = v->b;
+		break;
+	case F_ARRAY:
+		rc = check_array(c, v);
+		break;
+	case F_OBJECT:
+		if (v->type != JV_OBJ)
+			return bad(c, "must be an object");
+		break;
+	case F_TIME:
+		rc = check_time(c, v, o);
+		break;
+	}
+	if (rc == 0)
+		o->set = true;
+	return rc;
+}
+
 int
-fields_or_reply(struct req *r, const struct jv *obj, const struct field *f, size_t n,
-    struct fval *out, const char *prefix)
+valid_fields(struct arena *a, const struct jv *obj, const struct field *f, size_t n,
+    struct fval *out, const char *prefix, char *msg, size_t msglen)
 {
 	memset(out, 0, n * sizeof *out);
 	if (obj == NULL || obj->type != JV_OBJ) {
-		reply_error(r, 400, "%s must be an object", prefix ? prefix : "body");
+		snprintf(msg, msglen, "%s must be an object", prefix ? prefix : "body");
 		return -1;
 	}
 	for (size_t m = 0; m < obj->n; m++) {
@@ -362,48 +423,21 @@ fields_or_reply(struct req *r, const struct jv *obj, const struct field *f, size
 			if (strcmp(obj->members[m].key, f[k].name) == 0)
 				break;
 		if (k == n) {
-			reply_error(r, 400, "%s%s is not an allowed field",
-			    prefix ? prefix : "", obj->members[m].key);
+			snprintf(msg, msglen, "%s%s is not an allowed field", prefix ? prefix : "",
+			    obj->members[m].key);
 			return -1;
 		}
 	}
 	for (size_t k = 0; k < n; k++) {
+		struct check c = { a, &f[k], prefix, msg, msglen };
 		const struct jv *v = json_get(obj, f[k].name);
 		if (v == NULL || v->type == JV_NULL) {
 			if (f[k].flags & F_REQUIRED)
-				return bad(r, prefix, f[k].name, "is required");
+				return bad(&c, "is required");
 			continue;
 		}
-		if (check_one(r, v, &f[k], &out[k], prefix) != 0)
+		if (check_one(&c, v, &out[k]) != 0)
 			return -1;
-	}
-	return 0;
-}
-
-const char *
-param_uuid_or_reply(struct req *r, const char *name)
-{
-	const char *v = req_param(r, name);
-	if (!valid_uuid(v)) {
-		reply_error(r, 400, "%s must be a UUID", name);
-		return NULL;
-	}
-	return arena_strlower(r->a, v);
-}
-
-int
-query_int_or_reply(struct req *r, const char *name, int64_t def, int64_t min,
-    int64_t max, int64_t *out)
-{
-	const char *v = req_query(r, name);
-	if (v == NULL || v[0] == '\0') {
-		*out = def;
-		return 0;
-	}
-	if (parse_int(v, out) != 0 || *out < min || *out > max) {
-		reply_error(r, 400, "%s must be an integer between %lld and %lld", name,
-		    (long long)min, (long long)max);
-		return -1;
 	}
 	return 0;
 }

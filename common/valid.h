@@ -1,16 +1,17 @@
-/* Input is declared, then validated, then used.
+/* Input is declared, then validated, then used: the validation core.
  *
- * A handler declares the body fields it accepts in a table; fields_or_reply
- * checks the object against it (types, bounds, required, no unknown keys),
- * fills one struct fval per field, and answers the 400 itself naming the
- * field and the reason. */
+ * A caller declares the body fields it accepts in a table; valid_fields
+ * checks a parsed object against it (types, bounds, required, no unknown
+ * keys), fills one struct fval per field, or gives the message naming the
+ * field and the reason.  It knows no request: a handler calls
+ * fields_or_reply (req.h), which answers that message as a 400. */
 #ifndef VALID_H
 #define VALID_H
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "arena.h"
 #include "json.h"
-#include "req.h"
 
 enum ftype {
 	F_STRING,   /* min/max: length in characters */
@@ -48,9 +49,10 @@ struct fval {
 };
 
 /* prefix names nested objects in messages ("items[2]."), or NULL.
- * Returns 0, or -1 after answering 400. */
-int fields_or_reply(struct req *r, const struct jv *obj, const struct field *f,
-    size_t n, struct fval *out, const char *prefix);
+ * Returns 0 (strings normalized into a), or -1 with the message in msg
+ * ("items[2].quantity must be an integer"). */
+int valid_fields(struct arena *a, const struct jv *obj, const struct field *f, size_t n,
+    struct fval *out, const char *prefix, char *msg, size_t msglen);
 
 /* Single-value validators (also used for path and query parameters). */
 bool valid_uuid(const char *s);
@@ -66,11 +68,8 @@ size_t utf8_chars(const char *s);
 bool valid_time(const char *s, int64_t *ms);
 /* ms since the epoch -> "2026-12-31T18:29:59.000Z" into out[25]. */
 char *valid_time_format(int64_t ms, char out[25]);
-
-/* The path parameter as a UUID, or NULL after answering 400 (404 style). */
-const char *param_uuid_or_reply(struct req *r, const char *name);
-/* Query integer within [min,max], def when absent; -1 after answering 400. */
-int query_int_or_reply(struct req *r, const char *name, int64_t def,
-    int64_t min, int64_t max, int64_t *out);
+/* A JSON integer literal (optional minus, digits, no fraction or exponent)
+ * within int64. */
+bool valid_int(const char *s, int64_t *out);
 
 #endif

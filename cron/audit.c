@@ -17,9 +17,8 @@
 #include "arena.h"
 #include "config.h"
 #include "crypto.h"
-#include "http.h"
+#include "httpc.h"
 #include "json.h"
-#include "req.h"
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -131,25 +130,20 @@ disc(const char *fmt, ...)
 static const struct jv *
 fetch(const char *svc, long grace, long since, const char *array)
 {
-	struct req r;
-	memset(&r, 0, sizeof r);
-	r.a = A;
 	char rid[37];
 	crypto_uuid4(rid);
-	r.request_id = rid;
 	char url[512];
 	snprintf(url, sizeof url, "%s/internal/%s/audit?graceSeconds=%ld&sinceSeconds=%ld",
-	    http_internal_base(), svc, grace, since);
+	    httpc_internal_base(), svc, grace, since);
 	struct http_resp resp;
 	long timeout = config_long("AUDIT_TIMEOUT_MS", 120000);
-	if (http_call(&r, "GET", url, NULL, 0, NULL, NULL, timeout, &resp) != 0 ||
+	if (httpc_call(A, rid, "GET", url, NULL, 0, NULL, NULL, timeout, &resp) != 0 ||
 	    resp.status != 200) {
 		fprintf(stderr, "audit: %s could not answer: %s\n", svc,
 		    resp.status ? resp.body : resp.error);
 		exit(3);
 	}
-	char err[128];
-	const struct jv *doc = json_parse(A, resp.body, resp.len, err, sizeof err);
+	const struct jv *doc = resp.json;
 	const struct jv *v = doc ? json_get(doc, array) : NULL;
 	if (v == NULL || v->type != JV_ARR) {
 		fprintf(stderr, "audit: %s answered no %s array\n", svc, array);
@@ -456,5 +450,6 @@ main(int argc, char **argv)
 	    "%lld discrepancies, %ld ms\n", f.checked, f.skipped, grace, f.by_hand,
 	    hand && hand->type == JV_NUM ? hand->s : "0", ndisc, ms);
 	arena_free(A);
+	httpc_cleanup();
 	return ndisc > 0 ? 1 : 0;
 }

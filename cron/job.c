@@ -15,8 +15,8 @@
 #include "arena.h"
 #include "config.h"
 #include "crypto.h"
-#include "http.h"
-#include "req.h"
+#include "httpc.h"
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -39,18 +39,16 @@ main(int argc, char **argv)
 	long timeout = config_long("CRON_JOB_TIMEOUT_MS", 120000);
 	if (timeout < 1000)
 		timeout = 1000;
-	struct req r;
-	memset(&r, 0, sizeof r);
-	r.a = arena_new(0);
+	struct arena *a = arena_new(0);
 	char rid[37];
 	crypto_uuid4(rid);
-	r.request_id = rid;
 	char url[512];
-	snprintf(url, sizeof url, "%s/internal/%s/jobs/%s", http_internal_base(), argv[1], argv[2]);
+	snprintf(url, sizeof url, "%s/internal/%s/jobs/%s", httpc_internal_base(), argv[1],
+	    argv[2]);
 	const char *body = argc == 4 ? argv[3] : NULL;
 	struct http_resp resp;
-	int rc = http_call(&r, "POST", url, body, body ? strlen(body) : 0, NULL, NULL, timeout,
-	    &resp);
+	int rc = httpc_call(a, rid, "POST", url, body, body ? strlen(body) : 0, NULL, NULL,
+	    timeout, &resp);
 	int status;
 	if (rc != 0) {
 		fprintf(stderr, "cron-job %s %s: %s unreachable: %s\n", argv[1], argv[2], url,
@@ -64,6 +62,7 @@ main(int argc, char **argv)
 		printf("%s\n", resp.body);
 		status = 0;
 	}
-	arena_free(r.a);
+	arena_free(a);
+	httpc_cleanup();
 	return status;
 }

@@ -36,6 +36,8 @@ void users_register(struct req *r);
 void users_login(struct req *r);
 void users_me(struct req *r);
 void users_internal_get(struct req *r);   /* GET /internal/auth/users/:id */
+
+/* json.c */
 /* Writes the user object (never the hash) from row of res. */
 void json_user_put(struct jw *w, const PGresult *res, int row);
 

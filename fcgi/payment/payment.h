@@ -162,8 +162,6 @@ void webhook_post(struct req *r);           /* POST /payments/webhook */
 void jobs_reconcile(struct req *r);         /* POST /internal/payment/jobs/reconcile */
 /* A run stops taking new payments after this long (reconcile.c). */
 #define RECONCILE_BUDGET_MS 40000
-/* Milliseconds since request r began. */
-long reconcile_elapsed_ms(const struct req *r);
 
 /* ---- reconcile_refunds.c: the run's refunds, under its lock ---- */
 

@@ -73,14 +73,6 @@ struct tally {
 enum outcome { OUT_SUCCEEDED, OUT_FAILED, OUT_PROCESSING, OUT_UNCHANGED, OUT_ERROR,
 	OUT_STOP /* database failure: answered, the run ends */ };
 
-long
-reconcile_elapsed_ms(const struct req *r)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (long)((t.tv_sec - r->t0.tv_sec) * 1000 + (t.tv_nsec - r->t0.tv_nsec) / 1000000);
-}
-
 /* Razorpay's payments of order rzp_order into *items (arena-owned).
  * 0, or -1 (logged: never the key, the Authorization header or a body). */
 static int
@@ -186,7 +178,7 @@ run(struct req *r, int64_t limit, int64_t after_s, struct tally *t)
 		return -1;
 	int n = PQntuples(due);
 	for (int i = 0; i < n; i++) {
-		if (reconcile_elapsed_ms(r) > RECONCILE_BUDGET_MS) {
+		if (req_elapsed_ms(r) > RECONCILE_BUDGET_MS) {
 			log_warn("reconcile: stopped after %d s with %d of %d payments left for "
 			    "the next run", RECONCILE_BUDGET_MS / 1000, n - i, n);
 			break;

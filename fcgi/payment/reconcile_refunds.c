@@ -183,7 +183,7 @@ reconcile_refunds(struct req *r, int64_t limit, int64_t after_s, struct refund_t
 		return -1;
 	int n = PQntuples(due);
 	for (int i = 0; i < n; i++) {
-		if (reconcile_elapsed_ms(r) > RECONCILE_BUDGET_MS) {
+		if (req_elapsed_ms(r) > RECONCILE_BUDGET_MS) {
 			log_warn("reconcile: stopped after %d s with the refunds of %d of %d payments "
 			    "left for the next run", RECONCILE_BUDGET_MS / 1000, n - i, n);
 			break;

@@ -63,14 +63,6 @@ jobs_config(void)
 	return 0;
 }
 
-double
-jobs_mono(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 void
 jobs_release(struct req *r)
 {

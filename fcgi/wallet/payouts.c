@@ -16,7 +16,6 @@
 #include "idem.h"
 #include "log.h"
 #include "money.h"
-#include "outbox.h"
 #include "router.h"
 #include "valid.h"
 #include <string.h>
@@ -55,24 +54,6 @@ payout_reply(struct req *r, const PGresult *res, int status)
 	req_writer(r, &w);
 	json_payout_put(&w, res, 0);
 	reply_w(r, status);
-}
-
-int
-payout_event(struct req *r, const PGresult *res)
-{
-	struct buf b = { 0 };
-	struct jw w;
-	jw_init(&w, &b);
-	jw_obj_open(&w);
-	jw_kstr(&w, "payoutId", db_get(res, 0, "id"));
-	jw_kstr(&w, "sellerId", db_get(res, 0, "seller_id"));
-	jw_kstr(&w, "status", db_get(res, 0, "status"));
-	jw_kint(&w, "amountPaise", db_get_ll(res, 0, "amount"));
-	jw_kstr(&w, "currency", db_get(res, 0, "currency"));
-	jw_obj_close(&w);
-	const char *id = outbox_put(r, "PAYOUT_STATUS_CHANGED", db_get(res, 0, "id"), &b);
-	buf_free(&b);
-	return id == NULL ? -1 : 0;
 }
 
 /* ---- POST /wallets/:sellerId/payouts ---- */
@@ -176,35 +157,6 @@ status_from(const char *to)
 	if (strcmp(to, "COMPLETED") == 0)
 		return "APPROVED";
 	return NULL;
-}
-
-int
-payout_status_effect(struct req *r, const PGresult *res)
-{
-	const char *to = db_get(res, 0, "status"), *id = db_get(res, 0, "id");
-	bool rejected = strcmp(to, "REJECTED") == 0;
-	/* Only RazorpayX rejects a payout that was completed: its money came
-	 * back (reversed by the bank). */
-	bool reversed = rejected && !db_isnull(res, 0, "completed_at");
-	if (!rejected && strcmp(to, "COMPLETED") != 0)
-		return 0;
-	PGresult *wr = db_exec_or_reply(r, W(W_WALLET_LOCK),
-	    (const char *[]){ db_get(res, 0, "wallet_id") });
-	if (wr == NULL)
-		return -1;
-	struct wallet w;
-	wallet_read(wr, &w);
-	int64_t amount = rejected ? db_get_ll(res, 0, "amount") : 0;
-	const char *gw = db_isnull(res, 0, "gateway_status") ? "returned" :
-	    db_get(res, 0, "gateway_status");
-	const char *desc = reversed ? arena_printf(r->a, "Payout %s %s after it was completed: "
-	    "funds returned", id, gw) : arena_printf(r->a, "Payout %s %s", id, rejected ?
-	    "rejected: funds returned" : "completed");
-	struct move m = { reversed ? "PAYOUT_REVERSED" : rejected ? "PAYOUT_REJECTED" :
-	    "PAYOUT_COMPLETED", "AVAILABLE", 0, amount, 0, 0, NULL, id, desc };
-	if (wallet_move(r, &w, &m) != 0)
-		return -1;
-	return rejected ? wallet_settle_owed(r, &w, NULL, id) : 0;
 }
 
 void

@@ -15,6 +15,7 @@
 #include "req.h"
 #include <stdbool.h>
 #include <stdint.h>
+#include <time.h>
 
 enum wallet_stmt {
 	W_WALLET_BY_SELLER,
@@ -91,6 +92,8 @@ void wallets_transactions(struct req *r);  /* GET /wallets/:sellerId/transaction
 void payouts_create(struct req *r);        /* POST /wallets/:sellerId/payouts */
 void payouts_list(struct req *r);          /* GET /wallets/payouts */
 void payouts_update(struct req *r);        /* PATCH /wallets/payouts/:id */
+
+/* ---- payout_status.c ---- */
 /* Writes the payout event (PAYOUT_STATUS_CHANGED) of row 0 of a payout
  * result into the outbox of the open transaction.  0, or -1 after
  * answering. */
@@ -117,8 +120,14 @@ void jobs_release(struct req *r);          /* POST /internal/wallet/jobs/release
 void jobs_settle(struct req *r);           /* POST /internal/wallet/jobs/settle */
 /* Reads WALLET_SETTLEMENT_DIR; 0 or -1. */
 int jobs_config(void);
-/* Seconds on the monotonic clock: a job's run limit. */
-double jobs_mono(void);
+/* Seconds on the monotonic clock: a job's run limit (jobs.c, razorpayx.c). */
+static inline double
+jobs_mono(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
 /* A job's longest run, seconds; "more": the next run goes on. */
 #define JOBS_RUN_SECONDS 20
 

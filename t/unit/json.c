@@ -1,6 +1,5 @@
 /* common/json.c (strict parser, escaping writer) and common/valid.c's
- * single-value validators.  fields_or_reply answers over FastCGI, so the
- * field tables are covered by the integration suites instead. */
+ * single-value validators (the field tables: t/unit/valid.c). */
 #include "../lib/t.h"
 #include "json.h"
 #include "valid.h"

@@ -1,0 +1,49 @@
+/* Outgoing HTTP, knowing no request: the HTTP core.
+ *
+ * libcurl for any URL (one handle per process keeps its connections alive
+ * between calls), and the internal-call transport: a call to another
+ * service's /internal/<service>/... path goes straight to that pool's
+ * socket over FastCGI when INTERNAL_FCGI_DIR holds it (fcgic.h), else
+ * through the gateway's internal listener.  The callee cannot tell the
+ * difference.  A pool calls through common/http.h (its request's arena and
+ * id); the relay and cron call these directly. */
+#ifndef HTTPC_H
+#define HTTPC_H
+#include <stddef.h>
+#include "arena.h"
+#include "json.h"
+
+struct http_resp {
+	long status;            /* 0 when the call itself failed */
+	char *body;             /* arena-owned, NUL-terminated */
+	size_t len;
+	struct jv *json;        /* parsed body (in the arena), or NULL */
+	char error[128];        /* transport error for the log */
+};
+
+/* Base URL of the internal listener: INTERNAL_URL, or
+ * http://127.0.0.1:$INTERNAL_PORT. */
+const char *httpc_internal_base(void);
+/* INTERNAL_FCGI_DIR, the directory of the pools' sockets, or NULL. */
+const char *httpc_internal_dir(void);
+
+/* Sends method + url with an optional JSON body (NULL for none) and the
+ * request id as X-Request-Id (NULL for none).
+ * extra_headers: NULL-terminated "Name: value" strings, or NULL.
+ * userpwd: "user:password" for basic auth, or NULL.
+ * The answer's body goes into a.  Returns 0 when a response arrived (any
+ * status), -1 on a transport failure or timeout (resp->error says why). */
+int httpc_call(struct arena *a, const char *request_id, const char *method,
+    const char *url, const char *body, size_t body_len, const char *const *extra_headers,
+    const char *userpwd, long timeout_ms, struct http_resp *resp);
+
+/* Calls an internal path ("/internal/<service>/...", a query allowed) over
+ * the internal-call transport.  Returns as httpc_call. */
+int httpc_internal(struct arena *a, const char *request_id, const char *method,
+    const char *path, const char *body, size_t body_len, long timeout_ms,
+    struct http_resp *resp);
+
+/* Frees the process's curl handle (at exit). */
+void httpc_cleanup(void);
+
+#endif
