@@ -93,7 +93,7 @@ build: floors $(PROGRAMS:%=$(BIN)/%) $(WORKERS:%=$(BIN)/%) $(CRON:%=$(BIN)/%)
 # workers/ and cron/ include nothing of the request layer.
 floors:
 	@bad=$$(grep -nE '#include *["<]($(subst $(space),|,$(REQ_HEADERS)))\.h[">]' \
-	    $(CORE_SRC) $(CORE_SRC:.c=.h) $(wildcard workers/*.[ch] cron/*.[ch])); \
+	    $(CORE_SRC) $(wildcard $(CORE_SRC:.c=.h) workers/*.[ch] cron/*.[ch])); \
 	if [ -n "$$bad" ]; then echo "$$bad"; \
 	    echo "these include the request layer from the ground floor (common/README.md)"; \
 	    exit 1; fi

@@ -79,13 +79,14 @@ route(const char *type, const char *payload, const char *deployed)
 	return out;
 }
 
+/* Consumers come in services.conf's order (scripts/services.awk). */
 static void
 relay_consumers_order_paid_with_a_link(void)
 {
 	T_EQ_STR(route("ORDER_PAID", "{\"orderId\":\"o\",\"shareLinkId\":\"l\"}", ALL),
-	    "wallet,notification,share-link");
+	    "wallet,share-link,notification");
 	T_EQ_STR(route("ORDER_CANCELLED", "{\"shareLinkId\":\"l\"}", ALL),
-	    "product,wallet,notification,share-link");
+	    "product,wallet,share-link,notification");
 }
 
 static void
@@ -96,7 +97,7 @@ relay_consumers_keyed_skipped_without_the_key(void)
 	    "wallet,notification");
 	T_EQ_STR(route("ORDER_CREATED", "{}", ALL), "notification");
 	/* a refund reaches share-link with or without a link */
-	T_EQ_STR(route("PAYMENT_REFUNDED", "{}", ALL), "order,wallet,notification,share-link");
+	T_EQ_STR(route("PAYMENT_REFUNDED", "{}", ALL), "order,wallet,share-link,notification");
 }
 
 static void
