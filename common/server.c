@@ -178,6 +178,9 @@ worker_run(void)
 		}
 		req_begin(&r, cfg.body_max);
 		router_dispatch(&r, routes, nroutes);
+		/* The rule for transactions (common/README.md): what the handler
+		 * left open is rolled back here, before the key's answer is
+		 * stored or freed and before the answer is sent. */
 		db_request_done();
 		idem_finish(&r);
 		req_end(&r);

@@ -101,13 +101,13 @@ int pay_request_or_reply(struct req *r, struct pay_request *pr);
 /* Inside an open transaction: the order's PENDING payment, created when
  * there is none, locked (FOR UPDATE), with pr->method applied.  409 when
  * the order already has a paid, refunded or authorised payment.  Returns
- * 0 with *row set, or -1 after answering (the caller rolls back). */
+ * 0 with *row set, or -1 after answering (the caller returns). */
 int pay_open_or_reply(struct req *r, const struct pay_request *pr, PGresult **row);
 
 /* ---- apply.c: the state machine (inside the caller's transaction) ---- */
 
 enum apply_result {
-	APPLY_ERROR = -1,          /* answered (503/500): roll back */
+	APPLY_ERROR = -1,          /* answered (503/500): give up */
 	APPLY_CHANGED,             /* a transition (and its event) was written */
 	APPLY_UNCHANGED,           /* already there, or a transition not allowed */
 	APPLY_UNKNOWN,             /* no payment of ours for it */

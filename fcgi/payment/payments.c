@@ -134,10 +134,8 @@ payments_create(struct req *r)
 	if (pay_request_or_reply(r, &pr) != 0 || db_begin(r) != 0)
 		return;
 	PGresult *pay;
-	if (pay_open_or_reply(r, &pr, &pay) != 0) {
-		db_rollback(r);
+	if (pay_open_or_reply(r, &pr, &pay) != 0)
 		return;
-	}
 	struct jw w;
 	req_writer(r, &w);
 	json_payment_put(&w, pay, 0);

@@ -159,17 +159,14 @@ rules_create(struct req *r)
 	enum db_err err;
 	PGresult *rule = db_exec(r, S(S_RULE_INSERT), p, &err);
 	if (rule == NULL) {
-		db_rollback(r);
 		if (err == DB_UNIQUE)
 			reply_error(r, 409, "a rule for %s %s already exists", scope, scope_id);
 		else
 			db_reply_error(r, err);
 		return;
 	}
-	if (rule_event_put(r, "CREATED", rule, false) != 0 || db_commit(r) != 0) {
-		db_rollback(r);
+	if (rule_event_put(r, "CREATED", rule, false) != 0 || db_commit(r) != 0)
 		return;
-	}
 	rules_changed();
 	struct jw w;
 	req_writer(r, &w);
@@ -206,19 +203,15 @@ rules_update(struct req *r)
 	enum db_err err;
 	PGresult *rule = db_exec(r, S(S_RULE_UPDATE), p, &err);
 	if (rule == NULL) {
-		db_rollback(r);
 		db_reply_error(r, err);
 		return;
 	}
 	if (PQntuples(rule) != 1) {
-		db_rollback(r);
 		reply_error(r, 404, "rule %s not found", id);
 		return;
 	}
-	if (rule_event_put(r, "UPDATED", rule, true) != 0 || db_commit(r) != 0) {
-		db_rollback(r);
+	if (rule_event_put(r, "UPDATED", rule, true) != 0 || db_commit(r) != 0)
 		return;
-	}
 	rules_changed();
 	struct jw w;
 	req_writer(r, &w);
@@ -233,33 +226,26 @@ rules_delete(struct req *r)
 	if (id == NULL || db_begin(r) != 0)
 		return;
 	PGresult *lock = db_exec_or_reply(r, S(S_RULE_LOCK), (const char *[]){ id });
-	if (lock == NULL) {
-		db_rollback(r);
+	if (lock == NULL)
 		return;
-	}
 	if (PQntuples(lock) != 1) {
-		db_rollback(r);
 		reply_error(r, 404, "rule %s not found", id);
 		return;
 	}
 	if (strcmp(db_get(lock, 0, "scope"), "DEFAULT") == 0) {
-		db_rollback(r);
 		reply_error(r, 409, "the DEFAULT rule cannot be deleted; change its rate instead");
 		return;
 	}
 	PGresult *rule = db_exec_or_reply(r, S(S_RULE_DELETE), (const char *[]){ id });
 	if (rule == NULL || PQntuples(rule) != 1) {
-		db_rollback(r);
 		if (rule != NULL) {
 			log_err("rule %s vanished under its row lock", id);
 			reply_error(r, 500, "internal server error");
 		}
 		return;
 	}
-	if (rule_event_put(r, "DELETED", rule, false) != 0 || db_commit(r) != 0) {
-		db_rollback(r);
+	if (rule_event_put(r, "DELETED", rule, false) != 0 || db_commit(r) != 0)
 		return;
-	}
 	rules_changed();
 	reply_empty(r, 204);
 }

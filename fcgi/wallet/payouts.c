@@ -104,19 +104,15 @@ payouts_create(struct req *r)
 	enum db_err err;
 	PGresult *res = db_exec(r, W(W_PAYOUT_REQUEST), p, &err);
 	if (res == NULL) {
-		db_rollback(r);
 		db_reply_error(r, err);
 		return;
 	}
 	if (PQntuples(res) != 1) {
-		db_rollback(r);
 		reply_error(r, 409, "insufficient balance");
 		return;
 	}
-	if (payout_event(r, res) != 0) {
-		db_rollback(r);
+	if (payout_event(r, res) != 0)
 		return;
-	}
 	/* The answer commits with the payout: a crash cannot leave the funds
 	 * held and the key unanswered (a retry would hold them again). */
 	payout_reply(r, res, 201);
@@ -233,7 +229,7 @@ payouts_update(struct req *r)
 			payout_reply(r, res, 200);
 			return;
 		}
-		db_rollback(r);
+		db_rollback(r);   /* the read below explains the refusal, outside it */
 	}
 	if ((res = db_exec_or_reply(r, W(W_PAYOUT_BY_ID), (const char *[]){ id })) == NULL)
 		return;
