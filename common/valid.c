@@ -225,6 +225,12 @@ parse_int(const char *s, int64_t *out)
 	return 0;
 }
 
+bool
+valid_int(const char *s, int64_t *out)
+{
+	return s != NULL && parse_int(s, out) == 0;
+}
+
 static int
 bad(struct req *r, const char *prefix, const char *name, const char *why)
 {
