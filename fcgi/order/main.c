@@ -84,7 +84,7 @@ const struct stmt order_stmts[S__MAX] = {
 
 static const struct route routes[] = {
 	{ "GET",   "/orders/health",     ROUTE_PUBLIC, server_health, 0, NULL },
-	{ "GET",   "/orders",            ROLE_ANY,     orders_list, 0, NULL },
+	{ "GET",   "/orders",            ROLE_ANY,     orders_list, 0, orders_list_query },
 	{ "POST",  "/orders",            ROLE_ANY,     orders_create, 0, NULL },
 	{ "GET",   "/orders/:id",        ROLE_ANY,     orders_get, 0, NULL },
 	{ "PATCH", "/orders/:id/status", ROLE_ANY,     orders_set_status, 0, NULL },
