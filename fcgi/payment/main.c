@@ -142,7 +142,7 @@ static const struct route routes[] = {
 	{ "POST", "/payments/razorpay/create-order", ROLE_ANY,     checkout_create_order, 0, NULL },
 	{ "GET",  "/payments/order/:orderId",        ROLE_ANY,     payments_of_order, 0, NULL },
 	{ "GET",  "/payments",                       ROLE_ANY,     payments_list,
-	  0, NULL },
+	  0, payments_list_query },
 	{ "POST", "/payments",                       ROLE_ANY,     payments_create, 0, NULL },
 	{ "GET",  "/payments/:id",                   ROLE_ANY,     payments_get, 0, NULL },
 	{ "POST", "/payments/:id/refund",            ROLE_ADMIN,   refunds_create, 0, NULL },

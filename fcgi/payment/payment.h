@@ -17,6 +17,7 @@
 #include "json.h"
 #include "razorpay.h"
 #include "req.h"
+#include "router.h"
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -74,6 +75,7 @@ void payments_create(struct req *r);        /* POST /payments */
 void payments_get(struct req *r);           /* GET /payments/:id */
 void payments_of_order(struct req *r);      /* GET /payments/order/:orderId */
 void payments_list(struct req *r);          /* GET /payments */
+extern const struct qparam payments_list_query[];
 
 /* ---- order.c: the order being paid, from the order service ---- */
 
