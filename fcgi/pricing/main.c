@@ -104,7 +104,7 @@ static const struct route routes[] = {
 	{ "POST",   "/pricing/calculate",          ROUTE_PUBLIC, calculate_post, 0, NULL },
 	{ "POST",   "/pricing/validate-margin",    ROUTE_PUBLIC, margin_validate, 0, NULL },
 	{ "GET",    "/pricing/product/:productId", ROUTE_PUBLIC, product_pricing_get, 0, NULL },
-	{ "GET",    "/pricing/rules",              ROLE_ADMIN,   rules_list, 0, NULL },
+	{ "GET",    "/pricing/rules",              ROLE_ADMIN,   rules_list, 0, rules_list_query },
 	{ "POST",   "/pricing/rules",              ROLE_ADMIN,   rules_create, 0, NULL },
 	{ "GET",    "/pricing/rules/:id",          ROLE_ADMIN,   rules_get, 0, NULL },
 	{ "PATCH",  "/pricing/rules/:id",          ROLE_ADMIN,   rules_update, 0, NULL },

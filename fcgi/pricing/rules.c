@@ -81,33 +81,20 @@ rule_event_put(struct req *r, const char *action, const PGresult *rule,
 	return eid ? 0 : -1;
 }
 
+/* GET /pricing/rules?scope=&scopeId=&skip=&take= */
+enum { Q_SCOPE, Q_SCOPE_ID, Q_SKIP, Q_TAKE, Q__MAX };
+const struct qparam rules_list_query[Q__MAX + 1] = {
+	[Q_SCOPE] = { "scope", QP_ENUM, 0, 0, 0, list_scopes },
+	[Q_SCOPE_ID] = { "scopeId", QP_UUID, 0, 0, 0, NULL },
+	[Q_SKIP] = QP_SKIP,
+	[Q_TAKE] = QP_TAKE(50),
+};
+
 void
 rules_list(struct req *r)
 {
-	const char *scope = req_query(r, "scope");
-	const char *scope_id = req_query(r, "scopeId");
-	int64_t skip, take;
-	if (scope != NULL && scope[0] == '\0')
-		scope = NULL;
-	if (scope_id != NULL && scope_id[0] == '\0')
-		scope_id = NULL;
-	if (scope != NULL) {
-		const char *const *c;
-		for (c = list_scopes; *c && strcmp(*c, scope) != 0; c++)
-			;
-		if (*c == NULL) {
-			reply_error(r, 400, "scope must be one of DEFAULT, CATEGORY, PRODUCT");
-			return;
-		}
-	}
-	if (scope_id != NULL && !valid_uuid(scope_id)) {
-		reply_error(r, 400, "scopeId must be a UUID");
-		return;
-	}
-	if (query_int_or_reply(r, "skip", 0, 0, 1000000, &skip) != 0 ||
-	    query_int_or_reply(r, "take", 50, 1, 100, &take) != 0)
-		return;
-	const char *p[] = { scope, scope_id, db_int(r, skip), db_int(r, take) };
+	int64_t skip = r->q[Q_SKIP].i, take = r->q[Q_TAKE].i;
+	const char *p[] = { r->q[Q_SCOPE].s, r->q[Q_SCOPE_ID].s, db_int(r, skip), db_int(r, take) };
 	PGresult *res = db_exec_or_reply(r, S(S_RULE_LIST), p);
 	if (res == NULL)
 		return;
