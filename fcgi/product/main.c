@@ -284,7 +284,7 @@ static const struct route routes[] = {
 	{ "POST",   "/categories",          ROLE_ADMIN,   categories_create, 0, NULL },
 	{ "PATCH",  "/categories/:id",      ROLE_ADMIN,   categories_update, 0, NULL },
 	{ "DELETE", "/categories/:id",      ROLE_ADMIN,   categories_delete, 0, NULL },
-	{ "GET",    "/products",            ROUTE_PUBLIC, products_list, 0, NULL },
+	{ "GET",    "/products",            ROUTE_PUBLIC, products_list, 0, products_list_query },
 	{ "GET",    "/products/slug/:slug", ROUTE_PUBLIC, products_get_by_slug, 0, NULL },
 	{ "GET",    "/products/:id",        ROUTE_PUBLIC, products_get, 0, NULL },
 	{ "POST",   "/products",            ROLE_ADMIN,   products_create, 0, NULL },
