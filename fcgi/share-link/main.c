@@ -106,7 +106,7 @@ static const struct route routes[] = {
 	{ "GET",    "/share-links/health",      ROUTE_PUBLIC, server_health, 0, NULL },
 	{ "POST",   "/share-links",             ROLE_RESELLER | ROLE_ADMIN, links_create, 0, NULL },
 	{ "GET",    "/share-links",             ROLE_RESELLER | ROLE_ADMIN, links_list, 0,
-	  NULL },
+	  links_list_query },
 	{ "GET",    "/share-links/:code",       ROUTE_PUBLIC, links_visit, 0, NULL },
 	{ "PATCH",  "/share-links/:id",         ROLE_RESELLER | ROLE_ADMIN, links_update, 0, NULL },
 	{ "DELETE", "/share-links/:id",         ROLE_RESELLER | ROLE_ADMIN, links_delete, 0, NULL },
