@@ -217,27 +217,3 @@ router_query_or_reply(struct req *r, const struct qparam *decl)
 	}
 	return 0;
 }
-
-int
-owner_query_or_reply(struct req *r, const char *name, const char **out)
-{
-	const char *v = req_query(r, name);
-	if (v != NULL && v[0] == '\0')
-		v = NULL;
-	if (v != NULL && !valid_uuid(v)) {
-		reply_error(r, 400, "%s must be a UUID", name);
-		return -1;
-	}
-	if (v != NULL)
-		v = arena_strlower(r->a, v);
-	if (r->user.role != ROLE_ADMIN) {
-		const char *me = arena_strlower(r->a, r->user.sub);
-		if (v != NULL && strcmp(v, me) != 0) {
-			reply_error(r, 403, "%s must be your own id", name);
-			return -1;
-		}
-		v = me;
-	}
-	*out = v;
-	return 0;
-}

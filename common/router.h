@@ -64,10 +64,4 @@ int router_query_or_reply(struct req *r, const struct qparam *decl);
  * otherwise answers 403 and returns false. */
 bool guard_owner_or_reply(struct req *r, const char *owner);
 
-/* A list's owner filter from query parameter `name` ("sellerId"): for an
- * admin the id given (lower case) or NULL (everyone's); for anyone else
- * their own id, whether given or not (another's is 403).  0 with *out set,
- * or -1 after answering 400 (not a UUID) or 403. */
-int owner_query_or_reply(struct req *r, const char *name, const char **out);
-
 #endif

@@ -72,8 +72,5 @@ char *valid_time_format(int64_t ms, char out[25]);
 
 /* The path parameter as a UUID, or NULL after answering 400 (404 style). */
 const char *param_uuid_or_reply(struct req *r, const char *name);
-/* Query integer within [min,max], def when absent; -1 after answering 400. */
-int query_int_or_reply(struct req *r, const char *name, int64_t def,
-    int64_t min, int64_t max, int64_t *out);
 
 #endif
