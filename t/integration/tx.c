@@ -15,7 +15,6 @@
  * row). */
 #include "../lib/t.h"
 #include "../lib/http.h"
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,34 +26,29 @@
 
 static char *admin;     /* minted ADMIN */
 
-/* Formats into a static ring of buffers (a few live at once). */
-static const char *fmt(const char *f, ...) __attribute__((format(printf, 1, 2)));
-static const char *
-fmt(const char *f, ...)
+/* A product made through the API, with one variant whose sku is its name:
+ * its id (malloc'd), or NULL after printing why. */
+static char *
+mkprod(const char *name)
 {
-	static char ring[8][1024];
-	static int k;
-	char *out = ring[k++ & 7];
-	va_list ap;
-	va_start(ap, f);
-	vsnprintf(out, sizeof ring[0], f, ap);
-	va_end(ap);
-	return out;
+	char body[300];
+	snprintf(body, sizeof body, "{\"name\":\"%s\",\"basePrice\":10,"
+	    "\"variants\":[{\"sku\":\"%s\",\"stock\":5}]}", name, name);
+	struct resp rs;
+	t_post_json(&rs, "/products", admin, body);
+	char *id = T_STATUS(&rs, 201) && t_jstr(rs.json, "id") ? strdup(t_jstr(rs.json, "id")) :
+	    NULL;
+	t_resp_free(&rs);
+	return id;
 }
 
-/* A product made through the API: its id and first variant's sku
- * (malloc'd), or false after printing why. */
-static bool
-mkprod(const char *name, char **id, char **sku)
+/* PATCH /products/:id with body; the status. */
+static long
+patch(struct resp *rs, const char *id, const char *body)
 {
-	struct resp rs;
-	t_post_json(&rs, "/products", admin, fmt("{\"name\":\"%s\",\"basePrice\":10,"
-	    "\"variants\":[{\"sku\":\"%s\",\"stock\":5}]}", name, name));
-	bool ok = T_STATUS(&rs, 201) && t_jstr(rs.json, "id") && t_jstr(rs.json, "variants.0.sku");
-	*id = ok ? strdup(t_jstr(rs.json, "id")) : NULL;
-	*sku = ok ? strdup(t_jstr(rs.json, "variants.0.sku")) : NULL;
-	t_resp_free(&rs);
-	return ok;
+	char path[80];
+	snprintf(path, sizeof path, "/products/%s", id);
+	return t_send_json(rs, "PATCH", path, admin, body);
 }
 
 /* The product pool's database sessions, "pid,pid,...", sorted (malloc'd). */
@@ -90,42 +84,76 @@ name_of(const char *id)
 	return t_db_value(PDB, "SELECT name FROM products WHERE id = $1", id, (char *)NULL);
 }
 
-/* After a failed request on product `failed` (still named `name`): no
- * session in a transaction; then four writes per worker on another
- * product all commit, on the sessions there were before (`before`); the
- * failed product keeps its name throughout, and takes a new one after. */
+/* Two products (one to fail a request on, one for the writes after) and
+ * the product pool's sessions before the failure. */
+struct fixture {
+	char name[80], other[80];
+	char *id, *oid, *sessions;
+};
+
 static void
-workers_clean(const char *failed, const char *name, const char *other, const char *before)
+fixture_free(struct fixture *x)
 {
+	free(x->id);
+	free(x->oid);
+	free(x->sessions);
+}
+
+/* false after failing the case */
+static bool
+fixture_make(struct fixture *x, const char *prefix)
+{
+	memset(x, 0, sizeof *x);
+	t_unique(x->name, sizeof x->name, prefix);
+	t_unique(x->other, sizeof x->other, "tx-other");
+	x->id = mkprod(x->name);
+	x->oid = mkprod(x->other);
+	x->sessions = pool_sessions();
+	if (x->id != NULL && x->oid != NULL && x->sessions != NULL)
+		return true;
+	fixture_free(x);
+	T_FAIL("could not make the products or read the pool's sessions");
+	return false;
+}
+
+/* After the failed request on x->id: it keeps its name and no session is
+ * in a transaction; then four writes per worker on the other product all
+ * commit, the failed one still has its name and takes a new one, on the
+ * sessions there were before. */
+static void
+workers_clean(const struct fixture *x)
+{
+	char body[160];
 	T_EQ_INT(pool_in_tx(), 0);
-	long long n = pool_size(before);
+	long long n = pool_size(x->sessions);
 	T_ASSERT(n >= 1);
 	for (long long i = 0; i < 4 * n; i++) {
 		struct resp rs;
-		t_send_json(&rs, "PATCH", fmt("/products/%s", other), admin,
-		    fmt("{\"description\":\"write %lld after the failed one\"}", i));
+		snprintf(body, sizeof body, "{\"description\":\"write %lld after the failed "
+		    "one\"}", i);
+		patch(&rs, x->oid, body);
 		T_STATUS(&rs, 200);
 		t_resp_free(&rs);
 	}
-	char *got = name_of(failed);
-	T_EQ_STR(got, name);
+	char *got = name_of(x->id);
+	T_EQ_STR(got, x->name);
 	free(got);
 	T_EQ_INT(t_db_count(PDB, "SELECT count(*) FROM products WHERE id = $1 AND "
-	    "description LIKE 'write % after the failed one'", other, (char *)NULL), 1);
+	    "description LIKE 'write % after the failed one'", x->oid, (char *)NULL), 1);
 
 	struct resp rs;
 	char fresh[96];
-	snprintf(fresh, sizeof fresh, "%s renamed", name);
-	t_send_json(&rs, "PATCH", fmt("/products/%s", failed), admin,
-	    fmt("{\"name\":\"%s\"}", fresh));
+	snprintf(fresh, sizeof fresh, "%s renamed", x->name);
+	snprintf(body, sizeof body, "{\"name\":\"%s\"}", fresh);
+	patch(&rs, x->id, body);
 	T_STATUS(&rs, 200);
 	t_resp_free(&rs);
-	got = name_of(failed);
+	got = name_of(x->id);
 	T_EQ_STR(got, fresh);
 	free(got);
 
 	char *after = pool_sessions();
-	T_EQ_STR(after, before);
+	T_EQ_STR(after, x->sessions);
 	free(after);
 	T_EQ_INT(pool_in_tx(), 0);
 }
@@ -136,70 +164,49 @@ workers_clean(const char *failed, const char *name, const char *other, const cha
 static void
 tx_failed_after_write_commits_nothing(void)
 {
-	char name[80], other[80];
-	t_unique(name, sizeof name, "tx-kept");
-	t_unique(other, sizeof other, "tx-other");
-	char *id = NULL, *sku = NULL, *oid = NULL, *osku = NULL;
-	T_REQUIRE(mkprod(name, &id, &sku) && mkprod(other, &oid, &osku));
-	char *before = pool_sessions();
-	T_ASSERT(before != NULL);
+	struct fixture x;
+	if (!fixture_make(&x, "tx-kept"))
+		return;
 	long long events = t_db_count(PDB, "SELECT count(*) FROM outbox WHERE aggregate_id = $1",
-	    id, (char *)NULL);
-
+	    x.id, (char *)NULL);
+	char body[300];
+	snprintf(body, sizeof body, "{\"name\":\"%s changed\",\"description\":\"half done\","
+	    "\"variants\":[{\"id\":\"" GHOST "\",\"stock\":3}]}", x.name);
 	struct resp rs;
-	t_send_json(&rs, "PATCH", fmt("/products/%s", id), admin,
-	    fmt("{\"name\":\"%s changed\",\"description\":\"half done\","
-	    "\"variants\":[{\"id\":\"" GHOST "\",\"stock\":3}]}", name));
+	patch(&rs, x.id, body);
 	T_ERROR(&rs, 400, "variants[0].id does not name a variant of this product");
 	t_resp_free(&rs);
 
-	char *got = name_of(id);
-	T_EQ_STR(got, name);
-	free(got);
 	T_EQ_INT(t_db_count(PDB, "SELECT count(*) FROM products WHERE id = $1 AND "
-	    "description IS NOT DISTINCT FROM 'half done'", id, (char *)NULL), 0);
+	    "description IS NOT DISTINCT FROM 'half done'", x.id, (char *)NULL), 0);
 	T_EQ_INT(t_db_count(PDB, "SELECT count(*) FROM outbox WHERE aggregate_id = $1",
-	    id, (char *)NULL), events);
-	workers_clean(id, name, oid, before);
-	free(before);
-	free(id);
-	free(sku);
-	free(oid);
-	free(osku);
+	    x.id, (char *)NULL), events);
+	workers_clean(&x);
+	fixture_free(&x);
 }
 
 /* A statement error aborts the transaction in PostgreSQL: every later
  * statement on that session fails until it is rolled back.  Here the new
- * variant's sku is another product's, after the product row was written. */
+ * variant's sku is the other product's, after the product row was
+ * written. */
 static void
 tx_aborted_by_statement_error_commits_nothing(void)
 {
-	char name[80], other[80];
-	t_unique(name, sizeof name, "tx-abort");
-	t_unique(other, sizeof other, "tx-taken");
-	char *id = NULL, *sku = NULL, *oid = NULL, *osku = NULL;
-	T_REQUIRE(mkprod(name, &id, &sku) && mkprod(other, &oid, &osku));
-	char *before = pool_sessions();
-	T_ASSERT(before != NULL);
-
+	struct fixture x;
+	if (!fixture_make(&x, "tx-abort"))
+		return;
+	char body[300];
+	snprintf(body, sizeof body, "{\"name\":\"%s changed\","
+	    "\"variants\":[{\"sku\":\"%s\",\"stock\":1}]}", x.name, x.other);
 	struct resp rs;
-	t_send_json(&rs, "PATCH", fmt("/products/%s", id), admin,
-	    fmt("{\"name\":\"%s changed\",\"variants\":[{\"sku\":\"%s\",\"stock\":1}]}", name,
-	    osku));
+	patch(&rs, x.id, body);
 	T_ERROR(&rs, 409, "sku is already in use");
 	t_resp_free(&rs);
 
-	char *got = name_of(id);
-	T_EQ_STR(got, name);
-	free(got);
 	T_EQ_INT(t_db_count(PDB, "SELECT count(*) FROM variants WHERE product_id = $1",
-	    id, (char *)NULL), 1);
-	workers_clean(id, name, oid, before);
-	free(before);
-	free(id);
-	free(sku);
-	free(oid);
-	free(osku);
+	    x.id, (char *)NULL), 1);
+	workers_clean(&x);
+	fixture_free(&x);
 }
 
 /* A payout request beyond the balance fails inside its transaction with
@@ -209,8 +216,9 @@ tx_aborted_by_statement_error_commits_nothing(void)
 static void
 tx_failed_with_idempotency_key_frees_it(void)
 {
-	char sub[40], key[80], hdr[120];
+	char sub[40], key[80], hdr[120], path[100];
 	snprintf(sub, sizeof sub, "00000000-0000-4000-8000-%012ld", (long)getpid() + 7000000L);
+	snprintf(path, sizeof path, "/wallets/%s/payouts", sub);
 	t_unique(key, sizeof key, "tx-payout");
 	snprintf(hdr, sizeof hdr, "Idempotency-Key: %s", key);
 	char *seller = t_mint(sub, "tx-reseller@example.com", ROLE_RESELLER, TOKEN_ACCESS, 3600,
@@ -219,8 +227,8 @@ tx_failed_with_idempotency_key_frees_it(void)
 	const char *body = "{\"amount\":1.00,\"bankAccount\":\"tx bank 1\"}";
 	for (int i = 0; i < 2; i++) {
 		struct resp rs;
-		t_http(&rs, "POST", fmt("/wallets/%s/payouts", sub), seller, "application/json",
-		    body, strlen(body), hdr, (char *)NULL);
+		t_http(&rs, "POST", path, seller, "application/json", body, strlen(body), hdr,
+		    (char *)NULL);
 		T_ERROR(&rs, 409, "insufficient balance");
 		T_ASSERT(t_header(&rs, "Idempotent-Replayed") == NULL);
 		t_resp_free(&rs);
