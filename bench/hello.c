@@ -17,7 +17,7 @@ hello(struct req *r)
 }
 
 static const struct route routes[] = {
-	{ "GET", "/bench/hello", ROUTE_PUBLIC, hello, 0 },
+	{ "GET", "/bench/hello", ROUTE_PUBLIC, hello, 0, NULL },
 };
 
 static const struct service svc = {

@@ -51,7 +51,6 @@ event_begin_claimed(struct req *r, const struct event *ev)
 		return false;
 	int claimed = event_claim(r, ev);
 	if (claimed <= 0) {
-		db_rollback(r);
 		if (claimed == 0)
 			event_ack(r, ev, "duplicate");
 		return false;

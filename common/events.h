@@ -38,7 +38,7 @@ int event_claim(struct req *r, const struct event *ev);
 
 /* Opens the transaction and claims ev in the inbox: true to apply it (then
  * commit); false when it was applied before (answered "duplicate") or the
- * database failed (answered 503/500), with nothing left open. */
+ * database failed (answered 503/500); the server rolls back what is open. */
 bool event_begin_claimed(struct req *r, const struct event *ev);
 
 /* Answers 200 {"eventId":...,"status":"applied"|"duplicate"|"ignored"}. */

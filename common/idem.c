@@ -174,13 +174,11 @@ idem_commit_or_reply(struct req *r)
 {
 	int status = r->status;
 	if (r->idem_key != NULL && status >= 200 && status < 300 && store(r) != 0) {
-		db_rollback(r);
 		reply_reset(r);
 		reply_error(r, 503, "could not record the answer, try again");
 		return -1;
 	}
 	if (db_commit(r) != 0) {
-		db_rollback(r);
 		reply_reset(r);
 		reply_error(r, 503, "could not commit, try again");
 		return -1;

@@ -37,7 +37,8 @@ int  idem_begin_found_or_reply(struct req *r, idem_found_fn found);
 /* Commits the handler's open transaction together with its answer
  * (already given with reply_w): a 2xx is stored under the key in the same
  * transaction, so no crash can leave the work done and the key
- * unanswered.  0, or -1 after rolling back and answering 503 instead. */
+ * unanswered.  0, or -1 after answering 503 instead (the transaction is
+ * left to the server's rollback at the end of the request). */
 int  idem_commit_or_reply(struct req *r);
 /* Stores or frees the claimed key; a no-op when the request claimed none. */
 void idem_finish(struct req *r);

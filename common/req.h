@@ -17,6 +17,15 @@
 #include "valid.h"
 
 #define REQ_MAX_PARAMS 8
+#define REQ_MAX_QUERY 8
+
+/* A declared query parameter's value (router.h, struct qparam). */
+struct qval {
+	bool set;                  /* given, with a value that is not empty */
+	const char *s;             /* QP_UUID, QP_ENUM, QP_TEXT, QP_OWNER; NULL when absent */
+	int64_t i;                 /* QP_INT (def when absent); QP_ENUM: the choice's index */
+	bool b;                    /* QP_BOOL */
+};
 
 struct req {
 	struct arena *a;
@@ -40,6 +49,9 @@ struct req {
 	const char *param_names[REQ_MAX_PARAMS];
 	const char *param_vals[REQ_MAX_PARAMS];
 	int nparams;
+	/* the route's declared query parameters, in declaration order, filled
+	 * by the router */
+	struct qval q[REQ_MAX_QUERY];
 
 	/* caller, when a valid access token came with the request */
 	bool authed;

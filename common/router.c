@@ -1,5 +1,6 @@
 #include "router.h"
 #include "config.h"
+#include "log.h"
 #include "valid.h"
 #include <string.h>
 #include <strings.h>
@@ -105,6 +106,8 @@ router_dispatch(struct req *r, const struct route *routes, size_t n)
 		r->authed = false;
 		memset(&r->user, 0, sizeof r->user);
 	}
+	if (router_query_or_reply(r, rt->query) != 0)
+		return;
 	rt->fn(r);
 }
 
@@ -118,26 +121,99 @@ guard_owner_or_reply(struct req *r, const char *owner)
 	return false;
 }
 
-int
-owner_query_or_reply(struct req *r, const char *name, const char **out)
+/* "a, b, c" from a NULL-terminated list, into the arena. */
+static const char *
+choices_text(struct arena *a, const char *const *c)
 {
-	const char *v = req_query(r, name);
+	struct buf b = { 0 };
+	for (; *c; c++) {
+		if (b.len)
+			buf_adds(&b, ", ");
+		buf_adds(&b, *c);
+	}
+	const char *t = arena_strdup(a, b.p ? b.p : "");
+	buf_free(&b);
+	return t;
+}
+
+/* One declared parameter into *o.  0, or -1 after answering. */
+static int
+query_one(struct req *r, const struct qparam *d, struct qval *o)
+{
+	const char *v = req_query(r, d->name);
 	if (v != NULL && v[0] == '\0')
 		v = NULL;
-	if (v != NULL && !valid_uuid(v)) {
-		reply_error(r, 400, "%s must be a UUID", name);
-		return -1;
-	}
-	if (v != NULL)
-		v = arena_strlower(r->a, v);
-	if (r->user.role != ROLE_ADMIN) {
-		const char *me = arena_strlower(r->a, r->user.sub);
-		if (v != NULL && strcmp(v, me) != 0) {
-			reply_error(r, 403, "%s must be your own id", name);
+	o->set = v != NULL;
+	switch (d->type) {
+	case QP_INT:
+		o->i = d->def;
+		if (v != NULL && (!valid_int(v, &o->i) || o->i < d->min || o->i > d->max)) {
+			reply_error(r, 400, "%s must be an integer between %lld and %lld", d->name,
+			    (long long)d->min, (long long)d->max);
 			return -1;
 		}
-		v = me;
+		break;
+	case QP_UUID:
+	case QP_OWNER:
+		if (v != NULL && !valid_uuid(v)) {
+			reply_error(r, 400, "%s must be a UUID", d->name);
+			return -1;
+		}
+		o->s = v != NULL ? arena_strlower(r->a, v) : NULL;
+		if (d->type == QP_OWNER && r->user.role != ROLE_ADMIN) {
+			const char *me = arena_strlower(r->a, r->user.sub);
+			if (o->s != NULL && strcmp(o->s, me) != 0) {
+				reply_error(r, 403, "%s must be your own id", d->name);
+				return -1;
+			}
+			o->s = me;
+		}
+		break;
+	case QP_ENUM:
+		if (v == NULL)
+			break;
+		while (d->choices[o->i] != NULL && strcmp(d->choices[o->i], v) != 0)
+			o->i++;
+		if (d->choices[o->i] == NULL) {
+			reply_error(r, 400, "%s must be one of %s", d->name,
+			    choices_text(r->a, d->choices));
+			return -1;
+		}
+		o->s = v;
+		break;
+	case QP_BOOL:
+		if (v != NULL && strcmp(v, "true") != 0 && strcmp(v, "false") != 0) {
+			reply_error(r, 400, "%s must be true or false", d->name);
+			return -1;
+		}
+		o->b = v != NULL && strcmp(v, "true") == 0;
+		o->s = v;
+		break;
+	case QP_TEXT:
+		if (v != NULL && strlen(v) > (size_t)d->max) {
+			reply_error(r, 400, "%s must be at most %lld characters", d->name,
+			    (long long)d->max);
+			return -1;
+		}
+		o->s = v;
+		break;
 	}
-	*out = v;
+	return 0;
+}
+
+int
+router_query_or_reply(struct req *r, const struct qparam *decl)
+{
+	memset(r->q, 0, sizeof r->q);
+	for (size_t i = 0; decl != NULL && decl[i].name != NULL; i++) {
+		if (i == REQ_MAX_QUERY) {
+			log_err("route %s declares more than %d query parameters", r->path,
+			    REQ_MAX_QUERY);
+			reply_error(r, 500, "internal server error");
+			return -1;
+		}
+		if (query_one(r, &decl[i], &r->q[i]) != 0)
+			return -1;
+	}
 	return 0;
 }

@@ -35,6 +35,13 @@ static size_t nroutes;
 
 static char *audit_path;
 
+/* GET /internal/<svc>/audit?graceSeconds=&sinceSeconds= */
+enum { Q_GRACE, Q_SINCE, Q__MAX };
+static const struct qparam audit_query[Q__MAX + 1] = {
+	[Q_GRACE] = { "graceSeconds", QP_INT, 0, 30 * 86400, 300, NULL },
+	[Q_SINCE] = { "sinceSeconds", QP_INT, 0, 3650 * 86400, 0, NULL },
+};
+
 static void
 routes_build(void)
 {
@@ -46,7 +53,7 @@ routes_build(void)
 		audit_path = xmalloc(80);
 		snprintf(audit_path, 80, "/internal/%s/audit", service->name);
 		routes[nroutes - 1] = (struct route){ "GET", audit_path, ROUTE_PUBLIC,
-		    server_audit, ROUTE_INTERNAL };
+		    server_audit, ROUTE_INTERNAL, audit_query };
 	}
 	if (extra == 0)
 		return;
@@ -55,11 +62,11 @@ routes_build(void)
 	snprintf(retry, 80, "/internal/%s/outbox/:eventId/retry", service->name);
 	snprintf(house, 80, "/internal/%s/jobs/housekeeping", service->name);
 	routes[service->nroutes] = (struct route){ "GET", dead, ROUTE_PUBLIC,
-	    outbox_dead_list, ROUTE_INTERNAL };
+	    outbox_dead_list, ROUTE_INTERNAL, NULL };
 	routes[service->nroutes + 1] = (struct route){ "POST", retry, ROUTE_PUBLIC,
-	    outbox_dead_retry, ROUTE_INTERNAL };
+	    outbox_dead_retry, ROUTE_INTERNAL, NULL };
 	routes[service->nroutes + 2] = (struct route){ "POST", house, ROUTE_PUBLIC,
-	    outbox_housekeeping, ROUTE_INTERNAL };
+	    outbox_housekeeping, ROUTE_INTERNAL, NULL };
 }
 
 static void
@@ -102,12 +109,8 @@ server_health(struct req *r)
 void
 server_audit(struct req *r)
 {
-	int64_t grace, since;
-	if (query_int_or_reply(r, "graceSeconds", 300, 0, 30 * 86400, &grace) != 0 ||
-	    query_int_or_reply(r, "sinceSeconds", 0, 0, 3650 * 86400, &since) != 0)
-		return;
 	PGresult *res = db_exec_or_reply(r, service->audit,
-	    (const char *[]){ db_int(r, grace), db_int(r, since) });
+	    (const char *[]){ db_int(r, r->q[Q_GRACE].i), db_int(r, r->q[Q_SINCE].i) });
 	if (res == NULL)
 		return;
 	struct buf b = { 0 };
@@ -178,6 +181,9 @@ worker_run(void)
 		}
 		req_begin(&r, cfg.body_max);
 		router_dispatch(&r, routes, nroutes);
+		/* The rule for transactions (common/README.md): what the handler
+		 * left open is rolled back here, before the key's answer is
+		 * stored or freed and before the answer is sent. */
 		db_request_done();
 		idem_finish(&r);
 		req_end(&r);

@@ -210,6 +210,8 @@ valid_url(const char *s)
 bool
 valid_int(const char *s, int64_t *out)
 {
+	if (s == NULL)
+		return false;
 	const char *p = s;
 	if (*p == '-') p++;
 	if (*p == '\0') return false;

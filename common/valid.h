@@ -56,6 +56,9 @@ int valid_fields(struct arena *a, const struct jv *obj, const struct field *f, s
 
 /* Single-value validators (also used for path and query parameters). */
 bool valid_uuid(const char *s);
+/* A decimal integer ("-12"; no sign "+", spaces, fraction or exponent)
+ * that fits int64 into *out. */
+bool valid_int(const char *s, int64_t *out);
 /* Normalized address in the arena, or NULL when invalid. */
 char *valid_email(struct arena *a, const char *s);
 bool valid_phone(const char *s);

@@ -31,13 +31,14 @@ const struct stmt auth_stmts[S__MAX] = {
 };
 
 static const struct route routes[] = {
-	{ "GET",  "/auth/health",   ROUTE_PUBLIC, server_health, 0 },
-	{ "POST", "/auth/register", ROUTE_PUBLIC, users_register, 0 },
-	{ "POST", "/auth/login",    ROUTE_PUBLIC, users_login, 0 },
-	{ "POST", "/auth/refresh",  ROUTE_PUBLIC, tokens_refresh, 0 },
-	{ "POST", "/auth/logout",   ROUTE_PUBLIC, tokens_logout, 0 },
-	{ "GET",  "/auth/me",       ROLE_ANY,     users_me, 0 },
-	{ "GET",  "/internal/auth/users/:id", ROUTE_PUBLIC, users_internal_get, ROUTE_INTERNAL },
+	{ "GET",  "/auth/health",   ROUTE_PUBLIC, server_health, 0, NULL },
+	{ "POST", "/auth/register", ROUTE_PUBLIC, users_register, 0, NULL },
+	{ "POST", "/auth/login",    ROUTE_PUBLIC, users_login, 0, NULL },
+	{ "POST", "/auth/refresh",  ROUTE_PUBLIC, tokens_refresh, 0, NULL },
+	{ "POST", "/auth/logout",   ROUTE_PUBLIC, tokens_logout, 0, NULL },
+	{ "GET",  "/auth/me",       ROLE_ANY,     users_me, 0, NULL },
+	{ "GET",  "/internal/auth/users/:id", ROUTE_PUBLIC, users_internal_get,
+	  ROUTE_INTERNAL, NULL },
 };
 
 static const struct service auth = {

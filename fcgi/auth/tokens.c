@@ -96,26 +96,20 @@ tokens_refresh(struct req *r)
 	if (hash == NULL || db_begin(r) != 0)
 		return;
 	PGresult *user = db_exec_or_reply(r, S(S_TOKEN_ROTATE), (const char *[]){ hash });
-	if (user == NULL) {
-		db_rollback(r);
+	if (user == NULL)
 		return;
-	}
 	if (PQntuples(user) == 1) {
 		if (tokens_issue_pair(r, user, 0, db_get(user, 0, "family_id")) != 0 ||
-		    db_commit(r) != 0) {
-			db_rollback(r);
+		    db_commit(r) != 0)
 			return;
-		}
 		reply_w(r, 200);
 		return;
 	}
 	/* Used before, expired, or its family revoked: if we know the token,
 	 * its family is compromised or over; end it. */
 	PGresult *fam = db_exec_or_reply(r, S(S_FAMILY_REVOKE_BY_TOKEN), (const char *[]){ hash });
-	if (fam == NULL || db_commit(r) != 0) {
-		db_rollback(r);
+	if (fam == NULL || db_commit(r) != 0)
 		return;
-	}
 	if (PQntuples(fam) == 1)
 		log_warn("refresh token reuse: family %s revoked", db_get(fam, 0, "id"));
 	reply_error(r, 401, "refresh token is no longer valid");

@@ -56,7 +56,6 @@ users_register(struct req *r)
 	enum db_err err;
 	PGresult *user = db_exec(r, S(S_USER_INSERT), p, &err);
 	if (user == NULL) {
-		db_rollback(r);
 		if (err == DB_UNIQUE)
 			reply_error(r, 409, "email is already registered");
 		else if (err == DB_DOWN)
@@ -78,10 +77,8 @@ users_register(struct req *r)
 	jw_obj_close(&w);
 	const char *eid = outbox_put(r, "USER_REGISTERED", db_get(user, 0, "id"), &ev);
 	buf_free(&ev);
-	if (eid == NULL || tokens_issue_pair(r, user, 0, NULL) != 0 || db_commit(r) != 0) {
-		db_rollback(r);
+	if (eid == NULL || tokens_issue_pair(r, user, 0, NULL) != 0 || db_commit(r) != 0)
 		return;
-	}
 	reply_w(r, 201);
 }
 
@@ -103,10 +100,8 @@ users_login(struct req *r)
 	}
 	if (db_begin(r) != 0)
 		return;
-	if (tokens_issue_pair(r, user, 0, NULL) != 0 || db_commit(r) != 0) {
-		db_rollback(r);
+	if (tokens_issue_pair(r, user, 0, NULL) != 0 || db_commit(r) != 0)
 		return;
-	}
 	reply_w(r, 200);
 }
 

@@ -262,9 +262,9 @@ dead_retry(struct req *r)
 }
 
 static const struct route routes[] = {
-	{ "GET",  "/health",                       ROUTE_PUBLIC, health_all, 0 },
-	{ "GET",  "/admin/events/dead",            ROLE_ADMIN,   dead_list, 0 },
-	{ "POST", "/admin/events/:eventId/retry",  ROLE_ADMIN,   dead_retry, 0 },
+	{ "GET",  "/health",                       ROUTE_PUBLIC, health_all, 0, NULL },
+	{ "GET",  "/admin/events/dead",            ROLE_ADMIN,   dead_list, 0, NULL },
+	{ "POST", "/admin/events/:eventId/retry",  ROLE_ADMIN,   dead_retry, 0, NULL },
 };
 
 static const struct service health = {

@@ -38,20 +38,15 @@ begin(struct req *r, const struct event *ev, const char *order_id, struct order_
 	if (db_begin(r) != 0)
 		return -1;
 	int claimed = event_claim(r, ev);
-	if (claimed < 0) {
-		db_rollback(r);
+	if (claimed < 0)
 		return -1;
-	}
 	if (claimed == 0) {
-		db_rollback(r);
 		event_ack(r, ev, "duplicate");
 		return 0;
 	}
 	PGresult *res = db_exec_or_reply(r, S(S_ORDER_LOCK), (const char *[]){ order_id });
-	if (res == NULL) {
-		db_rollback(r);
+	if (res == NULL)
 		return -1;
-	}
 	if (!order_state_read(res, o)) {
 		log_err("event %s (%s) names order %s, which does not exist", ev->id, ev->type,
 		    order_id);
@@ -123,7 +118,6 @@ payment_success(struct req *r, const struct event *ev)
 	};
 	/* The row is locked: the status cannot have moved. */
 	if (order_transition(r, &o, &t) != 1) {
-		db_rollback(r);
 		reply_error(r, 500, "internal server error");
 		return;
 	}
@@ -162,7 +156,6 @@ payment_refunded(struct req *r, const struct event *ev)
 			.payment_id = NULL,
 		};
 		if (order_transition(r, &o, &t) != 1) {
-			db_rollback(r);
 			reply_error(r, 500, "internal server error");
 			return;
 		}
@@ -173,10 +166,8 @@ payment_refunded(struct req *r, const struct event *ev)
 	/* A note in the history only: the status stays. */
 	const char *st = order_status_names[o.status];
 	if (db_exec_or_reply(r, S(S_HISTORY_INSERT), (const char *[]){ order_id, st, st,
-	    notes, NULL, "SYSTEM" }) == NULL) {
-		db_rollback(r);
+	    notes, NULL, "SYSTEM" }) == NULL)
 		return;
-	}
 	finish(r, ev, "applied");
 }
 

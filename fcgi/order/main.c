@@ -83,16 +83,16 @@ const struct stmt order_stmts[S__MAX] = {
 };
 
 static const struct route routes[] = {
-	{ "GET",   "/orders/health",     ROUTE_PUBLIC, server_health, 0 },
-	{ "GET",   "/orders",            ROLE_ANY,     orders_list, 0 },
-	{ "POST",  "/orders",            ROLE_ANY,     orders_create, 0 },
-	{ "GET",   "/orders/:id",        ROLE_ANY,     orders_get, 0 },
-	{ "PATCH", "/orders/:id/status", ROLE_ANY,     orders_set_status, 0 },
+	{ "GET",   "/orders/health",     ROUTE_PUBLIC, server_health, 0, NULL },
+	{ "GET",   "/orders",            ROLE_ANY,     orders_list, 0, orders_list_query },
+	{ "POST",  "/orders",            ROLE_ANY,     orders_create, 0, NULL },
+	{ "GET",   "/orders/:id",        ROLE_ANY,     orders_get, 0, NULL },
+	{ "PATCH", "/orders/:id/status", ROLE_ANY,     orders_set_status, 0, NULL },
 	{ "GET",   "/internal/order/orders/:id", ROUTE_PUBLIC, orders_internal_get,
-	  ROUTE_INTERNAL },
+	  ROUTE_INTERNAL, NULL },
 	{ "POST",  "/internal/order/orders/exists", ROUTE_PUBLIC, orders_internal_exist,
-	  ROUTE_INTERNAL },
-	{ "POST",  "/internal/order/events", ROUTE_PUBLIC, order_events, ROUTE_INTERNAL },
+	  ROUTE_INTERNAL, NULL },
+	{ "POST",  "/internal/order/events", ROUTE_PUBLIC, order_events, ROUTE_INTERNAL, NULL },
 };
 
 static const struct service order = {

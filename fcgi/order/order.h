@@ -13,6 +13,7 @@
 #include "db.h"
 #include "json.h"
 #include "req.h"
+#include "router.h"
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -90,6 +91,7 @@ void order_reply(struct req *r, const char *id, int status);
 
 /* ---- orders.c: reads ---- */
 void orders_list(struct req *r);                 /* GET /orders */
+extern const struct qparam orders_list_query[];
 void orders_get(struct req *r);                  /* GET /orders/:id */
 /* POST /internal/order/orders/exists {"ids":[...]} -> {"existing":[...]} */
 void orders_internal_exist(struct req *r);

@@ -6,21 +6,15 @@
 #include <string.h>
 #include <strings.h>
 
-/* A UUID query parameter: NULL when absent or empty, lower case; sets *bad
- * after answering 400. */
-static const char *
-query_uuid(struct req *r, const char *name, bool *bad)
-{
-	const char *v = req_query(r, name);
-	if (v == NULL || v[0] == '\0')
-		return NULL;
-	if (!valid_uuid(v)) {
-		reply_error(r, 400, "%s must be a UUID", name);
-		*bad = true;
-		return NULL;
-	}
-	return arena_strlower(r->a, v);
-}
+/* GET /orders?skip=&take=&userId=&sellerId=&status= */
+enum { Q_SKIP, Q_TAKE, Q_USER, Q_SELLER, Q_STATUS, Q__MAX };
+const struct qparam orders_list_query[Q__MAX + 1] = {
+	[Q_SKIP] = QP_SKIP,
+	[Q_TAKE] = QP_TAKE(20),
+	[Q_USER] = { "userId", QP_UUID, 0, 0, 0, NULL },
+	[Q_SELLER] = { "sellerId", QP_UUID, 0, 0, 0, NULL },
+	[Q_STATUS] = { "status", QP_ENUM, 0, 0, 0, order_status_names },
+};
 
 static bool
 is_self(const struct req *r, const char *id)
@@ -31,23 +25,9 @@ is_self(const struct req *r, const char *id)
 void
 orders_list(struct req *r)
 {
-	int64_t skip, take;
-	bool bad = false;
-	if (query_int_or_reply(r, "skip", 0, 0, 1000000, &skip) != 0 ||
-	    query_int_or_reply(r, "take", 20, 1, 100, &take) != 0)
-		return;
-	const char *user = query_uuid(r, "userId", &bad);
-	const char *seller = bad ? NULL : query_uuid(r, "sellerId", &bad);
-	if (bad)
-		return;
-	const char *status = req_query(r, "status");
-	if (status != NULL && status[0] == '\0')
-		status = NULL;
-	if (status != NULL && order_status_parse(status) == ST__MAX) {
-		reply_error(r, 400, "status must be one of PENDING, PAID, SHIPPED, DELIVERED, "
-		    "CANCELLED");
-		return;
-	}
+	int64_t skip = r->q[Q_SKIP].i, take = r->q[Q_TAKE].i;
+	const char *user = r->q[Q_USER].s, *seller = r->q[Q_SELLER].s;
+	const char *status = r->q[Q_STATUS].s;
 
 	/* Who sees what: an admin everything; a customer their own orders
 	 * (filtered by seller if they like); a reseller the orders they bought

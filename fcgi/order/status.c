@@ -193,7 +193,6 @@ orders_set_status(struct req *r)
 		return;
 	int rc = order_transition(r, &o, &t);
 	if (rc <= 0) {
-		db_rollback(r);
 		if (rc == 0)
 			reply_error(r, 409, "order %s is no longer %s: its status changed meanwhile",
 			    id, order_status_names[o.status]);

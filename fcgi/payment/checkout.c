@@ -72,23 +72,19 @@ checkout_create_order(struct req *r)
 	if (pay_request_or_reply(r, &pr) != 0 || db_begin(r) != 0)
 		return;
 	PGresult *pay;
-	if (pay_open_or_reply(r, &pr, &pay) != 0) {
-		db_rollback(r);
+	if (pay_open_or_reply(r, &pr, &pay) != 0)
 		return;
-	}
 	const char *id = db_get(pay, 0, "id");
 	const char *rzp_order = db_get(pay, 0, "razorpay_order_id");
 	struct rzp_result rr;
 	if (rzp_order != NULL) {
 		/* Reuse: one Razorpay order takes any number of attempts (IN). */
 		if (rzp_order_fetch(r, rzp_order, &rr) != 0) {
-			db_rollback(r);
 			rzp_reply_error(r, &rr);
 			return;
 		}
 		const char *st = rzp_str(rr.entity, "status");
 		if (st != NULL && strcmp(st, "paid") == 0) {
-			db_rollback(r);
 			reply_error(r, 409, "order is already paid: payment %s is being confirmed", id);
 			return;
 		}
@@ -100,24 +96,19 @@ checkout_create_order(struct req *r)
 		};
 		if (rzp_order_create(r, db_get_ll(pay, 0, "amount"), db_get(pay, 0, "currency"),
 		    receipt, notes, sizeof notes / sizeof notes[0], &rr) != 0) {
-			db_rollback(r);
 			rzp_reply_error(r, &rr);
 			return;
 		}
 		if (!rzp_id_ok(rzp_str(rr.entity, "id"))) {
-			db_rollback(r);
 			log_err("payment %s: razorpay answered an order without a usable id", id);
 			reply_error(r, 502, "payment gateway error: unexpected response");
 			return;
 		}
 		const char *p[] = { id, rzp_str(rr.entity, "id"), NULL };
-		if ((pay = db_exec_or_reply(r, S(S_PAY_SET_CHECKOUT), p)) == NULL) {
-			db_rollback(r);
+		if ((pay = db_exec_or_reply(r, S(S_PAY_SET_CHECKOUT), p)) == NULL)
 			return;
-		}
 	}
 	if (!order_matches(rr.entity, pay)) {
-		db_rollback(r);
 		log_err("payment %s: razorpay order %s is not for %lld %s", id,
 		    rzp_str(rr.entity, "id"), db_get_ll(pay, 0, "amount"), db_get(pay, 0, "currency"));
 		reply_error(r, 502, "payment gateway error: the order amount does not match");
@@ -219,17 +210,13 @@ checkout_verify(struct req *r)
 		return;
 	PGresult *after;
 	enum apply_result ar = pay_apply(r, ev, &p, &after);
-	if (ar == APPLY_ERROR) {
-		db_rollback(r);
+	if (ar == APPLY_ERROR)
 		return;
-	}
 	if (ar == APPLY_UNKNOWN) {
-		db_rollback(r);
 		reply_error(r, 404, "no payment for this razorpay_order_id");
 		return;
 	}
 	if (ar == APPLY_MISMATCH) {
-		db_rollback(r);
 		reply_error(r, 409, "the payment's amount or currency does not match the order");
 		return;
 	}

@@ -135,19 +135,20 @@ const struct stmt payment_stmts[S__MAX] = {
 };
 
 static const struct route routes[] = {
-	{ "GET",  "/payments/health",                ROUTE_PUBLIC, server_health, 0 },
+	{ "GET",  "/payments/health",                ROUTE_PUBLIC, server_health, 0, NULL },
 	/* Razorpay signs it; no token. */
-	{ "POST", "/payments/webhook",               ROUTE_PUBLIC, webhook_post, 0 },
-	{ "POST", "/payments/verify",                ROLE_ANY,     checkout_verify, 0 },
-	{ "POST", "/payments/razorpay/create-order", ROLE_ANY,     checkout_create_order, 0 },
-	{ "GET",  "/payments/order/:orderId",        ROLE_ANY,     payments_of_order, 0 },
-	{ "GET",  "/payments",                       ROLE_ANY,     payments_list, 0 },
-	{ "POST", "/payments",                       ROLE_ANY,     payments_create, 0 },
-	{ "GET",  "/payments/:id",                   ROLE_ANY,     payments_get, 0 },
-	{ "POST", "/payments/:id/refund",            ROLE_ADMIN,   refunds_create, 0 },
+	{ "POST", "/payments/webhook",               ROUTE_PUBLIC, webhook_post, 0, NULL },
+	{ "POST", "/payments/verify",                ROLE_ANY,     checkout_verify, 0, NULL },
+	{ "POST", "/payments/razorpay/create-order", ROLE_ANY,     checkout_create_order, 0, NULL },
+	{ "GET",  "/payments/order/:orderId",        ROLE_ANY,     payments_of_order, 0, NULL },
+	{ "GET",  "/payments",                       ROLE_ANY,     payments_list,
+	  0, payments_list_query },
+	{ "POST", "/payments",                       ROLE_ANY,     payments_create, 0, NULL },
+	{ "GET",  "/payments/:id",                   ROLE_ANY,     payments_get, 0, NULL },
+	{ "POST", "/payments/:id/refund",            ROLE_ADMIN,   refunds_create, 0, NULL },
 	/* Cron, through the internal listener only. */
 	{ "POST", "/internal/payment/jobs/reconcile", ROUTE_PUBLIC, jobs_reconcile,
-	  ROUTE_INTERNAL },
+	  ROUTE_INTERNAL, NULL },
 };
 
 static const struct service payment = {

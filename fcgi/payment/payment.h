@@ -18,6 +18,7 @@
 #include "json.h"
 #include "razorpay.h"
 #include "req.h"
+#include "router.h"
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -75,6 +76,7 @@ void payments_create(struct req *r);        /* POST /payments */
 void payments_get(struct req *r);           /* GET /payments/:id */
 void payments_of_order(struct req *r);      /* GET /payments/order/:orderId */
 void payments_list(struct req *r);          /* GET /payments */
+extern const struct qparam payments_list_query[];
 
 /* ---- order.c: the order being paid, from the order service (struct
  * order_info: common/client_order.h) ---- */
@@ -95,13 +97,13 @@ int pay_request_or_reply(struct req *r, struct pay_request *pr);
 /* Inside an open transaction: the order's PENDING payment, created when
  * there is none, locked (FOR UPDATE), with pr->method applied.  409 when
  * the order already has a paid, refunded or authorised payment.  Returns
- * 0 with *row set, or -1 after answering (the caller rolls back). */
+ * 0 with *row set, or -1 after answering (the caller returns). */
 int pay_open_or_reply(struct req *r, const struct pay_request *pr, PGresult **row);
 
 /* ---- apply.c: the state machine (inside the caller's transaction) ---- */
 
 enum apply_result {
-	APPLY_ERROR = -1,          /* answered (503/500): roll back */
+	APPLY_ERROR = -1,          /* answered (503/500): give up */
 	APPLY_CHANGED,             /* a transition (and its event) was written */
 	APPLY_UNCHANGED,           /* already there, or a transition not allowed */
 	APPLY_UNKNOWN,             /* no payment of ours for it */

@@ -134,10 +134,8 @@ payments_create(struct req *r)
 	if (pay_request_or_reply(r, &pr) != 0 || db_begin(r) != 0)
 		return;
 	PGresult *pay;
-	if (pay_open_or_reply(r, &pr, &pay) != 0) {
-		db_rollback(r);
+	if (pay_open_or_reply(r, &pr, &pay) != 0)
 		return;
-	}
 	struct jw w;
 	req_writer(r, &w);
 	json_payment_put(&w, pay, 0);
@@ -198,33 +196,20 @@ payments_of_order(struct req *r)
 	reply_w(r, 200);
 }
 
+/* GET /payments?userId=&status=&skip=&take= */
+enum { Q_USER, Q_STATUS, Q_SKIP, Q_TAKE, Q__MAX };
+const struct qparam payments_list_query[Q__MAX + 1] = {
+	[Q_USER] = { "userId", QP_UUID, 0, 0, 0, NULL },
+	[Q_STATUS] = { "status", QP_ENUM, 0, 0, 0, statuses },
+	[Q_SKIP] = QP_SKIP,
+	[Q_TAKE] = QP_TAKE(20),
+};
+
 void
 payments_list(struct req *r)
 {
-	const char *user = req_query(r, "userId");
-	const char *status = req_query(r, "status");
-	int64_t skip, take;
-	if (user != NULL && user[0] == '\0')
-		user = NULL;
-	if (status != NULL && status[0] == '\0')
-		status = NULL;
-	if (user != NULL && !valid_uuid(user)) {
-		reply_error(r, 400, "userId must be a UUID");
-		return;
-	}
-	if (status != NULL) {
-		const char *const *s;
-		for (s = statuses; *s && strcmp(*s, status) != 0; s++)
-			;
-		if (*s == NULL) {
-			reply_error(r, 400, "status must be one of PENDING, PROCESSING, SUCCESS, "
-			    "FAILED, REFUNDED");
-			return;
-		}
-	}
-	if (query_int_or_reply(r, "skip", 0, 0, 1000000, &skip) != 0 ||
-	    query_int_or_reply(r, "take", 20, 1, 100, &take) != 0)
-		return;
+	const char *user = r->q[Q_USER].s, *status = r->q[Q_STATUS].s;
+	int64_t skip = r->q[Q_SKIP].i, take = r->q[Q_TAKE].i;
 	if (r->user.role != ROLE_ADMIN) {
 		if (user != NULL && strcasecmp(user, r->user.sub) != 0) {
 			reply_error(r, 403, "you may only list your own payments");

@@ -142,16 +142,19 @@ reconcile_one(struct req *r, const PGresult *due, int i)
 		return OUT_STOP;
 	PGresult *after;
 	enum apply_result ar = pay_apply(r, ev, &items[k], &after);
+	/* Each outcome but a change rolls back here, not at the end of the
+	 * request: the run goes on on this connection (the next payment, its
+	 * mark, the unlock), and db_begin inside an open transaction joins it. */
 	switch (ar) {
 	case APPLY_ERROR:
-		db_rollback(r);
+		db_rollback(r);    /* the unlock follows */
 		return OUT_STOP;
 	case APPLY_MISMATCH:       /* logged by pay_apply */
 	case APPLY_UNKNOWN:        /* the row we just read: cannot happen */
-		db_rollback(r);
+		db_rollback(r);    /* the mark and the next payment follow */
 		return OUT_ERROR;
 	case APPLY_UNCHANGED:
-		db_rollback(r);
+		db_rollback(r);    /* the mark and the next payment follow */
 		return OUT_UNCHANGED;
 	case APPLY_CHANGED:
 		break;

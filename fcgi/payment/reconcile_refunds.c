@@ -109,17 +109,18 @@ refund_apply(struct req *r, const char *pay_id, const struct jv *item, bool *rec
 		return RF_STOP;
 	PGresult *pay = db_exec_or_reply(r, S(S_PAY_LOCK), (const char *[]){ pay_id });
 	if (pay == NULL) {
-		db_rollback(r);
+		db_rollback(r);         /* the run's unlock follows on this connection */
 		return RF_STOP;
 	}
 	PGresult *refund, *after;
 	enum apply_result ar = pay_apply_refund(r, pay, &f, NULL, NULL, &refund, &after);
 	if (ar == APPLY_ERROR) {
-		db_rollback(r);
+		db_rollback(r);         /* the run's unlock follows on this connection */
 		return RF_STOP;
 	}
 	if (ar == APPLY_MISMATCH || ar == APPLY_UNKNOWN || refund == NULL) {
-		db_rollback(r);         /* logged by pay_apply_refund */
+		/* Logged by pay_apply_refund; the run goes on with the next one. */
+		db_rollback(r);
 		return RF_ERROR;
 	}
 	if (db_commit(r) != 0)

@@ -69,24 +69,19 @@ refunds_create(struct req *r)
 	if (db_begin(r) != 0)
 		return;
 	PGresult *pay = db_exec_or_reply(r, S(S_PAY_LOCK), (const char *[]){ id });
-	if (pay == NULL) {
-		db_rollback(r);
+	if (pay == NULL)
 		return;
-	}
 	if (PQntuples(pay) != 1) {
-		db_rollback(r);
 		reply_error(r, 404, "payment not found");
 		return;
 	}
 	const char *status = db_get(pay, 0, "status");
 	if (strcmp(status, "REFUNDED") == 0) {
-		db_rollback(r);
 		reply_error(r, 409, "payment is already fully refunded");
 		return;
 	}
 	const char *rzp_payment = db_get(pay, 0, "razorpay_payment_id");
 	if (strcmp(status, "SUCCESS") != 0 || rzp_payment == NULL) {
-		db_rollback(r);
 		reply_error(r, 409, "payment is %s: only a successful payment can be refunded",
 		    status);
 		return;
@@ -95,7 +90,6 @@ refunds_create(struct req *r)
 	int64_t amount = f[R_AMOUNT].set ? f[R_AMOUNT].i : left;
 	if (amount > left) {
 		char a[32];
-		db_rollback(r);
 		reply_error(r, 400, "amount exceeds what is left to refund (%s)",
 		    money_format(left, a, sizeof a));
 		return;
@@ -111,14 +105,12 @@ refunds_create(struct req *r)
 	struct rzp_result rr;
 	if (rzp_refund_create(r, rzp_payment, amount, key, notes,
 	    notes_text ? 3 : 2, &rr) != 0) {
-		db_rollback(r);
 		rzp_reply_error(r, &rr);
 		return;
 	}
 	struct rzp_refund rf;
 	if (rzp_refund_read(rr.entity, &rf) != 0 || strcmp(rf.payment_id, rzp_payment) != 0) {
 		/* Razorpay may have refunded: its refund webhook will record it. */
-		db_rollback(r);
 		log_err("payment %s: unreadable refund answer from razorpay", id);
 		reply_error(r, 502, "payment gateway error: unexpected response");
 		return;
@@ -139,12 +131,9 @@ refunds_create(struct req *r)
 	enum apply_result ar = pay_apply_refund(r, pay, &rf, key,
 	    nj.p ? arena_strndup(r->a, nj.p, nj.len) : NULL, &refund, &after);
 	buf_free(&nj);
-	if (ar == APPLY_ERROR) {
-		db_rollback(r);
+	if (ar == APPLY_ERROR)
 		return;
-	}
 	if (ar == APPLY_MISMATCH || refund == NULL) {
-		db_rollback(r);
 		reply_error(r, 502, "payment gateway error: the refund does not match the payment");
 		return;
 	}
@@ -155,10 +144,8 @@ refunds_create(struct req *r)
 	}
 	if (after == NULL) {
 		/* Recorded before (a webhook, or a retry): show the payment now. */
-		if ((after = db_exec_or_reply(r, S(S_PAY_GET), (const char *[]){ id })) == NULL) {
-			db_rollback(r);
+		if ((after = db_exec_or_reply(r, S(S_PAY_GET), (const char *[]){ id })) == NULL)
 			return;
-		}
 	}
 	struct jw w;
 	req_writer(r, &w);

@@ -92,12 +92,9 @@ webhook_post(struct req *r)
 	if (db_begin(r) != 0)
 		return;
 	PGresult *claim = db_exec_or_reply(r, S(S_WEBHOOK_CLAIM), (const char *[]){ key, event });
-	if (claim == NULL) {
-		db_rollback(r);
+	if (claim == NULL)
 		return;
-	}
 	if (PQntuples(claim) == 0) {
-		db_rollback(r);
 		log_info("webhook %s %s: duplicate", event, key);
 		rzp_webhook_ack(r, event, "duplicate");
 		return;
@@ -112,10 +109,8 @@ webhook_post(struct req *r)
 	else if (strncmp(event, "refund.", 7) == 0 && (strcmp(event + 7, "created") == 0 ||
 	    strcmp(event + 7, "processed") == 0 || strcmp(event + 7, "failed") == 0))
 		ar = on_refund(r, root);
-	if (ar == APPLY_ERROR) {
-		db_rollback(r);
+	if (ar == APPLY_ERROR)
 		return;
-	}
 	/* The claim commits with the effect, or alone (ignored, rejected). */
 	if (db_commit(r) != 0)
 		return;

@@ -164,15 +164,12 @@ pricing_events(struct req *r)
 	if (db_begin(r) == 0) {
 		int claimed = event_claim(r, &ev);
 		if (claimed == 0) {
-			db_rollback(r);
 			buf_free(&s.variants);
 			event_ack(r, &ev, "duplicate");
 			return;
 		}
 		if (claimed > 0 && (rc = snapshot_apply(r, &s)) >= 0 && db_commit(r) != 0)
 			rc = -1;
-		if (rc < 0)
-			db_rollback(r);
 	}
 	buf_free(&s.variants);
 	if (rc >= 0)

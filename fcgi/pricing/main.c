@@ -100,18 +100,20 @@ const struct stmt pricing_stmts[S__MAX] = {
 };
 
 static const struct route routes[] = {
-	{ "GET",    "/pricing/health",             ROUTE_PUBLIC, server_health, 0 },
-	{ "POST",   "/pricing/calculate",          ROUTE_PUBLIC, calculate_post, 0 },
-	{ "POST",   "/pricing/validate-margin",    ROUTE_PUBLIC, margin_validate, 0 },
-	{ "GET",    "/pricing/product/:productId", ROUTE_PUBLIC, product_pricing_get, 0 },
-	{ "GET",    "/pricing/rules",              ROLE_ADMIN,   rules_list, 0 },
-	{ "POST",   "/pricing/rules",              ROLE_ADMIN,   rules_create, 0 },
-	{ "GET",    "/pricing/rules/:id",          ROLE_ADMIN,   rules_get, 0 },
-	{ "PATCH",  "/pricing/rules/:id",          ROLE_ADMIN,   rules_update, 0 },
-	{ "DELETE", "/pricing/rules/:id",          ROLE_ADMIN,   rules_delete, 0 },
-	{ "POST",   "/internal/pricing/quote",     ROUTE_PUBLIC, quote_post, ROUTE_INTERNAL },
-	{ "POST",   "/internal/pricing/catalog",   ROUTE_PUBLIC, catalog_post, ROUTE_INTERNAL },
-	{ "POST",   "/internal/pricing/events",    ROUTE_PUBLIC, pricing_events, ROUTE_INTERNAL },
+	{ "GET",    "/pricing/health",             ROUTE_PUBLIC, server_health, 0, NULL },
+	{ "POST",   "/pricing/calculate",          ROUTE_PUBLIC, calculate_post, 0, NULL },
+	{ "POST",   "/pricing/validate-margin",    ROUTE_PUBLIC, margin_validate, 0, NULL },
+	{ "GET",    "/pricing/product/:productId", ROUTE_PUBLIC, product_pricing_get, 0, NULL },
+	{ "GET",    "/pricing/rules",              ROLE_ADMIN,   rules_list, 0, rules_list_query },
+	{ "POST",   "/pricing/rules",              ROLE_ADMIN,   rules_create, 0, NULL },
+	{ "GET",    "/pricing/rules/:id",          ROLE_ADMIN,   rules_get, 0, NULL },
+	{ "PATCH",  "/pricing/rules/:id",          ROLE_ADMIN,   rules_update, 0, NULL },
+	{ "DELETE", "/pricing/rules/:id",          ROLE_ADMIN,   rules_delete, 0, NULL },
+	{ "POST",   "/internal/pricing/quote",     ROUTE_PUBLIC, quote_post, ROUTE_INTERNAL, NULL },
+	{ "POST",   "/internal/pricing/catalog",   ROUTE_PUBLIC, catalog_post,
+	  ROUTE_INTERNAL, NULL },
+	{ "POST",   "/internal/pricing/events",    ROUTE_PUBLIC, pricing_events,
+	  ROUTE_INTERNAL, NULL },
 };
 
 static const struct service pricing = {

@@ -12,6 +12,7 @@
 #include "db.h"
 #include "json.h"
 #include "req.h"
+#include "router.h"
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -129,6 +130,7 @@ void pricing_events(struct req *r);
 void margin_validate(struct req *r);                /* margin.c */
 void product_pricing_get(struct req *r);            /* product.c */
 void rules_list(struct req *r);                     /* rules.c */
+extern const struct qparam rules_list_query[];
 void rules_get(struct req *r);
 void rules_create(struct req *r);
 void rules_update(struct req *r);

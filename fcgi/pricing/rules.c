@@ -81,33 +81,20 @@ rule_event_put(struct req *r, const char *action, const PGresult *rule,
 	return eid ? 0 : -1;
 }
 
+/* GET /pricing/rules?scope=&scopeId=&skip=&take= */
+enum { Q_SCOPE, Q_SCOPE_ID, Q_SKIP, Q_TAKE, Q__MAX };
+const struct qparam rules_list_query[Q__MAX + 1] = {
+	[Q_SCOPE] = { "scope", QP_ENUM, 0, 0, 0, list_scopes },
+	[Q_SCOPE_ID] = { "scopeId", QP_UUID, 0, 0, 0, NULL },
+	[Q_SKIP] = QP_SKIP,
+	[Q_TAKE] = QP_TAKE(50),
+};
+
 void
 rules_list(struct req *r)
 {
-	const char *scope = req_query(r, "scope");
-	const char *scope_id = req_query(r, "scopeId");
-	int64_t skip, take;
-	if (scope != NULL && scope[0] == '\0')
-		scope = NULL;
-	if (scope_id != NULL && scope_id[0] == '\0')
-		scope_id = NULL;
-	if (scope != NULL) {
-		const char *const *c;
-		for (c = list_scopes; *c && strcmp(*c, scope) != 0; c++)
-			;
-		if (*c == NULL) {
-			reply_error(r, 400, "scope must be one of DEFAULT, CATEGORY, PRODUCT");
-			return;
-		}
-	}
-	if (scope_id != NULL && !valid_uuid(scope_id)) {
-		reply_error(r, 400, "scopeId must be a UUID");
-		return;
-	}
-	if (query_int_or_reply(r, "skip", 0, 0, 1000000, &skip) != 0 ||
-	    query_int_or_reply(r, "take", 50, 1, 100, &take) != 0)
-		return;
-	const char *p[] = { scope, scope_id, db_int(r, skip), db_int(r, take) };
+	int64_t skip = r->q[Q_SKIP].i, take = r->q[Q_TAKE].i;
+	const char *p[] = { r->q[Q_SCOPE].s, r->q[Q_SCOPE_ID].s, db_int(r, skip), db_int(r, take) };
 	PGresult *res = db_exec_or_reply(r, S(S_RULE_LIST), p);
 	if (res == NULL)
 		return;
@@ -159,17 +146,14 @@ rules_create(struct req *r)
 	enum db_err err;
 	PGresult *rule = db_exec(r, S(S_RULE_INSERT), p, &err);
 	if (rule == NULL) {
-		db_rollback(r);
 		if (err == DB_UNIQUE)
 			reply_error(r, 409, "a rule for %s %s already exists", scope, scope_id);
 		else
 			db_reply_error(r, err);
 		return;
 	}
-	if (rule_event_put(r, "CREATED", rule, false) != 0 || db_commit(r) != 0) {
-		db_rollback(r);
+	if (rule_event_put(r, "CREATED", rule, false) != 0 || db_commit(r) != 0)
 		return;
-	}
 	rules_changed();
 	struct jw w;
 	req_writer(r, &w);
@@ -206,19 +190,15 @@ rules_update(struct req *r)
 	enum db_err err;
 	PGresult *rule = db_exec(r, S(S_RULE_UPDATE), p, &err);
 	if (rule == NULL) {
-		db_rollback(r);
 		db_reply_error(r, err);
 		return;
 	}
 	if (PQntuples(rule) != 1) {
-		db_rollback(r);
 		reply_error(r, 404, "rule %s not found", id);
 		return;
 	}
-	if (rule_event_put(r, "UPDATED", rule, true) != 0 || db_commit(r) != 0) {
-		db_rollback(r);
+	if (rule_event_put(r, "UPDATED", rule, true) != 0 || db_commit(r) != 0)
 		return;
-	}
 	rules_changed();
 	struct jw w;
 	req_writer(r, &w);
@@ -233,33 +213,26 @@ rules_delete(struct req *r)
 	if (id == NULL || db_begin(r) != 0)
 		return;
 	PGresult *lock = db_exec_or_reply(r, S(S_RULE_LOCK), (const char *[]){ id });
-	if (lock == NULL) {
-		db_rollback(r);
+	if (lock == NULL)
 		return;
-	}
 	if (PQntuples(lock) != 1) {
-		db_rollback(r);
 		reply_error(r, 404, "rule %s not found", id);
 		return;
 	}
 	if (strcmp(db_get(lock, 0, "scope"), "DEFAULT") == 0) {
-		db_rollback(r);
 		reply_error(r, 409, "the DEFAULT rule cannot be deleted; change its rate instead");
 		return;
 	}
 	PGresult *rule = db_exec_or_reply(r, S(S_RULE_DELETE), (const char *[]){ id });
 	if (rule == NULL || PQntuples(rule) != 1) {
-		db_rollback(r);
 		if (rule != NULL) {
 			log_err("rule %s vanished under its row lock", id);
 			reply_error(r, 500, "internal server error");
 		}
 		return;
 	}
-	if (rule_event_put(r, "DELETED", rule, false) != 0 || db_commit(r) != 0) {
-		db_rollback(r);
+	if (rule_event_put(r, "DELETED", rule, false) != 0 || db_commit(r) != 0)
 		return;
-	}
 	rules_changed();
 	reply_empty(r, 204);
 }

@@ -164,11 +164,10 @@ ids_or_reply(struct req *r, const struct fval *arr, const char *name, size_t *n)
 	return ids;
 }
 
-/* Answers a failed write inside the transaction (and rolls it back). */
+/* Answers a failed write inside the transaction. */
 static void
 write_failed(struct req *r, enum db_err err, const char *what)
 {
-	db_rollback(r);
 	const char *con = db_constraint();
 	if (err == DB_UNIQUE && strstr(con, "sku"))
 		reply_error(r, 409, "%ssku is already in use", what);
@@ -187,8 +186,8 @@ write_failed(struct req *r, enum db_err err, const char *what)
 }
 
 /* Runs stmt (id, product id) for each id inside the open transaction.
- * 0, or -1 after rolling back and answering (400 for an id that is not
- * one of the product's). */
+ * 0, or -1 after answering (400 for an id that is not one of the
+ * product's). */
 static int
 remove_or_reply(struct req *r, const struct stmt *stmt, const char *pid,
     const char **ids, size_t n, const char *field, const char *what)
@@ -201,7 +200,6 @@ remove_or_reply(struct req *r, const struct stmt *stmt, const char *pid,
 			return -1;
 		}
 		if (PQntuples(x) == 0) {
-			db_rollback(r);
 			reply_error(r, 400, "%s[%zu] does not name %s of this product", field, i,
 			    what);
 			return -1;
@@ -252,7 +250,6 @@ variant_write(struct req *r, const char *pid, const struct variant_in *v, size_t
 		res = db_exec(r, S(S_VARIANT_UPDATE), (const char *[]){ f[V_ID].s, pid,
 		    f[V_SKU].s, price, stock, v->options }, &err);
 		if (res != NULL && PQntuples(res) == 0) {
-			db_rollback(r);
 			reply_error(r, 400, "%sid does not name a variant of this product", what);
 			return -1;
 		}
@@ -282,7 +279,6 @@ image_write(struct req *r, const char *pid, const struct image_in *im, size_t i,
 		res = db_exec(r, S(S_IMAGE_UPDATE), (const char *[]){ f[I_ID].s, pid,
 		    f[I_URL].s, f[I_ALT].s, primary, pos }, &err);
 		if (res != NULL && PQntuples(res) == 0) {
-			db_rollback(r);
 			reply_error(r, 400, "%sid does not name an image of this product", what);
 			return -1;
 		}
@@ -302,18 +298,14 @@ static void
 finish(struct req *r, const char *pid, const char *type, int status)
 {
 	PGresult *ev = db_exec_or_reply(r, S(S_PRODUCT_EVENT), (const char *[]){ pid });
-	if (ev == NULL) {
-		db_rollback(r);
+	if (ev == NULL)
 		return;
-	}
 	struct buf payload = { 0 };
 	buf_adds(&payload, db_get(ev, 0, "doc"));
 	const char *eid = outbox_put(r, type, pid, &payload);
 	buf_free(&payload);
-	if (eid == NULL || db_commit(r) != 0) {
-		db_rollback(r);
+	if (eid == NULL || db_commit(r) != 0)
 		return;
-	}
 	/* Pricing's copy sees the write at once (the relayed event is the
 	 * fallback). */
 	pricing_catalog_push(r, db_get(ev, 0, "doc"));
@@ -408,7 +400,6 @@ products_update(struct req *r)
 		return;
 	}
 	if (PQntuples(res) == 0) {
-		db_rollback(r);
 		reply_error(r, 404, "product not found");
 		return;
 	}
@@ -419,12 +410,9 @@ products_update(struct req *r)
 		if (variant_write(r, pid, &vs[i], i, false) != 0)
 			return;
 	PGresult *cnt = db_exec_or_reply(r, S(S_VARIANT_COUNT), (const char *[]){ pid });
-	if (cnt == NULL) {
-		db_rollback(r);
+	if (cnt == NULL)
 		return;
-	}
 	if (db_get_ll(cnt, 0, "n") < 1) {
-		db_rollback(r);
 		reply_error(r, 409, "a product must keep at least one variant");
 		return;
 	}
@@ -435,10 +423,8 @@ products_update(struct req *r)
 	for (size_t i = 0; i < ni; i++)
 		new_primary |= is[i].f[I_PRIMARY].set && is[i].f[I_PRIMARY].b;
 	if (new_primary &&
-	    db_exec_or_reply(r, S(S_IMAGE_CLEAR_PRIMARY), (const char *[]){ pid }) == NULL) {
-		db_rollback(r);
+	    db_exec_or_reply(r, S(S_IMAGE_CLEAR_PRIMARY), (const char *[]){ pid }) == NULL)
 		return;
-	}
 	for (size_t i = 0; i < ni; i++)
 		if (image_write(r, pid, &is[i], i, false) != 0)
 			return;
@@ -452,28 +438,21 @@ products_delete(struct req *r)
 	if (pid == NULL || db_begin(r) != 0)
 		return;
 	PGresult *res = db_exec_or_reply(r, S(S_PRODUCT_DELETE), (const char *[]){ pid });
-	if (res == NULL) {
-		db_rollback(r);
+	if (res == NULL)
 		return;
-	}
 	if (PQntuples(res) == 0) {
-		db_rollback(r);
 		reply_error(r, 404, "product not found");
 		return;
 	}
 	PGresult *ev = db_exec_or_reply(r, S(S_PRODUCT_EVENT), (const char *[]){ pid });
-	if (ev == NULL) {
-		db_rollback(r);
+	if (ev == NULL)
 		return;
-	}
 	struct buf payload = { 0 };
 	buf_adds(&payload, db_get(ev, 0, "doc"));
 	const char *eid = outbox_put(r, "PRODUCT_DELETED", pid, &payload);
 	buf_free(&payload);
-	if (eid == NULL || db_commit(r) != 0) {
-		db_rollback(r);
+	if (eid == NULL || db_commit(r) != 0)
 		return;
-	}
 	pricing_catalog_push(r, db_get(ev, 0, "doc"));
 	struct jw w;
 	req_writer(r, &w);

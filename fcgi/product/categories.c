@@ -130,17 +130,13 @@ categories_delete(struct req *r)
 	if (id == NULL || db_begin(r) != 0)
 		return;
 	/* Deleted products no longer hold their category. */
-	if (db_exec_or_reply(r, S(S_CAT_UNLINK_DELETED), (const char *[]){ id }) == NULL) {
-		db_rollback(r);
+	if (db_exec_or_reply(r, S(S_CAT_UNLINK_DELETED), (const char *[]){ id }) == NULL)
 		return;
-	}
 	PGresult *res = db_exec_or_reply(r, S(S_CAT_DELETE), (const char *[]){ id });
-	if (res == NULL) {
-		db_rollback(r);
+	if (res == NULL)
 		return;
-	}
 	if (PQntuples(res) == 0) {
-		db_rollback(r);
+		db_rollback(r);    /* the read below explains the refusal, outside it */
 		PGresult *ex = db_exec_or_reply(r, S(S_CAT_GET), (const char *[]){ id });
 		if (ex == NULL)
 			return;

@@ -4,6 +4,7 @@
 #include "db.h"
 #include "json.h"
 #include "req.h"
+#include "router.h"
 #include "valid.h"
 
 enum product_stmt {
@@ -33,6 +34,7 @@ void categories_delete(struct req *r);
 
 /* products.c (reads) */
 void products_list(struct req *r);
+extern const struct qparam products_list_query[];
 void products_get(struct req *r);
 void products_get_by_slug(struct req *r);
 

@@ -9,52 +9,32 @@ is_admin(const struct req *r)
 	return r->authed && r->user.role == ROLE_ADMIN;
 }
 
+/* GET /products?skip=&take=&categoryId=&isActive=&q=&sort= */
+static const char *const sorts[] = { "newest", "price_asc", "price_desc", NULL };
+static const enum product_stmt sort_stmts[] = { S_PRODUCT_LIST_NEWEST,
+	S_PRODUCT_LIST_PRICE_ASC, S_PRODUCT_LIST_PRICE_DESC };
+enum { Q_SKIP, Q_TAKE, Q_CAT, Q_ACTIVE, Q_TEXT, Q_SORT, Q__MAX };
+const struct qparam products_list_query[Q__MAX + 1] = {
+	[Q_SKIP] = QP_SKIP,
+	[Q_TAKE] = QP_TAKE(10),
+	[Q_CAT] = { "categoryId", QP_UUID, 0, 0, 0, NULL },
+	[Q_ACTIVE] = { "isActive", QP_BOOL, 0, 0, 0, NULL },
+	[Q_TEXT] = { "q", QP_TEXT, 0, 100, 0, NULL },
+	[Q_SORT] = { "sort", QP_ENUM, 0, 0, 0, sorts },     /* absent: newest */
+};
+
 void
 products_list(struct req *r)
 {
 	const char *key = arena_printf(r->a, "list:%d:%s", is_admin(r), r->query);
 	if (cache_reply(r, key))
 		return;
-	int64_t skip, take;
-	if (query_int_or_reply(r, "skip", 0, 0, 1000000, &skip) != 0 ||
-	    query_int_or_reply(r, "take", 10, 1, 100, &take) != 0)
-		return;
-	const char *cat = req_query(r, "categoryId");
-	if (cat != NULL && cat[0] == '\0')
-		cat = NULL;
-	if (cat != NULL && !valid_uuid(cat)) {
-		reply_error(r, 400, "categoryId must be a UUID");
-		return;
-	}
-	const char *active = req_query(r, "isActive");
-	if (active != NULL && active[0] == '\0')
-		active = NULL;
-	if (active != NULL && strcmp(active, "true") != 0 && strcmp(active, "false") != 0) {
-		reply_error(r, 400, "isActive must be true or false");
-		return;
-	}
+	int64_t skip = r->q[Q_SKIP].i, take = r->q[Q_TAKE].i;
+	const char *cat = r->q[Q_CAT].s, *active = r->q[Q_ACTIVE].s, *q = r->q[Q_TEXT].s;
 	if (!is_admin(r))
 		active = "true";
-	const char *q = req_query(r, "q");
-	if (q != NULL && q[0] == '\0')
-		q = NULL;
-	if (q != NULL && strlen(q) > 100) {
-		reply_error(r, 400, "q must be at most 100 characters");
-		return;
-	}
-	const char *sort = req_query(r, "sort");
-	const struct stmt *page;
-	if (sort == NULL || sort[0] == '\0' || strcmp(sort, "newest") == 0) {
-		sort = "newest";
-		page = S(S_PRODUCT_LIST_NEWEST);
-	} else if (strcmp(sort, "price_asc") == 0) {
-		page = S(S_PRODUCT_LIST_PRICE_ASC);
-	} else if (strcmp(sort, "price_desc") == 0) {
-		page = S(S_PRODUCT_LIST_PRICE_DESC);
-	} else {
-		reply_error(r, 400, "sort must be one of newest, price_asc, price_desc");
-		return;
-	}
+	const char *sort = sorts[r->q[Q_SORT].i];
+	const struct stmt *page = S(sort_stmts[r->q[Q_SORT].i]);
 	const char *sskip = db_int(r, skip), *stake = db_int(r, take);
 	PGresult *docs = q != NULL ?
 	    db_exec_or_reply(r, S(S_PRODUCT_LIST_SEARCH),

@@ -56,7 +56,7 @@ reap_one(struct req *r, const char *order, const char *older)
 	PGresult *rel = db_exec_or_reply(r, S(S_RES_REAP), (const char *[]){ order, older });
 	PGresult *back = NULL;
 	if (rel == NULL || (PQntuples(rel) == 1 && stock_give_back_in_tx(r, order, &back) != 0)) {
-		db_rollback(r);
+		db_rollback(r);    /* the caller's unlock follows on this connection */
 		return -1;
 	}
 	if (db_commit(r) != 0)

@@ -344,20 +344,15 @@ stock_release(struct req *r)
 		return;
 	PGresult *back;
 	int rc = release_in_tx(r, order, &back);
-	if (rc < 0) {
-		db_rollback(r);
+	if (rc < 0)
 		return;
-	}
 	if (rc == 2) {
-		db_rollback(r);
 		reply_error(r, 404, "no reservation for order %s", order);
 		return;
 	}
 	PGresult *now = db_exec_or_reply(r, S(S_RES_GET), (const char *[]){ order });
-	if (now == NULL || db_commit(r) != 0) {
-		db_rollback(r);
+	if (now == NULL || db_commit(r) != 0)
 		return;
-	}
 	products_changed(back);
 	reply_reservation(r, order, now, NULL);
 }
@@ -381,22 +376,17 @@ stock_events(struct req *r)
 	if (db_begin(r) != 0)
 		return;
 	int claimed = event_claim(r, &ev);
-	if (claimed < 0) {
-		db_rollback(r);
+	if (claimed < 0)
 		return;
-	}
 	if (claimed == 0) {
-		db_rollback(r);
 		event_ack(r, &ev, "duplicate");
 		return;
 	}
 	/* An order whose reservation never existed (or was released) has no
 	 * stock to return: the event is still consumed. */
 	PGresult *back;
-	if (release_in_tx(r, order, &back) < 0 || db_commit(r) != 0) {
-		db_rollback(r);
+	if (release_in_tx(r, order, &back) < 0 || db_commit(r) != 0)
 		return;
-	}
 	products_changed(back);
 	event_ack(r, &ev, "applied");
 }

@@ -254,16 +254,18 @@ links_create(struct req *r)
 
 /* ---- GET /share-links?sellerId=&skip=&take= ---- */
 
+enum { Q_SELLER, Q_SKIP, Q_TAKE, Q__MAX };
+const struct qparam links_list_query[Q__MAX + 1] = {
+	[Q_SELLER] = { "sellerId", QP_OWNER, 0, 0, 0, NULL },
+	[Q_SKIP] = QP_SKIP,
+	[Q_TAKE] = QP_TAKE(20),
+};
+
 void
 links_list(struct req *r)
 {
-	const char *seller;
-	int64_t skip, take;
-	if (owner_query_or_reply(r, "sellerId", &seller) != 0 ||
-	    query_int_or_reply(r, "skip", 0, 0, 1000000, &skip) != 0 ||
-	    query_int_or_reply(r, "take", 20, 1, 100, &take) != 0)
-		return;
-	const char *p[] = { seller, db_int(r, skip), db_int(r, take) };
+	int64_t skip = r->q[Q_SKIP].i, take = r->q[Q_TAKE].i;
+	const char *p[] = { r->q[Q_SELLER].s, db_int(r, skip), db_int(r, take) };
 	PGresult *res = db_exec_or_reply(r, S(S_LINK_LIST), p);
 	if (res == NULL)
 		return;

@@ -103,19 +103,20 @@ const struct stmt share_link_stmts[S__MAX] = {
 };
 
 static const struct route routes[] = {
-	{ "GET",    "/share-links/health",      ROUTE_PUBLIC, server_health, 0 },
-	{ "POST",   "/share-links",             ROLE_RESELLER | ROLE_ADMIN, links_create, 0 },
-	{ "GET",    "/share-links",             ROLE_RESELLER | ROLE_ADMIN, links_list, 0 },
-	{ "GET",    "/share-links/:code",       ROUTE_PUBLIC, links_visit, 0 },
-	{ "PATCH",  "/share-links/:id",         ROLE_RESELLER | ROLE_ADMIN, links_update, 0 },
-	{ "DELETE", "/share-links/:id",         ROLE_RESELLER | ROLE_ADMIN, links_delete, 0 },
-	{ "GET",    "/share-links/:code/stats", ROLE_RESELLER | ROLE_ADMIN, links_stats, 0 },
+	{ "GET",    "/share-links/health",      ROUTE_PUBLIC, server_health, 0, NULL },
+	{ "POST",   "/share-links",             ROLE_RESELLER | ROLE_ADMIN, links_create, 0, NULL },
+	{ "GET",    "/share-links",             ROLE_RESELLER | ROLE_ADMIN, links_list, 0,
+	  links_list_query },
+	{ "GET",    "/share-links/:code",       ROUTE_PUBLIC, links_visit, 0, NULL },
+	{ "PATCH",  "/share-links/:id",         ROLE_RESELLER | ROLE_ADMIN, links_update, 0, NULL },
+	{ "DELETE", "/share-links/:id",         ROLE_RESELLER | ROLE_ADMIN, links_delete, 0, NULL },
+	{ "GET",    "/share-links/:code/stats", ROLE_RESELLER | ROLE_ADMIN, links_stats, 0, NULL },
 	{ "GET",    "/internal/share-link/links/:id", ROUTE_PUBLIC, links_internal_get,
-	  ROUTE_INTERNAL },
+	  ROUTE_INTERNAL, NULL },
 	{ "POST",   "/internal/share-link/events", ROUTE_PUBLIC, share_link_events,
-	  ROUTE_INTERNAL },
+	  ROUTE_INTERNAL, NULL },
 	{ "POST",   "/internal/share-link/jobs/expire", ROUTE_PUBLIC, jobs_expire,
-	  ROUTE_INTERNAL },
+	  ROUTE_INTERNAL, NULL },
 };
 
 static const struct service share_link = {

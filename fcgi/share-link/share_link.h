@@ -12,6 +12,7 @@
 #include "db.h"
 #include "json.h"
 #include "req.h"
+#include "router.h"
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -66,6 +67,7 @@ int links_config(void);
 
 void links_create(struct req *r);          /* POST /share-links */
 void links_list(struct req *r);            /* GET /share-links */
+extern const struct qparam links_list_query[];
 void links_update(struct req *r);          /* PATCH /share-links/:id */
 void links_delete(struct req *r);          /* DELETE /share-links/:id */
 void links_internal_get(struct req *r);    /* GET /internal/share-link/links/:id */

@@ -89,10 +89,8 @@ order_event(struct req *r, const struct event *ev, enum share_link_stmt s)
 		return;
 	PGresult *res = db_exec_or_reply(r, S(s), (const char *[]){ order, link,
 	    db_int(r, total), currency });
-	if (res == NULL) {
-		db_rollback(r);
+	if (res == NULL)
 		return;
-	}
 	const char *status = "applied";
 	if (!db_get_bool(res, 0, "known")) {
 		log_err("event %s (%s) names share link %s, which does not exist", ev->id, ev->type,
@@ -123,10 +121,8 @@ refund_event(struct req *r, const struct event *ev)
 		return;
 	PGresult *res = db_exec_or_reply(r, S(S_ORDER_REFUNDED),
 	    (const char *[]){ order, db_int(r, refunded) });
-	if (res == NULL) {
-		db_rollback(r);
+	if (res == NULL)
 		return;
-	}
 	const char *status = PQntuples(res) == 1 ? "applied" : "duplicate";
 	if (db_commit(r) == 0)
 		event_ack(r, ev, status);

@@ -197,7 +197,6 @@ paid_event(struct req *r, const struct event *ev)
 	struct wallet w;
 	wallet_read(wr, &w);
 	if (strcmp(w.currency, currency) != 0) {
-		db_rollback(r);
 		reply_error(r, 400, "payload.currency %s differs from the wallet's %s", currency,
 		    w.currency);
 		return;

@@ -83,10 +83,8 @@ jobs_release(struct req *r)
 		PGresult *res = db_exec_or_reply(r, W(W_JOB_RELEASE_NEXT), NULL);
 		if (res == NULL)
 			return;
-		if (PQntuples(res) == 0) {
-			db_rollback(r);
+		if (PQntuples(res) == 0)
 			break;
-		}
 		if (order_reconcile(r, res) != 0 || db_commit(r) != 0)
 			return;
 		n++;
@@ -200,16 +198,13 @@ settle_next_file(struct req *r, struct jw *files)
 	PGresult *res = db_exec_or_reply(r, W(W_SETTLE_NEXT_FILE), NULL);
 	if (res == NULL)
 		return -1;
-	if (PQntuples(res) == 0) {
-		db_rollback(r);
+	if (PQntuples(res) == 0)
 		return 0;
-	}
 	const char *batch = db_get(res, 0, "id");
 	const char *name = arena_printf(r->a, "settlement-%s.csv", batch);
 	if ((res = db_exec_or_reply(r, W(W_SETTLE_ROWS), (const char *[]){ batch })) == NULL)
 		return -1;
 	if (settle_write(res, name) != 0) {
-		db_rollback(r);
 		reply_error(r, 500, "could not write the settlement file of batch %s", batch);
 		return -1;
 	}

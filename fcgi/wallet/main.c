@@ -209,19 +209,25 @@ const struct stmt wallet_stmts[W__MAX] = {
 };
 
 static const struct route routes[] = {
-	{ "GET",   "/wallets/health",               ROUTE_PUBLIC, server_health, 0 },
+	{ "GET",   "/wallets/health",               ROUTE_PUBLIC, server_health, 0, NULL },
 	/* RazorpayX's payout webhooks: signed, no token. */
-	{ "POST",  "/wallets/webhook/razorpayx",    ROUTE_PUBLIC, rzpx_webhook, 0 },
+	{ "POST",  "/wallets/webhook/razorpayx",    ROUTE_PUBLIC, rzpx_webhook, 0, NULL },
 	/* Before /wallets/:sellerId, which would take "payouts" as an id. */
-	{ "GET",   "/wallets/payouts",              ROLE_RESELLER | ROLE_ADMIN, payouts_list, 0 },
-	{ "PATCH", "/wallets/payouts/:id",          ROLE_ADMIN, payouts_update, 0 },
-	{ "GET",   "/wallets/:sellerId",            ROLE_RESELLER | ROLE_ADMIN, wallets_get, 0 },
+	{ "GET",   "/wallets/payouts",              ROLE_RESELLER | ROLE_ADMIN, payouts_list, 0,
+	  payouts_list_query },
+	{ "PATCH", "/wallets/payouts/:id",          ROLE_ADMIN, payouts_update, 0, NULL },
+	{ "GET",   "/wallets/:sellerId",            ROLE_RESELLER | ROLE_ADMIN, wallets_get,
+	  0, NULL },
 	{ "GET",   "/wallets/:sellerId/transactions", ROLE_RESELLER | ROLE_ADMIN,
-	  wallets_transactions, 0 },
-	{ "POST",  "/wallets/:sellerId/payouts",    ROLE_RESELLER | ROLE_ADMIN, payouts_create, 0 },
-	{ "POST",  "/internal/wallet/events",       ROUTE_PUBLIC, wallet_events, ROUTE_INTERNAL },
-	{ "POST",  "/internal/wallet/jobs/release", ROUTE_PUBLIC, jobs_release, ROUTE_INTERNAL },
-	{ "POST",  "/internal/wallet/jobs/settle",  ROUTE_PUBLIC, jobs_settle, ROUTE_INTERNAL },
+	  wallets_transactions, 0, wallets_transactions_query },
+	{ "POST",  "/wallets/:sellerId/payouts",    ROLE_RESELLER | ROLE_ADMIN, payouts_create,
+	  0, NULL },
+	{ "POST",  "/internal/wallet/events",       ROUTE_PUBLIC, wallet_events,
+	  ROUTE_INTERNAL, NULL },
+	{ "POST",  "/internal/wallet/jobs/release", ROUTE_PUBLIC, jobs_release,
+	  ROUTE_INTERNAL, NULL },
+	{ "POST",  "/internal/wallet/jobs/settle",  ROUTE_PUBLIC, jobs_settle,
+	  ROUTE_INTERNAL, NULL },
 };
 
 static const struct service wallet = {

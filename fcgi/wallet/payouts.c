@@ -85,19 +85,15 @@ payouts_create(struct req *r)
 	enum db_err err;
 	PGresult *res = db_exec(r, W(W_PAYOUT_REQUEST), p, &err);
 	if (res == NULL) {
-		db_rollback(r);
 		db_reply_error(r, err);
 		return;
 	}
 	if (PQntuples(res) != 1) {
-		db_rollback(r);
 		reply_error(r, 409, "insufficient balance");
 		return;
 	}
-	if (payout_event(r, res) != 0) {
-		db_rollback(r);
+	if (payout_event(r, res) != 0)
 		return;
-	}
 	/* The answer commits with the payout: a crash cannot leave the funds
 	 * held and the key unanswered (a retry would hold them again). */
 	payout_reply(r, res, 201);
@@ -109,31 +105,19 @@ payouts_create(struct req *r)
 
 /* ---- GET /wallets/payouts?sellerId=&status=&skip=&take= ---- */
 
-static bool
-status_valid(const char *s)
-{
-	for (size_t i = 0; statuses[i] != NULL; i++)
-		if (strcmp(s, statuses[i]) == 0)
-			return true;
-	return false;
-}
+enum { Q_STATUS, Q_SELLER, Q_SKIP, Q_TAKE, Q__MAX };
+const struct qparam payouts_list_query[Q__MAX + 1] = {
+	[Q_STATUS] = { "status", QP_ENUM, 0, 0, 0, statuses },
+	[Q_SELLER] = { "sellerId", QP_OWNER, 0, 0, 0, NULL },
+	[Q_SKIP] = QP_SKIP,
+	[Q_TAKE] = QP_TAKE(20),
+};
 
 void
 payouts_list(struct req *r)
 {
-	const char *seller, *status = req_query(r, "status");
-	int64_t skip, take;
-	if (status != NULL && status[0] == '\0')
-		status = NULL;
-	if (status != NULL && !status_valid(status)) {
-		reply_error(r, 400, "status must be one of PENDING, APPROVED, REJECTED, COMPLETED");
-		return;
-	}
-	if (owner_query_or_reply(r, "sellerId", &seller) != 0 ||
-	    query_int_or_reply(r, "skip", 0, 0, 1000000, &skip) != 0 ||
-	    query_int_or_reply(r, "take", 20, 1, 100, &take) != 0)
-		return;
-	const char *p[] = { seller, status, db_int(r, skip), db_int(r, take) };
+	int64_t skip = r->q[Q_SKIP].i, take = r->q[Q_TAKE].i;
+	const char *p[] = { r->q[Q_SELLER].s, r->q[Q_STATUS].s, db_int(r, skip), db_int(r, take) };
 	PGresult *res = db_exec_or_reply(r, W(W_PAYOUT_LIST), p);
 	if (res == NULL)
 		return;
@@ -185,7 +169,7 @@ payouts_update(struct req *r)
 			payout_reply(r, res, 200);
 			return;
 		}
-		db_rollback(r);
+		db_rollback(r);   /* the read below explains the refusal, outside it */
 	}
 	if ((res = db_exec_or_reply(r, W(W_PAYOUT_BY_ID), (const char *[]){ id })) == NULL)
 		return;

@@ -363,22 +363,17 @@ rzpx_webhook(struct req *r)
 	if (root == NULL || db_begin(r) != 0)
 		return;
 	PGresult *claim = db_exec_or_reply(r, W(W_WEBHOOK_CLAIM), (const char *[]){ key, event });
-	if (claim == NULL) {
-		db_rollback(r);
+	if (claim == NULL)
 		return;
-	}
 	if (PQntuples(claim) == 0) {
-		db_rollback(r);
 		log_info("razorpayx webhook %s %s: duplicate", event, key);
 		rzp_webhook_ack(r, event, "duplicate");
 		return;
 	}
 	const char *outcome = "ignored";
 	if (strncmp(event, "payout.", 7) == 0 &&
-	    on_payout(r, event, rzp_get(root, "payload.payout.entity"), &outcome) != 0) {
-		db_rollback(r);
+	    on_payout(r, event, rzp_get(root, "payload.payout.entity"), &outcome) != 0)
 		return;
-	}
 	/* The claim commits with the effect, or alone (ignored, unchanged). */
 	if (db_commit(r) != 0)
 		return;

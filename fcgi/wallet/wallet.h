@@ -13,6 +13,7 @@
 #include "db.h"
 #include "json.h"
 #include "req.h"
+#include "router.h"
 #include <stdbool.h>
 #include <stdint.h>
 #include <time.h>
@@ -87,10 +88,12 @@ const char *wallet_seller_or_reply(struct req *r);
 
 void wallets_get(struct req *r);           /* GET /wallets/:sellerId */
 void wallets_transactions(struct req *r);  /* GET /wallets/:sellerId/transactions */
+extern const struct qparam wallets_transactions_query[];
 
 /* ---- payouts.c ---- */
 void payouts_create(struct req *r);        /* POST /wallets/:sellerId/payouts */
 void payouts_list(struct req *r);          /* GET /wallets/payouts */
+extern const struct qparam payouts_list_query[];
 void payouts_update(struct req *r);        /* PATCH /wallets/payouts/:id */
 
 /* ---- payout_status.c ---- */

@@ -110,13 +110,18 @@ json_tx_put(struct jw *w, const PGresult *res, int row)
 	jw_obj_close(w);
 }
 
+enum { Q_SKIP, Q_TAKE, Q__MAX };
+const struct qparam wallets_transactions_query[Q__MAX + 1] = {
+	[Q_SKIP] = QP_SKIP,
+	[Q_TAKE] = QP_TAKE(20),
+};
+
 void
 wallets_transactions(struct req *r)
 {
 	const char *seller = wallet_seller_or_reply(r);
-	int64_t skip, take;
-	if (seller == NULL || query_int_or_reply(r, "skip", 0, 0, 1000000, &skip) != 0 ||
-	    query_int_or_reply(r, "take", 20, 1, 100, &take) != 0)
+	int64_t skip = r->q[Q_SKIP].i, take = r->q[Q_TAKE].i;
+	if (seller == NULL)
 		return;
 	const char *p[] = { seller, db_int(r, skip), db_int(r, take) };
 	PGresult *res = db_exec_or_reply(r, W(W_TX_LIST), p);

@@ -12,18 +12,18 @@
 static void h(struct req *r) { (void)r; }
 
 static const struct route routes[] = {
-	{ "POST",   "/auth/login",             ROUTE_PUBLIC, h, 0 },
-	{ "GET",    "/auth/me",                ROLE_ANY,     h, 0 },
-	{ "GET",    "/orders",                 ROLE_ANY,     h, 0 },
-	{ "POST",   "/orders",                 ROLE_ANY,     h, 0 },
-	{ "GET",    "/orders/stats",           ROLE_ADMIN,   h, 0 },
-	{ "GET",    "/orders/:id",             ROLE_ANY,     h, 0 },
-	{ "DELETE", "/orders/:id",             ROLE_ADMIN,   h, 0 },
-	{ "PATCH",  "/orders/:id/status",      ROLE_ANY,     h, 0 },
-	{ "GET",    "/orders/:id/items/:item", ROLE_ANY,     h, 0 },
-	{ "GET",    "/internal/users/:id",     ROUTE_PUBLIC, h, ROUTE_INTERNAL },
-	{ "POST",   "/internal/events",        ROUTE_PUBLIC, h, ROUTE_INTERNAL },
-	{ "GET",    "/:a/:b/:c/:d/:e/:f/:g/:h/:i", ROUTE_PUBLIC, h, 0 },
+	{ "POST",   "/auth/login",             ROUTE_PUBLIC, h, 0, NULL },
+	{ "GET",    "/auth/me",                ROLE_ANY,     h, 0, NULL },
+	{ "GET",    "/orders",                 ROLE_ANY,     h, 0, NULL },
+	{ "POST",   "/orders",                 ROLE_ANY,     h, 0, NULL },
+	{ "GET",    "/orders/stats",           ROLE_ADMIN,   h, 0, NULL },
+	{ "GET",    "/orders/:id",             ROLE_ANY,     h, 0, NULL },
+	{ "DELETE", "/orders/:id",             ROLE_ADMIN,   h, 0, NULL },
+	{ "PATCH",  "/orders/:id/status",      ROLE_ANY,     h, 0, NULL },
+	{ "GET",    "/orders/:id/items/:item", ROLE_ANY,     h, 0, NULL },
+	{ "GET",    "/internal/users/:id",     ROUTE_PUBLIC, h, ROUTE_INTERNAL, NULL },
+	{ "POST",   "/internal/events",        ROUTE_PUBLIC, h, ROUTE_INTERNAL, NULL },
+	{ "GET",    "/:a/:b/:c/:d/:e/:f/:g/:h/:i", ROUTE_PUBLIC, h, 0, NULL },
 };
 #define NROUTES (sizeof routes / sizeof routes[0])
 
