@@ -88,9 +88,15 @@ $(BIN)/bench-hello: $(BUILD)/bench/hello.o $(COMMON_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $< $(COMMON_LIB) $(LIBS)
 
-$(BUILD)/t/unit_%: $(BUILD)/t/unit/%.o $(TLIB_OBJ) $(COMMON_LIB)
+# t/unit/<svc>_logic.c tests a service's rules, fcgi/<svc>/logic.c (plain
+# functions: no request, no database), and links that one object too; "_"
+# in <svc> stands for "-" (share_link_logic: fcgi/share-link/logic.c).
+unit_logic = $(if $(filter %_logic,$(1)),$(patsubst %.c,$(BUILD)/%.o,\
+    $(wildcard fcgi/$(subst _,-,$(patsubst %_logic,%,$(1)))/logic.c)))
+$(BUILD)/t/unit_%: $(BUILD)/t/unit/%.o $$(call unit_logic,$$*) $(TLIB_OBJ) $(COMMON_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $< $(TLIB_OBJ) $(COMMON_LIB) $(LIBS) -ljson-c -lcunit
+	$(CC) $(LDFLAGS) -o $@ $< $(filter $(BUILD)/fcgi/%,$^) $(TLIB_OBJ) $(COMMON_LIB) $(LIBS) \
+	    -ljson-c -lcunit
 
 $(BUILD)/t/it_%: $(BUILD)/t/integration/%.o $(TLIB_OBJ) $(COMMON_LIB)
 	@mkdir -p $(dir $@)
