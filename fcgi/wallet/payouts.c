@@ -11,7 +11,8 @@
  * changes at once: the first wins (the UPDATE names the status it leaves).
  * Settled through RazorpayX, a COMPLETED payout the bank reverses becomes
  * REJECTED too (razorpayx.c; PAYOUT_REVERSED returns the amount).  Every
- * change writes PAYOUT_STATUS_CHANGED to the outbox. */
+ * change writes PAYOUT_STATUS_CHANGED to the outbox.  The machine and each
+ * status's ledger row are logic.c's (payout_status_from, payout_effect_of). */
 #include "wallet.h"
 #include "idem.h"
 #include "log.h"
@@ -167,26 +168,13 @@ static const struct field update_fields[U__MAX] = {
 	[U_NOTES] = { "notes", F_STRING, F_TRIM, 0, 1000, NULL },
 };
 
-/* The status a payout must have to move to `to`, or NULL: none. */
-static const char *
-status_from(const char *to)
-{
-	if (strcmp(to, "APPROVED") == 0 || strcmp(to, "REJECTED") == 0)
-		return "PENDING";
-	if (strcmp(to, "COMPLETED") == 0)
-		return "APPROVED";
-	return NULL;
-}
-
 int
 payout_status_effect(struct req *r, const PGresult *res)
 {
 	const char *to = db_get(res, 0, "status"), *id = db_get(res, 0, "id");
-	bool rejected = strcmp(to, "REJECTED") == 0;
-	/* Only RazorpayX rejects a payout that was completed: its money came
-	 * back (reversed by the bank). */
-	bool reversed = rejected && !db_isnull(res, 0, "completed_at");
-	if (!rejected && strcmp(to, "COMPLETED") != 0)
+	struct payout_effect e;
+	if (!payout_effect_of(to, !db_isnull(res, 0, "completed_at"), db_get_ll(res, 0, "amount"),
+	    &e))
 		return 0;
 	PGresult *wr = db_exec_or_reply(r, W(W_WALLET_LOCK),
 	    (const char *[]){ db_get(res, 0, "wallet_id") });
@@ -194,17 +182,16 @@ payout_status_effect(struct req *r, const PGresult *res)
 		return -1;
 	struct wallet w;
 	wallet_read(wr, &w);
-	int64_t amount = rejected ? db_get_ll(res, 0, "amount") : 0;
 	const char *gw = db_isnull(res, 0, "gateway_status") ? "returned" :
 	    db_get(res, 0, "gateway_status");
+	bool rejected = strcmp(to, "REJECTED") == 0, reversed = strcmp(e.type, "PAYOUT_REVERSED") == 0;
 	const char *desc = reversed ? arena_printf(r->a, "Payout %s %s after it was completed: "
 	    "funds returned", id, gw) : arena_printf(r->a, "Payout %s %s", id, rejected ?
 	    "rejected: funds returned" : "completed");
-	struct move m = { reversed ? "PAYOUT_REVERSED" : rejected ? "PAYOUT_REJECTED" :
-	    "PAYOUT_COMPLETED", "AVAILABLE", 0, amount, 0, 0, NULL, id, desc };
+	struct move m = { e.type, "AVAILABLE", 0, e.d_available, 0, 0, NULL, id, desc };
 	if (wallet_move(r, &w, &m) != 0)
 		return -1;
-	return rejected ? wallet_settle_owed(r, &w, NULL, id) : 0;
+	return e.settle_owed ? wallet_settle_owed(r, &w, NULL, id) : 0;
 }
 
 void
@@ -217,7 +204,7 @@ payouts_update(struct req *r)
 	struct jv *body = req_json_or_reply(r);
 	if (body == NULL || fields_or_reply(r, body, update_fields, U__MAX, f, NULL) != 0)
 		return;
-	const char *to = f[U_STATUS].s, *from = status_from(to);
+	const char *to = f[U_STATUS].s, *from = payout_status_from(to);
 	PGresult *res = NULL;
 	if (from != NULL) {
 		if (db_begin(r) != 0)
