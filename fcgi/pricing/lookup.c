@@ -8,17 +8,6 @@
 #include <string.h>
 #include <strings.h>
 
-bool
-pricing_is_currency(const char *s)
-{
-	if (s == NULL || strlen(s) != 3)
-		return false;
-	for (int i = 0; i < 3; i++)
-		if (s[i] < 'A' || s[i] > 'Z')
-			return false;
-	return true;
-}
-
 /* Reads one answer item into p.  NULL, or why it is malformed. */
 static const char *
 parse_item(struct req *r, const struct jv *it, struct priced *p)
