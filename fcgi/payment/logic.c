@@ -152,6 +152,21 @@ pay_refund_fits(const char *status, int64_t paid, int64_t refunded, int64_t amou
 	return is(status, "SUCCESS") && amount > 0 && amount <= paid - refunded;
 }
 
+enum pay_payable
+pay_payable(const char *status, int64_t total, const char *currency, bool amount_set,
+    int64_t amount, const char *asked_currency)
+{
+	if (!is(status, "PENDING"))
+		return PAY_PAYABLE_NOT_PENDING;
+	if (amount_set && amount != total)
+		return PAY_PAYABLE_AMOUNT;
+	if (asked_currency != NULL && !is(currency, asked_currency))
+		return PAY_PAYABLE_CURRENCY;
+	if (total <= 0)
+		return PAY_PAYABLE_NOTHING;
+	return PAY_PAYABLE_OK;
+}
+
 enum pay_hook
 pay_hook_of(const char *event, enum pay_event *ev)
 {

@@ -89,6 +89,19 @@ enum pay_refund_verdict pay_refund_request(const char *status, bool has_rzp, int
  * a SUCCESS payment, more than zero, at most what is left. */
 bool pay_refund_fits(const char *status, int64_t paid, int64_t refunded, int64_t amount);
 
+/* POST /payments and create-order: whether an order (in `status`, total
+ * paise in currency) can be paid as asked (amount when amount_set, and
+ * asked_currency, or NULL).  The checks run in this order. */
+enum pay_payable {
+	PAY_PAYABLE_OK,
+	PAY_PAYABLE_NOT_PENDING,   /* 409: only a PENDING order is paid */
+	PAY_PAYABLE_AMOUNT,        /* 400: an amount other than the total */
+	PAY_PAYABLE_CURRENCY,      /* 400: a currency other than the order's */
+	PAY_PAYABLE_NOTHING        /* 409: a total of zero */
+};
+enum pay_payable pay_payable(const char *status, int64_t total, const char *currency,
+    bool amount_set, int64_t amount, const char *asked_currency);
+
 /* Razorpay's webhook events, by what we do with them. */
 enum pay_hook {
 	PAY_HOOK_IGNORED,          /* anything else: acknowledged, nothing done */

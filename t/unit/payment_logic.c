@@ -263,6 +263,33 @@ pay_refund_fits_bounds(void)
 }
 
 static void
+pay_payable_pending_exact(void)
+{
+	T_EQ_INT(pay_payable("PENDING", 300000, "INR", false, 0, NULL), PAY_PAYABLE_OK);
+	T_EQ_INT(pay_payable("PENDING", 300000, "INR", true, 300000, "INR"), PAY_PAYABLE_OK);
+}
+
+static void
+pay_payable_bad_amount_or_currency_400(void)
+{
+	T_EQ_INT(pay_payable("PENDING", 300000, "INR", true, 299999, NULL), PAY_PAYABLE_AMOUNT);
+	T_EQ_INT(pay_payable("PENDING", 300000, "INR", true, 300001, NULL), PAY_PAYABLE_AMOUNT);
+	T_EQ_INT(pay_payable("PENDING", 300000, "INR", true, 0, NULL), PAY_PAYABLE_AMOUNT);
+	T_EQ_INT(pay_payable("PENDING", 300000, "INR", false, 0, "USD"), PAY_PAYABLE_CURRENCY);
+}
+
+static void
+pay_payable_bad_not_pending_or_nothing_409(void)
+{
+	static const char *const st[] = { "PAID", "SHIPPED", "DELIVERED", "CANCELLED" };
+	for (size_t i = 0; i < 4; i++)     /* before the amount is looked at */
+		T_EQ_INT(pay_payable(st[i], 300000, "INR", true, 1, "USD"),
+		    PAY_PAYABLE_NOT_PENDING);
+	T_EQ_INT(pay_payable("PENDING", 0, "INR", false, 0, NULL), PAY_PAYABLE_NOTHING);
+	T_EQ_INT(pay_payable("PENDING", 0, "INR", true, 0, "INR"), PAY_PAYABLE_NOTHING);
+}
+
+static void
 pay_hook_of_each_event(void)
 {
 	enum pay_event ev;
@@ -351,6 +378,9 @@ static const struct t_case cases[] = {
 	T_CASE(pay_refund_request_bad_one_paisa_too_much_400),
 	T_CASE(pay_refund_request_bad_status_409),
 	T_CASE(pay_refund_fits_bounds),
+	T_CASE(pay_payable_pending_exact),
+	T_CASE(pay_payable_bad_amount_or_currency_400),
+	T_CASE(pay_payable_bad_not_pending_or_nothing_409),
 	T_CASE(pay_hook_of_each_event),
 	T_CASE(pay_hook_of_bad_others_ignored),
 	T_CASE(pay_refund_key_derived_from_the_client_key),
