@@ -154,7 +154,12 @@ $(BIN)/bench-json-parse: $(BUILD)/bench/json_parse.o $(COMMON_LIB) $(CORE_LIB)
 bench-json: $(BIN)/bench-json-parse
 	@$(BIN)/bench-json-parse
 
-$(BUILD)/t/unit_%: $(BUILD)/t/unit/%.o $$(call worker_parts,$$*) $(TLIB_OBJ) $(COMMON_LIB) $(CORE_LIB)
+# t/unit/<svc>_logic.c tests a service's rules, fcgi/<svc>/logic.c (plain
+# functions: no request, no database), and links that one object too; "_"
+# in <svc> stands for "-" (share_link_logic: fcgi/share-link/logic.c).
+unit_logic = $(if $(filter %_logic,$(1)),$(patsubst %.c,$(BUILD)/%.o,\
+    $(wildcard fcgi/$(subst _,-,$(patsubst %_logic,%,$(1)))/logic.c)))
+$(BUILD)/t/unit_%: $(BUILD)/t/unit/%.o $$(call worker_parts,$$*) $$(call unit_logic,$$*) $(TLIB_OBJ) $(COMMON_LIB) $(CORE_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(COMMON_LIB) $(CORE_LIB) $(LIBS) -ljson-c -lcunit
 

@@ -65,12 +65,7 @@ client_uuid(struct arena *a, const struct jv *o, const char *key, bool *bad)
 bool
 client_currency_ok(const char *s)
 {
-	if (s == NULL || strlen(s) != 3)
-		return false;
-	for (int i = 0; i < 3; i++)
-		if (s[i] < 'A' || s[i] > 'Z')
-			return false;
-	return true;
+	return money_currency_ok(s);
 }
 
 void

@@ -1,6 +1,7 @@
 #include "money.h"
 #include <inttypes.h>
 #include <stdio.h>
+#include <string.h>
 
 enum money_err
 money_parse(const char *s, size_t len, int64_t *out)
@@ -152,4 +153,15 @@ money_commission_allocate(const int64_t *subtotal, const int64_t *rate_bps, size
 	}
 	*total_out = (int64_t)total;
 	return 0;
+}
+
+bool
+money_currency_ok(const char *s)
+{
+	if (s == NULL || strlen(s) != 3)
+		return false;
+	for (int i = 0; i < 3; i++)
+		if (s[i] < 'A' || s[i] > 'Z')
+			return false;
+	return true;
 }

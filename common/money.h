@@ -23,6 +23,8 @@ enum money_err {
 /* "1500.10" -> 150010 exactly.  Accepts digits with an optional '.' and one
  * or two decimals; a leading '-' is reported as MONEY_NEGATIVE. */
 enum money_err money_parse(const char *s, size_t len, int64_t *out);
+/* A currency code as we store it: three upper-case letters ("INR"). */
+bool money_currency_ok(const char *s);
 const char *money_strerror(enum money_err e);
 /* Writes "1500.10" into out (at least 32 bytes). */
 char *money_format(int64_t paise, char *out, size_t outlen);

@@ -275,7 +275,7 @@ orders_create(struct req *r)
 	}
 	/* No seller, no commission; a reseller buying from themselves earns
 	 * nothing either. */
-	if (d.seller == NULL || strcasecmp(d.seller, d.buyer) == 0) {
+	if (!order_commission_earned(d.seller, d.buyer)) {
 		d.p.commission = 0;
 		for (size_t i = 0; i < d.n; i++) {
 			d.lines[i].commission = 0;

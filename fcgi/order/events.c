@@ -85,24 +85,24 @@ payment_success(struct req *r, const struct event *ev)
 	struct order_state o;
 	if (begin(r, ev, order_id, &o) <= 0)
 		return;
-	switch (o.status) {
-	case ST_PENDING:
+	switch (order_payment_verdict(&o, payment, amount, currency)) {
+	case ORDER_PAYMENT_APPLY:
 		break;
-	case ST_CANCELLED:
+	case ORDER_PAYMENT_CANCELLED:
 		log_warn("payment %s captured for order %s, which is CANCELLED: "
 		    "an admin must refund %lld paise", payment, order_id, (long long)amount);
 		finish(r, ev, "ignored");
 		return;
-	default:
-		if (o.payment_id == NULL || strcasecmp(o.payment_id, payment) != 0)
-			log_warn("payment %s captured for order %s, which is already %s "
-			    "(payment %s): an admin must refund %lld paise", payment, order_id,
-			    order_status_names[o.status], o.payment_id ? o.payment_id : "none",
-			    (long long)amount);
+	case ORDER_PAYMENT_OTHER:
+		log_warn("payment %s captured for order %s, which is already %s "
+		    "(payment %s): an admin must refund %lld paise", payment, order_id,
+		    order_status_names[o.status], o.payment_id ? o.payment_id : "none",
+		    (long long)amount);
+		/* fall through */
+	case ORDER_PAYMENT_REPEAT:
 		finish(r, ev, "duplicate");
 		return;
-	}
-	if (amount != o.total || strcmp(currency, o.currency) != 0) {
+	case ORDER_PAYMENT_MISMATCH:
 		log_err("payment %s for order %s is %lld %s, the order is %lld %s: "
 		    "order left PENDING", payment, order_id, (long long)amount, currency,
 		    (long long)o.total, o.currency);
@@ -147,7 +147,7 @@ payment_refunded(struct req *r, const struct event *ev)
 	const char *notes = arena_printf(r->a, "%s refund %s of payment %s: %lld paise",
 	    full->b ? "full" : "partial", refund ? refund : "(no id)",
 	    payment ? payment : "(no id)", (long long)refunded);
-	if (full->b && o.status == ST_PAID) {
+	if (order_refund_cancels(o.status, full->b)) {
 		struct transition t = {
 			.to = ST_CANCELLED,
 			.notes = notes,

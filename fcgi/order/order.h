@@ -14,6 +14,7 @@
 #include "json.h"
 #include "req.h"
 #include "router.h"
+#include "logic.h"
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -31,20 +32,8 @@ extern const struct stmt order_stmts[S__MAX];
 #define ORDER_EXIST_MAX 500    /* ids per POST /internal/order/orders/exists */
 #define ORDER_QTY_MAX 1000
 
-/* ---- status.c: the state machine ---- */
+/* ---- status.c: the state machine (its rules: logic.h) ---- */
 
-enum order_status { ST_PENDING, ST_PAID, ST_SHIPPED, ST_DELIVERED, ST_CANCELLED, ST__MAX };
-extern const char *const order_status_names[ST__MAX + 1];   /* NULL-terminated */
-/* ST__MAX when s names no status. */
-enum order_status order_status_parse(const char *s);
-bool order_transition_legal(enum order_status from, enum order_status to);
-
-/* What a transition needs to know of an order (S_ORDER_STATE/S_ORDER_LOCK). */
-struct order_state {
-	const char *id, *user_id, *seller_id, *share_link_id, *currency, *payment_id;
-	enum order_status status;
-	int64_t total, commission;
-};
 /* Row 0 of an S_ORDER_STATE/S_ORDER_LOCK result into o (strings stay in
  * res, owned by the request's arena).  false when the row is not there. */
 bool order_state_read(const PGresult *res, struct order_state *o);

@@ -7,53 +7,14 @@
  * conditional UPDATE (WHERE status = the status it was read in), so of two
  * concurrent changes one wins; its history row and its event are written
  * in the same transaction.  Cancelling returns the stock through
- * ORDER_CANCELLED, which the product service consumes. */
+ * ORDER_CANCELLED, which the product service consumes.  The rules (the
+ * table, who may change what) are logic.c's; this file does the I/O. */
 #include "order.h"
 #include "log.h"
 #include "outbox.h"
 #include "valid.h"
 #include <string.h>
 #include <strings.h>
-
-const char *const order_status_names[ST__MAX + 1] = {
-	[ST_PENDING] = "PENDING",
-	[ST_PAID] = "PAID",
-	[ST_SHIPPED] = "SHIPPED",
-	[ST_DELIVERED] = "DELIVERED",
-	[ST_CANCELLED] = "CANCELLED",
-	[ST__MAX] = NULL,
-};
-
-static const bool legal[ST__MAX][ST__MAX] = {
-	[ST_PENDING][ST_PAID] = true,
-	[ST_PENDING][ST_CANCELLED] = true,
-	[ST_PAID][ST_SHIPPED] = true,
-	[ST_PAID][ST_CANCELLED] = true,
-	[ST_SHIPPED][ST_DELIVERED] = true,
-};
-
-/* The event each target status emits. */
-static const char *const events[ST__MAX] = {
-	[ST_PAID] = "ORDER_PAID",
-	[ST_SHIPPED] = "ORDER_SHIPPED",
-	[ST_DELIVERED] = "ORDER_DELIVERED",
-	[ST_CANCELLED] = "ORDER_CANCELLED",
-};
-
-enum order_status
-order_status_parse(const char *s)
-{
-	for (int i = 0; i < ST__MAX; i++)
-		if (s != NULL && strcmp(s, order_status_names[i]) == 0)
-			return (enum order_status)i;
-	return ST__MAX;
-}
-
-bool
-order_transition_legal(enum order_status from, enum order_status to)
-{
-	return from < ST__MAX && to < ST__MAX && legal[from][to];
-}
 
 bool
 order_state_read(const PGresult *res, struct order_state *o)
@@ -126,7 +87,7 @@ order_transition(struct req *r, const struct order_state *o, const struct transi
 		return -1;
 	struct buf payload = { 0 };
 	event_payload(&payload, o, t);
-	const char *ev = outbox_put(r, events[t->to], o->id, &payload);
+	const char *ev = outbox_put(r, order_status_event(t->to), o->id, &payload);
 	buf_free(&payload);
 	return ev != NULL ? 1 : -1;
 }
@@ -136,6 +97,37 @@ static const struct field update_fields[U__MAX] = {
 	[U_STATUS] = { "status", F_ENUM, F_REQUIRED, 0, 0, order_status_names },
 	[U_NOTES] = { "notes", F_STRING, F_TRIM, 0, 1000, NULL },
 };
+
+/* Answers the refusal c of a change from `from` to `to`; false when c
+ * allows it. */
+static bool
+change_refused(struct req *r, enum order_change c, enum order_status from,
+    enum order_status to)
+{
+	switch (c) {
+	case ORDER_CHANGE_OK:
+		return false;
+	case ORDER_CHANGE_NOT_YOURS:
+		reply_error(r, 403, "you may only access your own orders");
+		break;
+	case ORDER_CHANGE_SELLER:
+		reply_error(r, 403, "only an admin can change the status of an order you sold");
+		break;
+	case ORDER_CHANGE_ADMIN_ONLY:
+		reply_error(r, 403, "only an admin can set an order's status to %s",
+		    order_status_names[to]);
+		break;
+	case ORDER_CHANGE_ILLEGAL:
+		reply_error(r, 409, "cannot change order status from %s to %s",
+		    order_status_names[from], order_status_names[to]);
+		break;
+	case ORDER_CHANGE_NOT_PENDING:
+		reply_error(r, 403, "a %s order can only be cancelled by an admin",
+		    order_status_names[from]);
+		break;
+	}
+	return true;
+}
 
 void
 orders_set_status(struct req *r)
@@ -161,26 +153,9 @@ orders_set_status(struct req *r)
 	bool admin = r->user.role == ROLE_ADMIN;
 	bool buyer = strcasecmp(o.user_id, r->user.sub) == 0;
 	bool seller = o.seller_id != NULL && strcasecmp(o.seller_id, r->user.sub) == 0;
-	if (!admin && !buyer) {
-		reply_error(r, 403, seller ? "only an admin can change the status of an order "
-		    "you sold" : "you may only access your own orders");
+	if (change_refused(r, order_change_check(admin, buyer, seller, o.status, to),
+	    o.status, to))
 		return;
-	}
-	if (!admin && to != ST_CANCELLED) {
-		reply_error(r, 403, "only an admin can set an order's status to %s",
-		    order_status_names[to]);
-		return;
-	}
-	if (!order_transition_legal(o.status, to)) {
-		reply_error(r, 409, "cannot change order status from %s to %s",
-		    order_status_names[o.status], order_status_names[to]);
-		return;
-	}
-	if (!admin && o.status != ST_PENDING) {
-		reply_error(r, 403, "a %s order can only be cancelled by an admin",
-		    order_status_names[o.status]);
-		return;
-	}
 
 	struct transition t = {
 		.to = to,

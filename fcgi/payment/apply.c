@@ -14,7 +14,8 @@
  * currency differs from ours is logged and not applied.
  *
  * The reconciliation job (reconcile.c) reaches the same transitions from
- * Razorpay's list of an order's payments, through pay_decide. */
+ * Razorpay's list of an order's payments, through pay_decide.  Which
+ * status follows which, and what fits, are logic.c's rules. */
 #include "payment.h"
 #include "log.h"
 #include "outbox.h"
@@ -64,32 +65,6 @@ transition_event(struct req *r, const PGresult *row)
 	return eid != NULL ? 0 : -1;
 }
 
-/* The new status for ev on a payment in `from` whose recorded Razorpay
- * payment is `known` (or NULL), or NULL when nothing changes. */
-static const char *
-next_status(enum pay_event ev, const char *from, const char *known, const char *pay_id)
-{
-	switch (ev) {
-	case PAY_EV_CAPTURED:
-		if (is(from, "PENDING") || is(from, "PROCESSING") || is(from, "FAILED"))
-			return "SUCCESS";
-		return NULL;
-	case PAY_EV_AUTHORIZED:
-		/* From FAILED: a late authorisation is legal. */
-		if (is(from, "PENDING") || is(from, "FAILED"))
-			return "PROCESSING";
-		return NULL;
-	case PAY_EV_FAILED:
-		if (is(from, "PENDING"))
-			return "FAILED";
-		/* Another attempt failing does not fail the authorised one. */
-		if (is(from, "PROCESSING") && (known == NULL || is(known, pay_id)))
-			return "FAILED";
-		return NULL;
-	}
-	return NULL;
-}
-
 enum apply_result
 pay_apply(struct req *r, enum pay_event ev, const struct rzp_payment *p, PGresult **row)
 {
@@ -109,14 +84,14 @@ pay_apply(struct req *r, enum pay_event ev, const struct rzp_payment *p, PGresul
 	const char *id = db_get(cur, 0, "id");
 	const char *from = db_get(cur, 0, "status");
 	const char *known = db_get(cur, 0, "razorpay_payment_id");
-	if (ev != PAY_EV_FAILED && (p->amount != db_get_ll(cur, 0, "amount") ||
-	    !is(p->currency, db_get(cur, 0, "currency")))) {
+	if (!pay_amount_fits(ev, p->amount, p->currency, db_get_ll(cur, 0, "amount"),
+	    db_get(cur, 0, "currency"))) {
 		log_err("payment %s: razorpay payment %s of %lld %s does not match our %lld %s: "
 		    "not applied", id, p->id, (long long)p->amount, p->currency,
 		    db_get_ll(cur, 0, "amount"), db_get(cur, 0, "currency"));
 		return APPLY_MISMATCH;
 	}
-	const char *to = next_status(ev, from, known, p->id);
+	const char *to = pay_next_status(ev, from, known, p->id);
 	if (to == NULL) {
 		if (ev == PAY_EV_CAPTURED && known != NULL && !is(known, p->id))
 			log_err("payment %s is %s with %s, and razorpay payment %s was captured on "
@@ -142,84 +117,6 @@ pay_apply(struct req *r, enum pay_event ev, const struct rzp_payment *p, PGresul
 	if (row != NULL)
 		*row = after;
 	return APPLY_CHANGED;
-}
-
-bool
-pay_event_of(const char *rzp_status, enum pay_event *ev)
-{
-	/* Refunded implies captured. */
-	if (is(rzp_status, "captured") || is(rzp_status, "refunded"))
-		*ev = PAY_EV_CAPTURED;
-	else if (is(rzp_status, "authorized"))
-		*ev = PAY_EV_AUTHORIZED;
-	else if (is(rzp_status, "failed"))
-		*ev = PAY_EV_FAILED;
-	else
-		return false;      /* "created": nothing happened yet */
-	return true;
-}
-
-/* Of items[0..n) whose status means `want`, the best: the recorded one
- * (known) of our amount and currency, else the first of our amount and
- * currency, else the first (pay_apply then logs the mismatch and applies
- * nothing).  -1 when there is none. */
-static int
-best_of(const struct rzp_payment *items, size_t n, enum pay_event want,
-    const struct pay_ours *ours)
-{
-	int best = -1, best_rank = 0;
-	for (size_t i = 0; i < n; i++) {
-		enum pay_event ev;
-		if (!pay_event_of(items[i].status, &ev) || ev != want)
-			continue;
-		bool match = items[i].amount == ours->amount && is(items[i].currency, ours->currency);
-		int rank = match ? (ours->known != NULL && is(items[i].id, ours->known) ? 3 : 2) : 1;
-		if (rank > best_rank) {
-			best = (int)i;
-			best_rank = rank;
-		}
-	}
-	return best;
-}
-
-int
-pay_decide(const struct rzp_payment *items, size_t n, const struct pay_ours *ours,
-    enum pay_event *ev)
-{
-	static const enum pay_event order[] = { PAY_EV_CAPTURED, PAY_EV_AUTHORIZED };
-	for (size_t k = 0; k < sizeof order / sizeof order[0]; k++) {
-		int i = best_of(items, n, order[k], ours);
-		if (i >= 0) {
-			*ev = order[k];
-			return i;
-		}
-	}
-	/* Failed only when every attempt failed: one still "created" may
-	 * be the customer paying right now. */
-	for (size_t k = 0; k < n; k++)
-		if (!is(items[k].status, "failed"))
-			return -1;
-	/* The recorded attempt first: only its failure fails a PROCESSING
-	 * payment (next_status). */
-	for (size_t k = 0; k < n; k++)
-		if (ours->known != NULL && is(items[k].id, ours->known)) {
-			*ev = PAY_EV_FAILED;
-			return (int)k;
-		}
-	if (n == 0)
-		return -1;
-	*ev = PAY_EV_FAILED;
-	return 0;
-}
-
-static const char *
-refund_status(const char *rzp)
-{
-	if (is(rzp, "processed"))
-		return "PROCESSED";
-	if (is(rzp, "failed"))
-		return "FAILED";
-	return "PENDING";
 }
 
 static int
@@ -248,7 +145,7 @@ pay_apply_refund(struct req *r, const PGresult *pay, const struct rzp_refund *f,
 	*refund = NULL;
 	*after = NULL;
 	const char *id = db_get(pay, 0, "id");
-	const char *status = refund_status(f->status);
+	const char *status = pay_refund_status(f->status);
 
 	PGresult *known = db_exec_or_reply(r, S(S_REFUND_BY_RZP), (const char *[]){ f->id });
 	if (known == NULL)
@@ -274,8 +171,8 @@ pay_apply_refund(struct req *r, const PGresult *pay, const struct rzp_refund *f,
 		return APPLY_MISMATCH;
 	}
 	bool counts = !is(status, "FAILED");
-	if (counts && (!is(db_get(pay, 0, "status"), "SUCCESS") || f->amount <= 0 ||
-	    f->amount > db_get_ll(pay, 0, "amount") - db_get_ll(pay, 0, "amount_refunded"))) {
+	if (counts && !pay_refund_fits(db_get(pay, 0, "status"), db_get_ll(pay, 0, "amount"),
+	    db_get_ll(pay, 0, "amount_refunded"), f->amount)) {
 		log_err("payment %s (%s, %lld of %lld refunded): refund %s of %lld does not fit: "
 		    "not applied", id, db_get(pay, 0, "status"), db_get_ll(pay, 0, "amount_refunded"),
 		    db_get_ll(pay, 0, "amount"), f->id, (long long)f->amount);

@@ -138,78 +138,80 @@ reply_verified(struct req *r, const PGresult *pay)
 	reply_w(r, 200);
 }
 
-void
-checkout_verify(struct req *r)
+/* The payment a verify body names, when the caller may verify it and
+ * the checkout signature is right (over our stored Razorpay order id,
+ * never the browser's: they are equal here, as the row was found by it;
+ * the rule stands anyway).  The row, or NULL after answering. */
+static PGresult *
+verify_payment_or_reply(struct req *r, const char *order_id, const char *payment_id,
+    const char *signature)
 {
-	struct fval f[V__MAX];
-	struct jv *body = req_json_or_reply(r);
-	if (body == NULL || fields_or_reply(r, body, verify_fields, V__MAX, f, NULL) != 0)
-		return;
-	const char *order_id = f[V_ORDER].s, *payment_id = f[V_PAYMENT].s;
 	if (!rzp_id_ok(order_id)) {
 		reply_error(r, 400, "razorpay_order_id must be a Razorpay order id");
-		return;
+		return NULL;
 	}
 	if (!rzp_id_ok(payment_id)) {
 		reply_error(r, 400, "razorpay_payment_id must be a Razorpay payment id");
-		return;
+		return NULL;
 	}
 	PGresult *pay = db_exec_or_reply(r, S(S_PAY_BY_RZP_ORDER), (const char *[]){ order_id });
 	if (pay == NULL)
-		return;
+		return NULL;
 	if (PQntuples(pay) != 1) {
 		reply_error(r, 404, "no payment for this razorpay_order_id");
-		return;
+		return NULL;
 	}
 	if (!guard_owner_or_reply(r, db_get(pay, 0, "user_id")))
-		return;
+		return NULL;
 	const char *secret = config_str("RAZORPAY_KEY_SECRET", NULL);
 	if (secret == NULL) {
 		log_err("RAZORPAY_KEY_SECRET is not set: cannot verify checkout signatures");
 		reply_error(r, 503, "payment gateway is not configured");
-		return;
+		return NULL;
 	}
-	/* Our stored order id, never the browser's (they are equal here, as
-	 * the row was found by it; the rule stands anyway). */
-	const char *ours = db_get(pay, 0, "razorpay_order_id");
-	if (!rzp_signature_ok(secret, ours, payment_id, f[V_SIGNATURE].s)) {
+	if (!rzp_signature_ok(secret, db_get(pay, 0, "razorpay_order_id"), payment_id,
+	    signature)) {
 		log_warn("payment %s: invalid checkout signature for %s", db_get(pay, 0, "id"),
 		    payment_id);
 		reply_error(r, 400, "invalid payment signature");
-		return;
+		return NULL;
 	}
-	const char *status = db_get(pay, 0, "status");
-	const char *known = db_get(pay, 0, "razorpay_payment_id");
-	if ((strcmp(status, "SUCCESS") == 0 || strcmp(status, "REFUNDED") == 0) &&
-	    known != NULL && strcmp(known, payment_id) == 0) {
-		reply_verified(r, pay);     /* the webhook (or a first verify) got here first */
-		return;
-	}
+	return pay;
+}
 
+/* Razorpay's payment payment_id into *p, when it is a payment of our
+ * Razorpay order `ours`.  0, or -1 after answering. */
+static int
+verify_fetch_or_reply(struct req *r, const char *ours, const char *payment_id,
+    struct rzp_payment *p)
+{
 	struct rzp_result rr;
-	struct rzp_payment p;
 	if (rzp_payment_fetch(r, payment_id, &rr) != 0) {
 		rzp_reply_error(r, &rr);
-		return;
+		return -1;
 	}
-	if (rzp_payment_read(rr.entity, &p) != 0) {
+	if (rzp_payment_read(rr.entity, p) != 0) {
 		log_err("razorpay payment %s: unreadable entity", payment_id);
 		reply_error(r, 502, "payment gateway error: unexpected response");
-		return;
+		return -1;
 	}
-	if (p.order_id == NULL || strcmp(p.order_id, ours) != 0 || strcmp(p.id, payment_id) != 0) {
+	if (p->order_id == NULL || strcmp(p->order_id, ours) != 0 ||
+	    strcmp(p->id, payment_id) != 0) {
 		reply_error(r, 400, "razorpay_payment_id is not a payment of this order");
-		return;
+		return -1;
 	}
-	enum pay_event ev;
-	if (!pay_event_of(p.status, &ev)) {
-		reply_verified(r, pay);     /* "created": nothing happened yet */
-		return;
-	}
+	return 0;
+}
+
+/* Applies Razorpay's event ev for payment p (apply.c) in a transaction of
+ * its own and answers. */
+static void
+verify_apply(struct req *r, enum pay_event ev, const struct rzp_payment *p)
+{
 	if (db_begin(r) != 0)
 		return;
 	PGresult *after;
-	enum apply_result ar = pay_apply(r, ev, &p, &after);
+	enum apply_result ar = pay_apply(r, ev, p, &after);
 	if (ar == APPLY_ERROR)
 		return;
 	if (ar == APPLY_UNKNOWN) {
@@ -223,8 +225,35 @@ checkout_verify(struct req *r)
 	if (db_commit(r) != 0)
 		return;
 	if (strcmp(db_get(after, 0, "status"), "FAILED") == 0) {
-		reply_error(r, 409, "payment failed: %s", p.error ? p.error : "declined");
+		reply_error(r, 409, "payment failed: %s", p->error ? p->error : "declined");
 		return;
 	}
 	reply_verified(r, after);
+}
+
+void
+checkout_verify(struct req *r)
+{
+	struct fval f[V__MAX];
+	struct jv *body = req_json_or_reply(r);
+	if (body == NULL || fields_or_reply(r, body, verify_fields, V__MAX, f, NULL) != 0)
+		return;
+	const char *payment_id = f[V_PAYMENT].s;
+	PGresult *pay = verify_payment_or_reply(r, f[V_ORDER].s, payment_id, f[V_SIGNATURE].s);
+	if (pay == NULL)
+		return;
+	if (pay_verified_already(db_get(pay, 0, "status"), db_get(pay, 0, "razorpay_payment_id"),
+	    payment_id)) {
+		reply_verified(r, pay);     /* the webhook (or a first verify) got here first */
+		return;
+	}
+	struct rzp_payment p;
+	if (verify_fetch_or_reply(r, db_get(pay, 0, "razorpay_order_id"), payment_id, &p) != 0)
+		return;
+	enum pay_event ev;
+	if (!pay_event_of(p.status, &ev)) {
+		reply_verified(r, pay);     /* "created": nothing happened yet */
+		return;
+	}
+	verify_apply(r, ev, &p);
 }

@@ -59,23 +59,24 @@ pay_request_or_reply(struct req *r, struct pay_request *pr)
 		reply_error(r, 400, "userId does not match the order's customer");
 		return -1;
 	}
-	if (strcmp(o->status, "PENDING") != 0) {
+	char want[32];
+	switch (pay_payable(o->status, o->total, o->currency, f[F_AMOUNT].set, f[F_AMOUNT].i,
+	    f[F_CURRENCY].set ? f[F_CURRENCY].s : NULL)) {
+	case PAY_PAYABLE_OK:
+		return 0;
+	case PAY_PAYABLE_NOT_PENDING:
 		reply_error(r, 409, "order is %s: only a PENDING order can be paid", o->status);
-		return -1;
-	}
-	if (f[F_AMOUNT].set && f[F_AMOUNT].i != o->total) {
-		char want[32];
+		break;
+	case PAY_PAYABLE_AMOUNT:
 		reply_error(r, 400, "amount does not match the order total (%s)",
 		    money_format(o->total, want, sizeof want));
-		return -1;
-	}
-	if (f[F_CURRENCY].set && strcmp(f[F_CURRENCY].s, o->currency) != 0) {
+		break;
+	case PAY_PAYABLE_CURRENCY:
 		reply_error(r, 400, "currency does not match the order currency (%s)", o->currency);
-		return -1;
-	}
-	if (o->total <= 0) {
+		break;
+	case PAY_PAYABLE_NOTHING:
 		reply_error(r, 409, "order has nothing to pay");
-		return -1;
+		break;
 	}
-	return 0;
+	return -1;
 }

@@ -10,7 +10,8 @@
  * is the source of truth; POST /payments/verify reaches the same
  * transitions (apply.c) after checking the checkout signature.  Every
  * transition and its event (PAYMENT_SUCCESS, PAYMENT_FAILED,
- * PAYMENT_REFUNDED) commit together. */
+ * PAYMENT_REFUNDED) commit together.  The rules are logic.c's (plain
+ * functions, unit-tested); the handlers do the I/O. */
 #ifndef PAYMENT_H
 #define PAYMENT_H
 #include "client_order.h"
@@ -19,6 +20,7 @@
 #include "razorpay.h"
 #include "req.h"
 #include "router.h"
+#include "logic.h"
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -110,36 +112,11 @@ enum apply_result {
 	APPLY_MISMATCH             /* amount or currency differ: logged, not applied */
 };
 
-enum pay_event { PAY_EV_AUTHORIZED, PAY_EV_CAPTURED, PAY_EV_FAILED };
-
 /* Applies what Razorpay says of payment p (looked up by its order_id,
  * the Razorpay order id; notes are never read).  *row, when not NULL,
  * receives the payment row after the call (NULL for APPLY_UNKNOWN). */
 enum apply_result pay_apply(struct req *r, enum pay_event ev,
     const struct rzp_payment *p, PGresult **row);
-
-/* The event Razorpay's payment status means (captured and refunded:
- * captured; authorized; failed).  False for "created" (nothing happened
- * yet) and anything unknown. */
-bool pay_event_of(const char *rzp_status, enum pay_event *ev);
-
-/* What our payment row holds that decides among Razorpay's payments. */
-struct pay_ours {
-	int64_t amount;            /* paise */
-	const char *currency;
-	const char *known;         /* razorpay_payment_id, or NULL */
-};
-
-/* Of the payments Razorpay lists for one order (GET /orders/:id/payments),
- * the one that decides our payment: a captured (or refunded) one, else an
- * authorized one, else, when every attempt failed, a failed one.  Among
- * several: the recorded one (known), else one of our amount and currency
- * (so that a wrong-amount attempt does not hide a right one), else the
- * first listed, whose mismatch pay_apply logs and refuses.  Returns its
- * index with *ev set, or -1 when none decides (no attempt yet, or one
- * still "created"). */
-int pay_decide(const struct rzp_payment *items, size_t n, const struct pay_ours *ours,
-    enum pay_event *ev);
 
 /* Records Razorpay refund f against the locked payment row pay (row 0):
  * when the refund is unknown it is inserted and counted (amount_refunded,

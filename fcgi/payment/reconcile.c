@@ -133,8 +133,12 @@ reconcile_one(struct req *r, const PGresult *due, int i)
 		.currency = db_get(due, i, "currency"),
 		.known = db_get(due, i, "razorpay_payment_id"),
 	};
+	struct pay_attempt *seen = arena_alloc(r->a, (n + 1) * sizeof *seen);
+	for (size_t j = 0; j < n; j++)
+		seen[j] = (struct pay_attempt){ items[j].id, items[j].status, items[j].amount,
+		    items[j].currency };
 	enum pay_event ev;
-	int k = pay_decide(items, n, &ours, &ev);
+	int k = pay_decide(seen, n, &ours, &ev);
 	if (k < 0)
 		return OUT_UNCHANGED;      /* no attempt yet: the customer may still pay */
 

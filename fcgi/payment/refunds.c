@@ -10,14 +10,13 @@
  * amount_refunded (REFUNDED when nothing is left) and PAYMENT_REFUNDED
  * commit together (apply.c).  The payment's refund_asked_at, committed
  * before the call, lets the reconcile job find a refund whose answer was
- * lost (reconcile_refunds.c). */
+ * lost (reconcile_refunds.c).  What may be refunded and the key are
+ * logic.c's rules. */
 #include "payment.h"
-#include "crypto.h"
 #include "idem.h"
 #include "log.h"
 #include "money.h"
 #include "valid.h"
-#include <stdio.h>
 #include <string.h>
 
 enum { R_AMOUNT, R_NOTES, R__MAX };
@@ -27,77 +26,65 @@ static const struct field refund_fields[R__MAX] = {
 	[R_NOTES] = { "notes", F_STRING, F_TRIM, 0, RZP_NOTE_MAX, NULL },
 };
 
-/* The X-Refund-Idempotency key into out[44]: "rf_" + 40 hex digits. */
-static void
-refund_key(struct req *r, const char *payment_id, int64_t amount, char out[44])
+/* The body, declared: no body at all is a full refund.  0, or -1 after
+ * answering 400. */
+static int
+refund_body_or_reply(struct req *r, struct fval f[R__MAX])
 {
-	char hex[65];
-	const char *client = r->idem_key;
-	if (client != NULL) {
-		struct buf b = { 0 };
-		buf_printf(&b, "%s\n%s\n%s\n%lld", r->user.sub, client, payment_id,
-		    (long long)amount);
-		crypto_sha256_hex(b.p, b.len, hex);
-		buf_free(&b);
-	} else {
-		unsigned char rnd[20];
-		crypto_random(rnd, sizeof rnd);
-		crypto_hex(rnd, sizeof rnd, hex);
-	}
-	snprintf(out, 44, "rf_%.40s", hex);
+	memset(f, 0, R__MAX * sizeof *f);
+	if (r->body_len == 0 && !r->body_too_large)
+		return 0;
+	struct jv *body = req_json_or_reply(r);
+	if (body == NULL || fields_or_reply(r, body, refund_fields, R__MAX, f, NULL) != 0)
+		return -1;
+	return 0;
 }
 
-void
-refunds_create(struct req *r)
+/* Inside the transaction: payment id locked, and what may be refunded of
+ * it (pay_refund_request: the asked amount, else what is left) into
+ * *amount.  The payment row, or NULL after answering 404/409/400 (the
+ * server rolls back). */
+static PGresult *
+refund_payment_or_reply(struct req *r, const char *id, const struct fval *ask,
+    int64_t *amount)
 {
-	const char *id = param_uuid_or_reply(r, "id");
-	if (id == NULL || idem_begin_or_reply(r) <= 0)
-		return;
-	/* No body at all is a full refund. */
-	struct fval f[R__MAX];
-	memset(f, 0, sizeof f);
-	if (r->body_len > 0 || r->body_too_large) {
-		struct jv *body = req_json_or_reply(r);
-		if (body == NULL || fields_or_reply(r, body, refund_fields, R__MAX, f, NULL) != 0)
-			return;
-	}
-	/* Committed before Razorpay is asked: should its answer be lost (a
-	 * timeout, a crash), the reconcile job reads the payment's refunds
-	 * later and records what Razorpay made (reconcile_refunds.c). */
-	if (db_exec_or_reply(r, S(S_PAY_REFUND_ASKED), (const char *[]){ id }) == NULL)
-		return;
-	if (db_begin(r) != 0)
-		return;
 	PGresult *pay = db_exec_or_reply(r, S(S_PAY_LOCK), (const char *[]){ id });
 	if (pay == NULL)
-		return;
+		return NULL;
 	if (PQntuples(pay) != 1) {
 		reply_error(r, 404, "payment not found");
-		return;
+		return NULL;
 	}
 	const char *status = db_get(pay, 0, "status");
-	if (strcmp(status, "REFUNDED") == 0) {
+	char a[32];
+	switch (pay_refund_request(status, db_get(pay, 0, "razorpay_payment_id") != NULL,
+	    db_get_ll(pay, 0, "amount"), db_get_ll(pay, 0, "amount_refunded"), ask->set, ask->i,
+	    amount)) {
+	case PAY_REFUND_OK:
+		return pay;
+	case PAY_REFUND_DONE:
 		reply_error(r, 409, "payment is already fully refunded");
-		return;
-	}
-	const char *rzp_payment = db_get(pay, 0, "razorpay_payment_id");
-	if (strcmp(status, "SUCCESS") != 0 || rzp_payment == NULL) {
+		break;
+	case PAY_REFUND_NOT_PAID:
 		reply_error(r, 409, "payment is %s: only a successful payment can be refunded",
 		    status);
-		return;
-	}
-	int64_t left = db_get_ll(pay, 0, "amount") - db_get_ll(pay, 0, "amount_refunded");
-	int64_t amount = f[R_AMOUNT].set ? f[R_AMOUNT].i : left;
-	if (amount > left) {
-		char a[32];
+		break;
+	case PAY_REFUND_TOO_MUCH:
 		reply_error(r, 400, "amount exceeds what is left to refund (%s)",
-		    money_format(left, a, sizeof a));
-		return;
+		    money_format(*amount, a, sizeof a));
+		break;
 	}
+	return NULL;
+}
 
-	char key[44];
-	refund_key(r, id, amount, key);
-	const char *notes_text = f[R_NOTES].set && f[R_NOTES].s[0] ? f[R_NOTES].s : NULL;
+/* Asks Razorpay to refund amount of payment id (its locked row pay) under
+ * key.  0 with *rf Razorpay's refund, or -1 after answering (the caller
+ * rolls back). */
+static int
+refund_ask_or_reply(struct req *r, const char *id, const PGresult *pay, int64_t amount,
+    const char *key, const char *notes_text, struct rzp_refund *rf)
+{
+	const char *rzp_payment = db_get(pay, 0, "razorpay_payment_id");
 	struct rzp_note notes[] = {
 		{ "paymentId", id }, { "orderId", db_get(pay, 0, "order_id") },
 		{ "comment", notes_text },
@@ -106,31 +93,47 @@ refunds_create(struct req *r)
 	if (rzp_refund_create(r, rzp_payment, amount, key, notes,
 	    notes_text ? 3 : 2, &rr) != 0) {
 		rzp_reply_error(r, &rr);
-		return;
+		return -1;
 	}
-	struct rzp_refund rf;
-	if (rzp_refund_read(rr.entity, &rf) != 0 || strcmp(rf.payment_id, rzp_payment) != 0) {
+	if (rzp_refund_read(rr.entity, rf) != 0 || strcmp(rf->payment_id, rzp_payment) != 0) {
 		/* Razorpay may have refunded: its refund webhook will record it. */
 		log_err("payment %s: unreadable refund answer from razorpay", id);
 		reply_error(r, 502, "payment gateway error: unexpected response");
-		return;
+		return -1;
 	}
-	if (rf.amount != amount)
+	if (rf->amount != amount)
 		log_err("payment %s: asked razorpay to refund %lld, it refunded %lld (%s)", id,
-		    (long long)amount, (long long)rf.amount, rf.id);
+		    (long long)amount, (long long)rf->amount, rf->id);
+	return 0;
+}
 
+/* {"comment": text} (arena-owned), or NULL without a text. */
+static const char *
+notes_json(struct req *r, const char *text)
+{
+	if (text == NULL)
+		return NULL;
 	struct buf nj = { 0 };
-	if (notes_text != NULL) {
-		struct jw w;
-		jw_init(&w, &nj);
-		jw_obj_open(&w);
-		jw_kstr(&w, "comment", notes_text);
-		jw_obj_close(&w);
-	}
-	PGresult *refund, *after;
-	enum apply_result ar = pay_apply_refund(r, pay, &rf, key,
-	    nj.p ? arena_strndup(r->a, nj.p, nj.len) : NULL, &refund, &after);
+	struct jw w;
+	jw_init(&w, &nj);
+	jw_obj_open(&w);
+	jw_kstr(&w, "comment", text);
+	jw_obj_close(&w);
+	const char *s = arena_strndup(r->a, nj.p, nj.len);
 	buf_free(&nj);
+	return s;
+}
+
+/* Records Razorpay's refund rf of payment id (its locked row pay) through
+ * pay_apply_refund and answers 201 {refund, payment}; the answer commits
+ * with the refund. */
+static void
+refund_record_and_reply(struct req *r, const char *id, const PGresult *pay,
+    const struct rzp_refund *rf, const char *key, const char *notes_text)
+{
+	PGresult *refund, *after;
+	enum apply_result ar = pay_apply_refund(r, pay, rf, key, notes_json(r, notes_text),
+	    &refund, &after);
 	if (ar == APPLY_ERROR)
 		return;
 	if (ar == APPLY_MISMATCH || refund == NULL) {
@@ -159,4 +162,31 @@ refunds_create(struct req *r)
 	/* The answer commits with the refund: a retry after any crash gets it
 	 * (a full refund retried would otherwise find nothing left). */
 	idem_commit_or_reply(r);
+}
+
+void
+refunds_create(struct req *r)
+{
+	const char *id = param_uuid_or_reply(r, "id");
+	struct fval f[R__MAX];
+	if (id == NULL || idem_begin_or_reply(r) <= 0 || refund_body_or_reply(r, f) != 0)
+		return;
+	/* Committed before Razorpay is asked: should its answer be lost (a
+	 * timeout, a crash), the reconcile job reads the payment's refunds
+	 * later and records what Razorpay made (reconcile_refunds.c). */
+	if (db_exec_or_reply(r, S(S_PAY_REFUND_ASKED), (const char *[]){ id }) == NULL)
+		return;
+	if (db_begin(r) != 0)
+		return;
+	int64_t amount;
+	PGresult *pay = refund_payment_or_reply(r, id, &f[R_AMOUNT], &amount);
+	if (pay == NULL)
+		return;
+	char key[44];
+	pay_refund_key(r->user.sub, r->idem_key, id, amount, key);
+	const char *notes_text = f[R_NOTES].set && f[R_NOTES].s[0] ? f[R_NOTES].s : NULL;
+	struct rzp_refund rf;
+	if (refund_ask_or_reply(r, id, pay, amount, key, notes_text, &rf) != 0)
+		return;
+	refund_record_and_reply(r, id, pay, &rf, key, notes_text);
 }

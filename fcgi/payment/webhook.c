@@ -100,15 +100,17 @@ webhook_post(struct req *r)
 		return;
 	}
 	enum apply_result ar = APPLY_UNKNOWN;
-	if (strcmp(event, "payment.captured") == 0 || strcmp(event, "order.paid") == 0)
-		ar = on_payment(r, PAY_EV_CAPTURED, root);
-	else if (strcmp(event, "payment.authorized") == 0)
-		ar = on_payment(r, PAY_EV_AUTHORIZED, root);
-	else if (strcmp(event, "payment.failed") == 0)
-		ar = on_payment(r, PAY_EV_FAILED, root);
-	else if (strncmp(event, "refund.", 7) == 0 && (strcmp(event + 7, "created") == 0 ||
-	    strcmp(event + 7, "processed") == 0 || strcmp(event + 7, "failed") == 0))
+	enum pay_event ev;
+	switch (pay_hook_of(event, &ev)) {
+	case PAY_HOOK_PAYMENT:
+		ar = on_payment(r, ev, root);
+		break;
+	case PAY_HOOK_REFUND:
 		ar = on_refund(r, root);
+		break;
+	case PAY_HOOK_IGNORED:
+		break;
+	}
 	if (ar == APPLY_ERROR)
 		return;
 	/* The claim commits with the effect, or alone (ignored, rejected). */

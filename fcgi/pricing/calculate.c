@@ -61,7 +61,7 @@ item_read(struct req *r, const struct jv *it, size_t i, const struct field *fiel
 	p->variant = g[I_VARIANT].set ? g[I_VARIANT].s : NULL;
 	l->quantity = g[I_QUANTITY].i;
 	l->seller = g[I_PRICE].i;
-	if (l->seller > MONEY_MAX / l->quantity) {
+	if (!pricing_line_fits(l->seller, l->quantity)) {
 		reply_error(r, 400, "items[%zu].quantity times sellerPrice is too large", i);
 		return -1;
 	}
@@ -202,11 +202,10 @@ price_and_reply(struct req *r, const struct priced *items, struct line *lines,
 			return;
 		}
 		l->subtotal = l->seller * l->quantity;
-		if (l->subtotal > MONEY_MAX - subtotal) {
+		if (!pricing_total_add(&subtotal, l->subtotal)) {
 			reply_error(r, 400, "items: the total is too large");
 			return;
 		}
-		subtotal += l->subtotal;
 	}
 	if (commission_allocate_or_reply(r, lines, n, &commission) != 0)
 		return;

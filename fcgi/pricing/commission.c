@@ -1,6 +1,6 @@
-/* Commission rules in effect and the price arithmetic: exact, in integers
- * (paise and basis points), with 128-bit intermediates where a product of
- * two bounded values could pass int64. */
+/* Commission rules in effect (loaded, and kept per worker for the quote)
+ * and the seller-price check's message; the arithmetic and the precedence
+ * are logic.c's. */
 #include "pricing.h"
 #include "log.h"
 #include "money.h"
@@ -10,26 +10,16 @@
 #include <sys/mman.h>
 #include <time.h>
 
-static const char *const scope_names[SCOPE__MAX] = {
-	[SCOPE_DEFAULT] = "DEFAULT",
-	[SCOPE_CATEGORY] = "CATEGORY",
-	[SCOPE_PRODUCT] = "PRODUCT",
-};
-
 /* Row i of a rule result into u (strings stay in res).  false for a row
  * of an unknown scope. */
 static bool
 rule_read(const PGresult *res, int i, struct rule *u)
 {
-	const char *scope = db_get(res, i, "scope");
-	int s;
-	for (s = 0; s < SCOPE__MAX; s++)
-		if (scope != NULL && strcmp(scope, scope_names[s]) == 0)
-			break;
+	enum rule_scope s = pricing_scope_parse(db_get(res, i, "scope"));
 	if (s == SCOPE__MAX)
 		return false;
 	u->id = db_get(res, i, "id");
-	u->scope = (enum rule_scope)s;
+	u->scope = s;
 	u->scope_id = db_get(res, i, "scope_id");
 	u->rate_bps = db_get_ll(res, i, "rate_bps");
 	u->max_markup_bps = db_isnull(res, i, "max_markup_bps") ? -1 :
@@ -158,52 +148,23 @@ rules_all_or_reply(struct req *r, struct ruleset *rs)
 const struct rule *
 rules_effective(const struct ruleset *rs, const struct priced *p)
 {
-	const struct rule *cat = NULL;
-	for (size_t i = 0; i < rs->n; i++) {
-		const struct rule *u = &rs->v[i];
-		if (u->scope == SCOPE_PRODUCT && strcmp(u->scope_id, p->product_id) == 0)
-			return u;
-		if (u->scope == SCOPE_CATEGORY && p->category_id != NULL &&
-		    strcmp(u->scope_id, p->category_id) == 0)
-			cat = u;
-	}
-	return cat ? cat : rs->def;
-}
-
-int64_t
-pricing_max_seller(int64_t base, const struct rule *rule)
-{
-	if (rule->max_markup_bps < 0)
-		return -1;
-	/* floor(base * (1 + markup)): the largest price within the cap. */
-	__int128 m = (__int128)base * (BPS_ONE + rule->max_markup_bps) / BPS_ONE;
-	return m > MONEY_MAX ? MONEY_MAX : (int64_t)m;
+	return pricing_rule_for(rs, p->product_id, p->category_id);
 }
 
 const char *
 pricing_check(struct req *r, int64_t seller, int64_t base, const struct rule *rule)
 {
-	char a[32];
-	if (seller < base)
+	char a[32], pct[32];
+	int64_t max;
+	switch (pricing_verdict(seller, base, rule, &max)) {
+	case PRICE_OK:
+		break;
+	case PRICE_BELOW_BASE:
 		return arena_printf(r->a, "must be at least %s", money_format(base, a, sizeof a));
-	int64_t max = pricing_max_seller(base, rule);
-	if (max >= 0 && seller > max) {
-		char pct[32];
+	case PRICE_ABOVE_CAP:
 		return arena_printf(r->a, "must be at most %s (a markup of at most %s%%)",
 		    money_format(max, a, sizeof a),
 		    money_format(rule->max_markup_bps, pct, sizeof pct));
 	}
 	return NULL;
-}
-
-int64_t
-pricing_ratio_bps(int64_t num, int64_t den)
-{
-	__int128 p = (__int128)num * BPS_ONE;
-	__int128 q = p / den, rem = p % den;
-	if (rem < 0)
-		rem = -rem;
-	if (rem * 2 >= den)
-		q += p < 0 ? -1 : 1;
-	return (int64_t)q;
 }

@@ -3,12 +3,6 @@
 #include "pricing.h"
 #include "client_product.h"
 
-bool
-pricing_is_currency(const char *s)
-{
-	return client_currency_ok(s);
-}
-
 int
 lookup_or_reply(struct req *r, struct priced *items, size_t n)
 {

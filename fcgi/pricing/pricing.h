@@ -6,13 +6,15 @@
  * from a per-worker copy of the table (commission.c); validate-margin and
  * the product's pricing ask the product service (lookup.c).  Money is
  * int64 paise, rates and markups are int64 basis points (1000 = 10.00 %);
- * nothing here is floating point. */
+ * nothing here is floating point.  The rules are logic.c's (plain
+ * functions, unit-tested); the handlers do the I/O. */
 #ifndef PRICING_H
 #define PRICING_H
 #include "db.h"
 #include "json.h"
 #include "req.h"
 #include "router.h"
+#include "logic.h"
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -40,10 +42,6 @@ extern const struct stmt pricing_stmts[S__MAX];
 
 /* Most items in one request (calculate) and in one lookup call. */
 #define PRICING_ITEMS_MAX 100
-/* Basis points in 100 %. */
-#define BPS_ONE 10000
-/* Largest markup cap a rule may set: 10000.00 % (a hundred times the base). */
-#define MARKUP_BPS_MAX 1000000
 
 /* ---- lookup.c: prices from the product service ---- */
 
@@ -65,29 +63,13 @@ struct priced {
 /* Asks POST /internal/product/lookup once for items[0..n).  Returns 0, or
  * -1 after answering 503 (service down, 5xx or a malformed answer). */
 int lookup_or_reply(struct req *r, struct priced *items, size_t n);
-/* Three capital letters ("INR"). */
-bool pricing_is_currency(const char *s);
 /* 404 for an unknown product or variant, 409 for an inactive product.
  * Returns 0, or -1 after answering. */
 int priced_usable_or_reply(struct req *r, const struct priced *p);
 
 /* ---- rules: commission and markup caps ---- */
 
-enum rule_scope { SCOPE_DEFAULT, SCOPE_CATEGORY, SCOPE_PRODUCT, SCOPE__MAX };
-
-struct rule {
-	const char *id;
-	enum rule_scope scope;
-	const char *scope_id;      /* NULL for DEFAULT */
-	int64_t rate_bps;
-	int64_t max_markup_bps;    /* -1: no cap */
-};
-
-struct ruleset {
-	struct rule *v;            /* arena-owned */
-	size_t n;
-	const struct rule *def;    /* the DEFAULT rule */
-};
+/* struct rule, struct ruleset and which applies: logic.h. */
 
 /* Loads the DEFAULT rule and every rule for the products and categories of
  * items[0..n) (found ones) in one statement.  0, or -1 after answering. */
@@ -98,7 +80,8 @@ int rules_load_or_reply(struct req *r, const struct priced *items, size_t n,
 int rules_all_or_reply(struct req *r, struct ruleset *rs);
 /* After a rule change committed: the pool's workers reload their copies. */
 void rules_changed(void);
-/* The most specific rule for p: PRODUCT > CATEGORY > DEFAULT.  Never NULL. */
+/* The most specific rule for p: PRODUCT > CATEGORY > DEFAULT
+ * (pricing_rule_for).  Never NULL. */
 const struct rule *rules_effective(const struct ruleset *rs, const struct priced *p);
 
 /* ---- catalog.c: the copy of the catalog's price facts ---- */
@@ -110,17 +93,12 @@ const struct rule *rules_effective(const struct ruleset *rs, const struct priced
 int catalog_price_or_reply(struct req *r, struct priced *items, const struct rule **rules,
     size_t n);
 
-/* ---- price arithmetic (exact, in integers) ---- */
+/* ---- price checks (the arithmetic: logic.h) ---- */
 
-/* Largest valid seller price under rule for base, or -1 when uncapped. */
-int64_t pricing_max_seller(int64_t base, const struct rule *rule);
 /* Why seller is not a valid price for base under rule ("must be at least
  * 1000.00", arena-owned), or NULL when it is. */
 const char *pricing_check(struct req *r, int64_t seller, int64_t base,
     const struct rule *rule);
-/* num / den in basis points, rounded half away from zero (den > 0):
- * 500.00 / 1000.00 -> 5000 (50.00 %). */
-int64_t pricing_ratio_bps(int64_t num, int64_t den);
 
 /* ---- the handlers ---- */
 void calculate_post(struct req *r);                 /* calculate.c */

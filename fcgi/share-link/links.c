@@ -31,33 +31,14 @@ int
 links_config(void)
 {
 	const char *v = config_str("SHARE_BASE_URL", "http://localhost:3000/share");
-	size_t n = strlen(v);
-	while (n > 0 && v[n - 1] == '/')
-		n--;
-	bool ok = n < sizeof base_url &&
-	    (strncmp(v, "http://", 7) == 0 || strncmp(v, "https://", 8) == 0);
-	for (size_t i = 0; ok && i < n; i++)
-		ok = (unsigned char)v[i] > 0x20 && v[i] != 0x7f && v[i] != '"' && v[i] != '\\' &&
-		    v[i] != '?' && v[i] != '#';
-	if (!ok) {
+	int n = link_base_url_len(v, sizeof base_url);
+	if (n < 0) {
 		fprintf(stderr, "share-link: SHARE_BASE_URL must be an http(s) URL of at most "
 		    "%zu characters without a query\n", sizeof base_url - 1);
 		return -1;
 	}
-	snprintf(base_url, sizeof base_url, "%.*s", (int)n, v);
+	snprintf(base_url, sizeof base_url, "%.*s", n, v);
 	return 0;
-}
-
-bool
-link_code_valid(const char *s)
-{
-	if (s == NULL || strlen(s) != LINK_CODE_LEN)
-		return false;
-	for (; *s; s++)
-		if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') ||
-		    (*s >= '0' && *s <= '9') || *s == '-' || *s == '_'))
-			return false;
-	return true;
 }
 
 void
@@ -114,7 +95,7 @@ static const struct field create_fields[C__MAX] = {
 static int
 expiry_or_reply(struct req *r, const struct fval *f)
 {
-	if (f->set && f->i <= (int64_t)r->now * 1000) {
+	if (f->set && !link_expiry_ok(f->i, (int64_t)r->now)) {
 		reply_error(r, 400, "expiresAt must be in the future");
 		return -1;
 	}
@@ -207,13 +188,15 @@ links_create(struct req *r)
 	if (body == NULL || fields_or_reply(r, body, create_fields, C__MAX, f, NULL) != 0)
 		return;
 	bool admin = r->user.role == ROLE_ADMIN;
-	const char *me = arena_strlower(r->a, r->user.sub);
-	const char *seller = f[C_SELLER].set ? f[C_SELLER].s : admin ? NULL : me;
-	if (seller == NULL) {
+	const char *seller;
+	switch (link_owner_of(admin, arena_strlower(r->a, r->user.sub),
+	    f[C_SELLER].set ? f[C_SELLER].s : NULL, &seller)) {
+	case LINK_OWNER_OK:
+		break;
+	case LINK_OWNER_REQUIRED:
 		reply_error(r, 400, "sellerId is required");
 		return;
-	}
-	if (!admin && strcmp(seller, me) != 0) {
+	case LINK_OWNER_NOT_YOURS:
 		reply_error(r, 403, "sellerId must be your own id");
 		return;
 	}
@@ -359,17 +342,19 @@ live_link_or_reply(struct req *r, enum share_link_stmt s, const char *key)
 	PGresult *res = db_exec_or_reply(r, S(s), (const char *[]){ key });
 	if (res == NULL)
 		return NULL;
-	/* Expired first: the expiry job also deactivates an expired link, and
-	 * it stays a 410. */
-	if (PQntuples(res) == 1 && db_get_bool(res, 0, "expired")) {
+	bool found = PQntuples(res) == 1;
+	switch (link_use_of(found, found && db_get_bool(res, 0, "expired"),
+	    found && db_get_bool(res, 0, "is_active"))) {
+	case LINK_LIVE:
+		return res;
+	case LINK_EXPIRED:
 		reply_error(r, 410, "share link has expired");
-		return NULL;
-	}
-	if (PQntuples(res) != 1 || !db_get_bool(res, 0, "is_active")) {
+		break;
+	case LINK_GONE:
 		reply_error(r, 404, "share link not found");
-		return NULL;
+		break;
 	}
-	return res;
+	return NULL;
 }
 
 /* The order service's view (share_link_get() in common/client_share_link.c). */

@@ -6,13 +6,15 @@
  * and counts one click per visitor per link per hour.  Conversions and
  * revenue come from the order and payment services' events.  An expired
  * link is answered 410 at read time; the expiry job (jobs.c, run by cron)
- * also deactivates it.  Money is int64 paise. */
+ * also deactivates it.  Money is int64 paise.  The rules are logic.c's
+ * (plain functions, unit-tested); the handlers do the I/O. */
 #ifndef SHARE_LINK_H
 #define SHARE_LINK_H
 #include "db.h"
 #include "json.h"
 #include "req.h"
 #include "router.h"
+#include "logic.h"
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -47,17 +49,12 @@ extern const struct stmt share_link_stmts[S__MAX];
 	"(l.expires_at IS NOT NULL AND l.expires_at <= now()) AS expired, " \
 	ISO("l.created_at") " AS created_at, " ISO("l.updated_at") " AS updated_at"
 
-/* Length of a code. */
-#define LINK_CODE_LEN 12
-
 /* ---- links.c: the link document, create, list, change ---- */
 
 /* Writes row of a LINK_COLS result as the link document (with its url);
  * json_link_members writes its members into an object the caller opened. */
 void json_link_put(struct jw *w, const PGresult *res, int row);
 void json_link_members(struct jw *w, const PGresult *res, int row);
-/* Whether s can be a code (LINK_CODE_LEN base64url characters). */
-bool link_code_valid(const char *s);
 /* The link S_LINK_BY_ID or S_LINK_BY_CODE finds for key when it can be
  * used (ordered through, visited), or NULL after answering 404 (unknown or
  * inactive), 410 (expired) or 503. */

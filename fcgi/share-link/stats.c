@@ -48,8 +48,7 @@ links_stats(struct req *r)
 		return;
 	int64_t clicks = db_get_ll(res, 0, "clicks");
 	int64_t conversions = db_get_ll(res, 0, "conversions");
-	/* Hundredths of a percent, rounded half up: 10 of 150 -> 667. */
-	int64_t rate = clicks > 0 ? (conversions * 20000 + clicks) / (2 * clicks) : 0;
+	int64_t rate = link_conversion_rate(conversions, clicks);
 	struct jw w;
 	req_writer(r, &w);
 	jw_obj_open(&w);
@@ -91,14 +90,12 @@ order_event(struct req *r, const struct event *ev, enum share_link_stmt s)
 	    db_int(r, total), currency });
 	if (res == NULL)
 		return;
-	const char *status = "applied";
-	if (!db_get_bool(res, 0, "known")) {
+	/* Not written: the order was recorded (or paid) before. */
+	const char *status = link_event_status(db_get_bool(res, 0, "known"),
+	    db_get_bool(res, 0, "written"));
+	if (!db_get_bool(res, 0, "known"))
 		log_err("event %s (%s) names share link %s, which does not exist", ev->id, ev->type,
 		    link);
-		status = "ignored";
-	} else if (!db_get_bool(res, 0, "written")) {
-		status = "duplicate";     /* the order was recorded (or paid) before */
-	}
 	if (db_commit(r) == 0)
 		event_ack(r, ev, status);
 }

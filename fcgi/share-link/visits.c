@@ -68,7 +68,7 @@ links_visit(struct req *r)
 	if (product != NULL && product_lookup(r, &p, 1) != CLIENT_OK)
 		return;
 	const char *seller = db_get(res, 0, "seller_id");
-	if (!(r->authed && strcasecmp(r->user.sub, seller) == 0)) {
+	if (link_visit_counts(r->authed, r->user.sub, seller)) {
 		char visitor[65];
 		visitor_of(r, visitor);
 		if (db_exec_or_reply(r, S(S_LINK_CLICK),

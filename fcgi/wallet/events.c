@@ -32,23 +32,20 @@ static int hold_days;
 int
 events_config(void)
 {
-	const char *v = config_str("COMMISSION_HOLD_DAYS", "0");
-	char *end;
-	long d = strtol(v, &end, 10);
-	if (*v < '0' || *v > '9' || *end != '\0' || d > 365) {
+	int d = wallet_hold_days_parse(config_str("COMMISSION_HOLD_DAYS", "0"));
+	if (d < 0) {
 		fprintf(stderr, "wallet: COMMISSION_HOLD_DAYS must be a whole number of days, "
 		    "0 to 365\n");
 		return -1;
 	}
-	hold_days = (int)d;
+	hold_days = d;
 	return 0;
 }
 
-/* A wallet_orders row. */
+/* A wallet_orders row: the order's ids and its facts. */
 struct worder {
 	const char *id, *wallet_id;
-	bool credited, cancelled, full, due, released;
-	int64_t commission, total, refunded, reversed;
+	struct wallet_order f;
 };
 
 static void
@@ -56,29 +53,15 @@ order_read(const PGresult *res, struct worder *o)
 {
 	o->id = db_get(res, 0, "order_id");
 	o->wallet_id = db_get(res, 0, "wallet_id");
-	o->credited = !db_isnull(res, 0, "commission");
-	o->commission = db_get_ll(res, 0, "commission");
-	o->total = db_get_ll(res, 0, "total");
-	o->cancelled = db_get_bool(res, 0, "cancelled");
-	o->full = db_get_bool(res, 0, "full_refund");
-	o->refunded = db_get_ll(res, 0, "refunded");
-	o->reversed = db_get_ll(res, 0, "reversed");
-	o->due = db_get_bool(res, 0, "due");
-	o->released = db_get_bool(res, 0, "released");
-}
-
-/* How much of the commission the facts take back, in all: all of it for a
- * cancellation or a full refund (or a refund of the whole total), else
- * commission * refunded / total rounded down (the seller keeps the
- * fraction of a paisa until the refund is whole). */
-static int64_t
-reversal_due(const struct worder *o)
-{
-	if (o->cancelled || o->full || (o->refunded > 0 && o->refunded >= o->total))
-		return o->commission;
-	if (o->refunded <= 0 || o->total <= 0)
-		return 0;
-	return (int64_t)((__int128)o->commission * o->refunded / o->total);
+	o->f.credited = !db_isnull(res, 0, "commission");
+	o->f.commission = db_get_ll(res, 0, "commission");
+	o->f.total = db_get_ll(res, 0, "total");
+	o->f.cancelled = db_get_bool(res, 0, "cancelled");
+	o->f.full = db_get_bool(res, 0, "full_refund");
+	o->f.refunded = db_get_ll(res, 0, "refunded");
+	o->f.reversed = db_get_ll(res, 0, "reversed");
+	o->f.due = db_get_bool(res, 0, "due");
+	o->f.released = db_get_bool(res, 0, "released");
 }
 
 int
@@ -86,7 +69,7 @@ order_reconcile(struct req *r, const PGresult *res)
 {
 	struct worder o;
 	order_read(res, &o);
-	if (!o.credited)
+	if (!o.f.credited)
 		return 0;
 	PGresult *wr = db_exec_or_reply(r, W(W_WALLET_LOCK), (const char *[]){ o.wallet_id });
 	if (wr == NULL)
@@ -97,39 +80,34 @@ order_reconcile(struct req *r, const PGresult *res)
 	}
 	struct wallet w;
 	wallet_read(wr, &w);
-	int64_t target = reversal_due(&o), delta = target - o.reversed;
+	struct wallet_plan p;
+	wallet_plan_of(&o.f, w.available, &p);
 	const char *why = arena_printf(r->a, "Commission reversed for order %s", o.id);
-	if (delta > 0 && !o.released) {
-		struct move m = { "COMMISSION_REVERSED", "PENDING", -delta, 0, 0, -delta, o.id,
-		    NULL, why };
-		if (wallet_move(r, &w, &m) != 0)
-			return -1;
-	} else if (delta > 0) {
-		/* Released already (maybe paid out): what available cannot cover
-		 * is owed, never a negative balance. */
-		int64_t take = delta < w.available ? delta : w.available, rest = delta - take;
-		struct move m = { "COMMISSION_REVERSED", "AVAILABLE", 0, -take, 0, -take, o.id,
-		    NULL, why };
-		if (take > 0 && wallet_move(r, &w, &m) != 0)
-			return -1;
-		struct move owe = { "COMMISSION_OWED", "OWED", 0, 0, rest, -rest, o.id, NULL,
+	struct move pend = { "COMMISSION_REVERSED", "PENDING", -p.from_pending, 0, 0,
+	    -p.from_pending, o.id, NULL, why };
+	if (p.from_pending > 0 && wallet_move(r, &w, &pend) != 0)
+		return -1;
+	struct move avail = { "COMMISSION_REVERSED", "AVAILABLE", 0, -p.from_available, 0,
+	    -p.from_available, o.id, NULL, why };
+	if (p.from_available > 0 && wallet_move(r, &w, &avail) != 0)
+		return -1;
+	if (p.owed > 0) {
+		struct move owe = { "COMMISSION_OWED", "OWED", 0, 0, p.owed, -p.owed, o.id, NULL,
 		    arena_printf(r->a, "Commission reversed for order %s exceeds the available "
 		    "balance: owed", o.id) };
-		if (rest > 0 && wallet_move(r, &w, &owe) != 0)
+		if (wallet_move(r, &w, &owe) != 0)
 			return -1;
 	}
-	bool release = !o.released && o.due;
-	int64_t left = o.commission - target;
-	if (release && left > 0) {
-		struct move m = { "COMMISSION_RELEASED", "AVAILABLE", -left, left, 0, 0, o.id, NULL,
-		    arena_printf(r->a, "Commission released for order %s", o.id) };
+	if (p.release > 0) {
+		struct move m = { "COMMISSION_RELEASED", "AVAILABLE", -p.release, p.release, 0, 0,
+		    o.id, NULL, arena_printf(r->a, "Commission released for order %s", o.id) };
 		if (wallet_move(r, &w, &m) != 0 || wallet_settle_owed(r, &w, o.id, NULL) != 0)
 			return -1;
 	}
-	if (delta <= 0 && !release)
+	if (!p.record)
 		return 0;
-	const char *p[] = { o.id, db_int(r, target), release ? "true" : "false" };
-	return db_exec_or_reply(r, W(W_ORDER_APPLIED), p) == NULL ? -1 : 0;
+	const char *q[] = { o.id, db_int(r, p.target), p.released ? "true" : "false" };
+	return db_exec_or_reply(r, W(W_ORDER_APPLIED), q) == NULL ? -1 : 0;
 }
 
 /* The payload's orderId, or NULL after answering 400. */
@@ -177,7 +155,7 @@ paid_event(struct req *r, const struct event *ev)
 	}
 	/* No seller, nothing earned, or a reseller buying through their own
 	 * link: no commission. */
-	if (seller == NULL || commission == 0 || (buyer != NULL && strcasecmp(buyer, seller) == 0)) {
+	if (!wallet_commission_earned(seller, buyer, commission)) {
 		event_ack(r, ev, "ignored");
 		return;
 	}

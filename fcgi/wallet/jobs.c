@@ -14,7 +14,7 @@
  * holds); then each batch whose file is not yet written gets
  * <WALLET_SETTLEMENT_DIR>/settlement-<batch>.csv, written to a temporary
  * file, fsynced and renamed into place, and is marked written (its text
- * cells guarded against spreadsheet formulas, csv_text).  Why a
+ * cells guarded against spreadsheet formulas, wallet_csv_text in logic.c).  Why a
  * payout cannot be paid twice: it leaves APPROVED, and gets its batch,
  * before any file names it, and a file holds exactly one batch's payouts;
  * if the run dies before the file is written, the next run writes that
@@ -101,27 +101,6 @@ jobs_release(struct req *r)
 	reply_w(r, 200);
 }
 
-/* One text field from a user (bankAccount, notes), quoted (RFC 4180:
- * quotes doubled).  A spreadsheet takes a cell starting with = + - @, a
- * tab or a carriage return for a formula (OWASP "CSV injection"): such a
- * cell starts with a single quote, which shows the text as it is.  Only
- * these two columns carry user text; the ids, the amount (ours, never
- * negative, written as a plain number) and the currency are left as they
- * are. */
-static void
-csv_text(struct buf *b, const char *s)
-{
-	buf_addc(b, '"');
-	if (s != NULL && s[0] != '\0' && strchr("=+-@\t\r", s[0]) != NULL)
-		buf_addc(b, '\'');
-	for (; s != NULL && *s; s++) {
-		if (*s == '"')
-			buf_addc(b, '"');
-		buf_addc(b, *s);
-	}
-	buf_addc(b, '"');
-}
-
 /* The file of a batch's payouts (res), atomically at settle_dir/name.
  * 0, or -1 (logged). */
 static int
@@ -134,9 +113,9 @@ settle_write(const PGresult *res, const char *name)
 		money_format(db_get_ll(res, i, "amount"), amount, sizeof amount);
 		buf_printf(&b, "%s,%s,%s,%s,", db_get(res, i, "id"), db_get(res, i, "seller_id"),
 		    amount, db_get(res, i, "currency"));
-		csv_text(&b, db_get(res, i, "bank_account"));
+		wallet_csv_text(&b, db_get(res, i, "bank_account"));
 		buf_addc(&b, ',');
-		csv_text(&b, db_get(res, i, "notes"));
+		wallet_csv_text(&b, db_get(res, i, "notes"));
 		buf_adds(&b, "\r\n");
 	}
 	char tmp[sizeof settle_dir + 128], path[sizeof settle_dir + 128];

@@ -1,5 +1,5 @@
 /* What a payout's change of status does, inside its transaction: its
- * ledger effect and its event.  payouts.c (an admin's change) and
+ * ledger effect (logic.c's payout_effect_of) and its event.  payouts.c (an admin's change) and
  * razorpayx.c (RazorpayX's word) both call them. */
 #include "wallet.h"
 #include "outbox.h"
@@ -27,11 +27,9 @@ int
 payout_status_effect(struct req *r, const PGresult *res)
 {
 	const char *to = db_get(res, 0, "status"), *id = db_get(res, 0, "id");
-	bool rejected = strcmp(to, "REJECTED") == 0;
-	/* Only RazorpayX rejects a payout that was completed: its money came
-	 * back (reversed by the bank). */
-	bool reversed = rejected && !db_isnull(res, 0, "completed_at");
-	if (!rejected && strcmp(to, "COMPLETED") != 0)
+	struct payout_effect e;
+	if (!payout_effect_of(to, !db_isnull(res, 0, "completed_at"), db_get_ll(res, 0, "amount"),
+	    &e))
 		return 0;
 	PGresult *wr = db_exec_or_reply(r, W(W_WALLET_LOCK),
 	    (const char *[]){ db_get(res, 0, "wallet_id") });
@@ -39,15 +37,14 @@ payout_status_effect(struct req *r, const PGresult *res)
 		return -1;
 	struct wallet w;
 	wallet_read(wr, &w);
-	int64_t amount = rejected ? db_get_ll(res, 0, "amount") : 0;
 	const char *gw = db_isnull(res, 0, "gateway_status") ? "returned" :
 	    db_get(res, 0, "gateway_status");
+	bool rejected = strcmp(to, "REJECTED") == 0, reversed = strcmp(e.type, "PAYOUT_REVERSED") == 0;
 	const char *desc = reversed ? arena_printf(r->a, "Payout %s %s after it was completed: "
 	    "funds returned", id, gw) : arena_printf(r->a, "Payout %s %s", id, rejected ?
 	    "rejected: funds returned" : "completed");
-	struct move m = { reversed ? "PAYOUT_REVERSED" : rejected ? "PAYOUT_REJECTED" :
-	    "PAYOUT_COMPLETED", "AVAILABLE", 0, amount, 0, 0, NULL, id, desc };
+	struct move m = { e.type, "AVAILABLE", 0, e.d_available, 0, 0, NULL, id, desc };
 	if (wallet_move(r, &w, &m) != 0)
 		return -1;
-	return rejected ? wallet_settle_owed(r, &w, NULL, id) : 0;
+	return e.settle_owed ? wallet_settle_owed(r, &w, NULL, id) : 0;
 }

@@ -11,7 +11,8 @@
  * changes at once: the first wins (the UPDATE names the status it leaves).
  * Settled through RazorpayX, a COMPLETED payout the bank reverses becomes
  * REJECTED too (razorpayx.c; PAYOUT_REVERSED returns the amount).  Every
- * change writes PAYOUT_STATUS_CHANGED to the outbox. */
+ * change writes PAYOUT_STATUS_CHANGED to the outbox.  The machine and each
+ * status's ledger row are logic.c's (payout_status_from, payout_effect_of). */
 #include "wallet.h"
 #include "idem.h"
 #include "log.h"
@@ -132,17 +133,6 @@ static const struct field update_fields[U__MAX] = {
 	[U_NOTES] = { "notes", F_STRING, F_TRIM, 0, 1000, NULL },
 };
 
-/* The status a payout must have to move to `to`, or NULL: none. */
-static const char *
-status_from(const char *to)
-{
-	if (strcmp(to, "APPROVED") == 0 || strcmp(to, "REJECTED") == 0)
-		return "PENDING";
-	if (strcmp(to, "COMPLETED") == 0)
-		return "APPROVED";
-	return NULL;
-}
-
 void
 payouts_update(struct req *r)
 {
@@ -153,7 +143,7 @@ payouts_update(struct req *r)
 	struct jv *body = req_json_or_reply(r);
 	if (body == NULL || fields_or_reply(r, body, update_fields, U__MAX, f, NULL) != 0)
 		return;
-	const char *to = f[U_STATUS].s, *from = status_from(to);
+	const char *to = f[U_STATUS].s, *from = payout_status_from(to);
 	PGresult *res = NULL;
 	if (from != NULL) {
 		if (db_begin(r) != 0)

@@ -71,32 +71,6 @@ rzpx_enabled(void)
 	return rzpx_account[0] != '\0';
 }
 
-#define ALNUM "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-
-bool
-rzpx_fund_account_ok(const char *s)
-{
-	size_t n = s != NULL ? strlen(s) : 0;
-	return n > 3 && n <= 43 && strncmp(s, "fa_", 3) == 0 && strspn(s + 3, ALNUM "_") == n - 3;
-}
-
-/* A RazorpayX payout id as wallet_payouts keeps it ("pout_" and 1 to 40
- * letters or digits). */
-static bool
-pout_ok(const char *s)
-{
-	size_t n = s != NULL ? strlen(s) : 0;
-	return n > 5 && n <= 45 && strncmp(s, "pout_", 5) == 0 && strspn(s + 5, ALNUM) == n - 5;
-}
-
-/* A payout status as RazorpayX writes it: 1 to 32 of [a-z_]. */
-static bool
-status_ok(const char *s)
-{
-	size_t n = s != NULL ? strlen(s) : 0;
-	return n >= 1 && n <= 32 && strspn(s, "abcdefghijklmnopqrstuvwxyz_") == n;
-}
-
 /* RazorpayX's reason, at most WHY_MAX bytes cut at a character boundary;
  * NULL when there is none. */
 static const char *
@@ -104,13 +78,8 @@ why_clip(struct req *r, const char *why)
 {
 	if (why == NULL || why[0] == '\0')
 		return NULL;
-	size_t n = strlen(why);
-	if (n <= WHY_MAX)
-		return why;
-	n = WHY_MAX;
-	while (n > 0 && ((unsigned char)why[n] & 0xC0) == 0x80)
-		n--;
-	return arena_printf(r->a, "%.*s", (int)n, why);
+	size_t n = rzpx_why_len(why, WHY_MAX);
+	return why[n] == '\0' ? why : arena_printf(r->a, "%.*s", (int)n, why);
 }
 
 /* What RazorpayX's word on a payout did. */
@@ -139,16 +108,16 @@ enum rzpx_outcome {
  *   anything else (queued, pending, processing), or any st when
  *   record_only: RazorpayX's id and status recorded while APPROVED.
  * A late processed after a reversal, a second reversal, a failure after
- * RazorpayX processed it: nothing changes.  Each change writes PAYOUT_STATUS_CHANGED. */
+ * RazorpayX processed it: nothing changes.  Each change writes PAYOUT_STATUS_CHANGED.
+ * Which status does what: rzpx_action_of (logic.c). */
 static enum rzpx_outcome
 rzpx_apply(struct req *r, const char *id, const char *pout, const char *st, const char *why,
     bool record_only)
 {
-	bool processed = strcmp(st, "processed") == 0, reversed = strcmp(st, "reversed") == 0;
-	bool failed = reversed || strcmp(st, "failed") == 0 || strcmp(st, "rejected") == 0 ||
-	    strcmp(st, "cancelled") == 0;
+	enum rzpx_action act = rzpx_action_of(st, record_only);
+	bool failed = act == RZPX_DO_REJECT;
 	why = why_clip(r, why);
-	if (record_only || (!processed && !failed)) {
+	if (act == RZPX_DO_RECORD) {
 		PGresult *res = db_exec_or_reply(r, W(W_RZPX_SEEN), (const char *[]){ id, pout, st });
 		if (res == NULL)
 			return RZPX_ERROR;
@@ -235,11 +204,7 @@ settle_one(struct req *r, const PGresult *res, bool *error)
 	if (!rzpx_fund_account_ok(db_get(res, 0, "bank_account")))
 		return settle_unpayable(r, res);
 	char ref[33];
-	size_t k = 0;
-	for (const char *c = id; *c && k < sizeof ref - 1; c++)
-		if (*c != '-')
-			ref[k++] = *c;
-	ref[k] = '\0';
+	rzpx_ref_of(id, ref);
 	const struct rzp_note notes[] = { { "payoutId", id },
 		{ "sellerId", db_get(res, 0, "seller_id") } };
 	const struct rzp_payout p = { rzpx_account, db_get(res, 0, "bank_account"),
@@ -248,8 +213,8 @@ settle_one(struct req *r, const PGresult *res, bool *error)
 	struct rzp_result rr;
 	const char *gw = db_get(res, 0, "gateway_payout_id");
 	int rc = gw != NULL ? rzp_payout_fetch(r, gw, &rr) : rzp_payout_create(r, &p, &rr);
-	if (rc != 0 || !status_ok(rzp_str(rr.entity, "status")) ||
-	    !pout_ok(rzp_str(rr.entity, "id"))) {
+	if (rc != 0 || !rzpx_status_ok(rzp_str(rr.entity, "status")) ||
+	    !rzpx_payout_id_ok(rzp_str(rr.entity, "id"))) {
 		log_warn("payout %s: RazorpayX did not take it (%s), next run retries with "
 		    "the same key", id, rc == 0 ? "unexpected answer" :
 		    rr.description ? rr.description : "no answer");
@@ -307,10 +272,9 @@ rzpx_settle(struct req *r)
 static const char *
 entity_ours(struct req *r, const struct jv *e)
 {
-	const char *ref = rzp_str(e, "reference_id");
-	if (ref != NULL && strlen(ref) == 32 && strspn(ref, "0123456789abcdef") == 32)
-		return arena_printf(r->a, "%.8s-%.4s-%.4s-%.4s-%.12s", ref, ref + 8, ref + 12,
-		    ref + 16, ref + 20);
+	char uuid[37];
+	if (rzpx_ref_uuid(rzp_str(e, "reference_id"), uuid))
+		return arena_strdup(r->a, uuid);
 	const char *id = rzp_str(rzp_get(e, "notes"), "payoutId");
 	return id != NULL && valid_uuid(id) ? id : NULL;
 }
@@ -320,21 +284,16 @@ entity_ours(struct req *r, const struct jv *e)
 static int
 on_payout(struct req *r, const char *event, const struct jv *e, const char **outcome)
 {
-	static const char *const moves[] = { "processed", "reversed", "failed", "rejected", NULL };
-	static const char *const records[] = { "updated", "queued", "pending", "initiated", NULL };
+	enum rzpx_hook hook = rzpx_hook_of(event);
+	bool move = hook == RZPX_HOOK_MOVE, record = hook == RZPX_HOOK_RECORD;
 	const char *what = event + strlen("payout.");
-	bool move = false, record = false;
-	for (size_t i = 0; moves[i] != NULL; i++)
-		move = move || strcmp(what, moves[i]) == 0;
-	for (size_t i = 0; records[i] != NULL; i++)
-		record = record || strcmp(what, records[i]) == 0;
 	const char *pout = rzp_str(e, "id");
 	/* A move takes its status from the event, a record from the entity. */
 	const char *st = move ? what : rzp_str(e, "status");
 	*outcome = "ignored";
 	if (!move && !record)
 		return 0;
-	if (!pout_ok(pout) || !status_ok(st)) {
+	if (!rzpx_payout_id_ok(pout) || !rzpx_status_ok(st)) {
 		log_warn("webhook %s without a readable payout entity", event);
 		return 0;
 	}

@@ -7,13 +7,15 @@
  * totalEarnings (commissions credited less reversed).  Every change of a
  * balance is one statement that moves it relatively and writes the ledger
  * row with the balance before and after (S_MOVE); CHECK constraints keep
- * every balance at zero or above. */
+ * every balance at zero or above.  The rules (what the facts of an order
+ * call for, the payout machine, RazorpayX's word) are logic.c's. */
 #ifndef WALLET_H
 #define WALLET_H
 #include "db.h"
 #include "json.h"
 #include "req.h"
 #include "router.h"
+#include "logic.h"
 #include <stdbool.h>
 #include <stdint.h>
 #include <time.h>
@@ -140,7 +142,6 @@ int rzpx_config(void);
 /* Whether payouts are settled through RazorpayX (then a payout's
  * bankAccount is a RazorpayX fund account id, "fa_..."). */
 bool rzpx_enabled(void);
-bool rzpx_fund_account_ok(const char *s);
 /* The settle job's RazorpayX run (jobs_settle answers with it). */
 void rzpx_settle(struct req *r);
 void rzpx_webhook(struct req *r);          /* POST /wallets/webhook/razorpayx */

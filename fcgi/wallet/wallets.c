@@ -43,7 +43,7 @@ int
 wallet_settle_owed(struct req *r, struct wallet *w, const char *order_id,
     const char *payout_id)
 {
-	int64_t d = w->owed < w->available ? w->owed : w->available;
+	int64_t d = wallet_owed_deduction(w->owed, w->available);
 	if (d <= 0)
 		return 0;
 	/* Its row records the available balance, which the seller spends;
