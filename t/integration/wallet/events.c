@@ -379,4 +379,4 @@ static const struct t_case cases[] = {
 	T_CASE(e2e_order_paid_then_delivered),
 };
 
-const struct t_suite wallet_events = T_SUITE("events", cases);
+const struct t_suite wallet_events_suite = T_SUITE("events", cases);

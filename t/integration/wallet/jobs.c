@@ -384,4 +384,4 @@ static const struct t_case cases[] = {
 	T_CASE(cron_job_runner),
 };
 
-const struct t_suite wallet_jobs = T_SUITE("jobs", cases);
+const struct t_suite wallet_jobs_suite = T_SUITE("jobs", cases);

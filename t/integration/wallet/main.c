@@ -211,10 +211,10 @@ suite_clean(void)
 
 /* The files' tables, in the order they run. */
 static const struct t_suite *const suites[] = {
-	&wallet_wallets,
-	&wallet_events,
-	&wallet_payouts,
-	&wallet_jobs,
+	&wallet_wallets_suite,
+	&wallet_events_suite,
+	&wallet_payouts_suite,
+	&wallet_jobs_suite,
 };
 
 int

@@ -312,4 +312,4 @@ static const struct t_case cases[] = {
 	T_CASE(payout_list),
 };
 
-const struct t_suite wallet_payouts = T_SUITE("payouts", cases);
+const struct t_suite wallet_payouts_suite = T_SUITE("payouts", cases);

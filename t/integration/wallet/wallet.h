@@ -62,6 +62,7 @@ char *payout_new(const struct t_user *u, const char *amount);
  * delivered order. */
 struct t_user seller_with_available(long long commission);
 
-extern const struct t_suite wallet_wallets, wallet_events, wallet_payouts, wallet_jobs;
+extern const struct t_suite wallet_wallets_suite, wallet_events_suite,
+    wallet_payouts_suite, wallet_jobs_suite;
 
 #endif

@@ -101,4 +101,4 @@ static const struct t_case cases[] = {
 	T_CASE(ownership_403_401),
 };
 
-const struct t_suite wallet_wallets = T_SUITE("wallets", cases);
+const struct t_suite wallet_wallets_suite = T_SUITE("wallets", cases);
