@@ -27,7 +27,6 @@
 #include "../lib/http.h"
 #include "../lib/pay.h"
 #include "crypto.h"
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,21 +49,15 @@ struct job {
 	} rf;                                  /* "refunds" */
 };
 
-static long long
-jint(struct json_object *o, const char *key)
-{
-	struct json_object *v = t_jget(o, key);
-	return v != NULL && json_object_is_type(v, json_type_int) ? json_object_get_int64(v) : -1;
-}
-
 /* POST /internal/payment/jobs/reconcile with body (NULL: none) on base
  * (NULL: the internal listener). */
 static long
 reconcile_post(struct resp *rs, const char *base, const char *body)
 {
 	char url[300];
-	snprintf(url, sizeof url, "%s/internal/payment/jobs/reconcile",
-	    base ? base : t_env("INTERNAL_URL"));
+	if (base == NULL)
+		return t_job_post(rs, "payment", "reconcile", body);
+	snprintf(url, sizeof url, "%s/internal/payment/jobs/reconcile", base);
 	if (body == NULL)
 		return t_http(rs, "POST", url, NULL, NULL, NULL, 0, (char *)NULL);
 	return t_send_json(rs, "POST", url, NULL, body);
@@ -78,22 +71,22 @@ reconcile_run(const char *body, struct job *j)
 	reconcile_post(&rs, NULL, body);
 	bool ok = T_STATUS(&rs, 200);
 	T_EQ_STR(t_jstr(rs.json, "job"), "reconcile");
-	j->checked = jint(rs.json, "checked");
-	j->succeeded = jint(rs.json, "succeeded");
-	j->failed = jint(rs.json, "failed");
-	j->processing = jint(rs.json, "processing");
-	j->unchanged = jint(rs.json, "unchanged");
-	j->errors = jint(rs.json, "errors");
+	j->checked = t_jint(rs.json, "checked", -1);
+	j->succeeded = t_jint(rs.json, "succeeded", -1);
+	j->failed = t_jint(rs.json, "failed", -1);
+	j->processing = t_jint(rs.json, "processing", -1);
+	j->unchanged = t_jint(rs.json, "unchanged", -1);
+	j->errors = t_jint(rs.json, "errors", -1);
 	ok = ok && t_check(j->succeeded >= 0 && j->failed >= 0 && j->processing >= 0 &&
 	    j->unchanged >= 0 && j->errors >= 0 && j->checked == j->succeeded + j->failed +
 	    j->processing + j->unchanged + j->errors, __FILE__, __LINE__,
 	    "counters add up: %s", rs.body);
-	j->rf.checked = jint(rs.json, "refunds.checked");
-	j->rf.processed = jint(rs.json, "refunds.processed");
-	j->rf.failed = jint(rs.json, "refunds.failed");
-	j->rf.pending = jint(rs.json, "refunds.pending");
-	j->rf.recorded = jint(rs.json, "refunds.recorded");
-	j->rf.errors = jint(rs.json, "refunds.errors");
+	j->rf.checked = t_jint(rs.json, "refunds.checked", -1);
+	j->rf.processed = t_jint(rs.json, "refunds.processed", -1);
+	j->rf.failed = t_jint(rs.json, "refunds.failed", -1);
+	j->rf.pending = t_jint(rs.json, "refunds.pending", -1);
+	j->rf.recorded = t_jint(rs.json, "refunds.recorded", -1);
+	j->rf.errors = t_jint(rs.json, "refunds.errors", -1);
 	ok = ok && t_check(j->rf.processed >= 0 && j->rf.failed >= 0 && j->rf.pending >= 0 &&
 	    j->rf.errors >= 0 && j->rf.recorded >= 0 && j->rf.checked == j->rf.processed +
 	    j->rf.failed + j->rf.pending + j->rf.errors && j->rf.recorded <= j->rf.checked -
@@ -112,19 +105,7 @@ order_wait(const char *token, const char *order, const char *want, double secs)
 {
 	char url[128];
 	snprintf(url, sizeof url, "/orders/%s", order);
-	double end = t_now() + secs;
-	for (;;) {
-		struct resp rs;
-		t_get(&rs, url, token);
-		bool ok = rs.status == 200 && t_jstr(rs.json, "status") != NULL &&
-		    strcmp(t_jstr(rs.json, "status"), want) == 0;
-		t_resp_free(&rs);
-		if (ok)
-			return true;
-		if (t_now() > end)
-			return false;
-		t_sleep_ms(100);
-	}
+	return t_wait_json(NULL, url, token, "status", want, secs);
 }
 
 static long long
@@ -161,18 +142,11 @@ stub_refund_move(const char *rfnd, const char *status)
 static long long
 rzp_refund_latest(const char *rzp_pay, char out[64])
 {
-	const char *id = t_env("RAZORPAY_KEY_ID"), *secret = t_env("RAZORPAY_KEY_SECRET");
-	char plain[300], b64[420], auth[460], url[300];
+	char path[160];
 	out[0] = '\0';
-	if (id == NULL || secret == NULL)
-		return -1;
-	int n = snprintf(plain, sizeof plain, "%s:%s", id, secret);
-	EVP_EncodeBlock((unsigned char *)b64, (const unsigned char *)plain, n);
-	snprintf(auth, sizeof auth, "Authorization: Basic %s", b64);
-	snprintf(url, sizeof url, "http://127.0.0.1:%s/v1/payments/%s/refunds",
-	    t_env("RAZORPAY_STUB_PORT"), rzp_pay);
+	snprintf(path, sizeof path, "/v1/payments/%s/refunds", rzp_pay);
 	struct resp rs;
-	t_http(&rs, "GET", url, NULL, NULL, NULL, 0, auth, (char *)NULL);
+	t_rzp_get(&rs, path);
 	long long count = -1;
 	if (T_STATUS(&rs, 200) && T_ASSERT(t_jstr(rs.json, "entity") != NULL) &&
 	    T_EQ_STR(t_jstr(rs.json, "entity"), "collection")) {

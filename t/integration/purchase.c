@@ -24,8 +24,8 @@
  * "$STACK run" (which starts whatever is not running). */
 #include "../lib/t.h"
 #include "../lib/http.h"
+#include "../lib/pay.h"
 #include <curl/curl.h>
-#include <openssl/evp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,12 +38,12 @@
 #define BURST    20
 #define MAXTREE  64
 
+static struct t_shop shop;                 /* t_shop_open: all of the below */
 static char *admin;
 static char *customer, *reseller;          /* access tokens */
 static char customer_id[64], reseller_id[64];
 static char *product;                      /* base price 1000.00, stock STOCK */
 static char stub[128];                     /* http://127.0.0.1:$RAZORPAY_STUB_PORT */
-static char *basic;                        /* "Authorization: Basic ..." for /v1 */
 static const char *key_id;
 
 #define STOCK 1000
@@ -60,98 +60,11 @@ struct buy {
 
 /* ---- helpers ---- */
 
-static void
-copy(char *dst, size_t n, const char *src)
-{
-	snprintf(dst, n, "%s", src ? src : "");
-}
-
-/* The JSON text of the value at path ("3000.00"), or "(absent)". */
-static const char *
-jtext(struct json_object *o, const char *path)
-{
-	struct json_object *v = t_jget(o, path);
-	return v != NULL ? json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN) :
-	    "(absent)";
-}
-
-/* "3000.00" / "3000.5" / "3000" -> paise; -1 when not a plain decimal. */
-static long long
-paise(const char *s)
-{
-	long long v = 0;
-	int frac = -1;
-	if (s == NULL || *s == '\0')
-		return -1;
-	for (; *s; s++) {
-		if (*s == '.' && frac < 0) {
-			frac = 0;
-		} else if (*s >= '0' && *s <= '9' && frac < 2) {
-			v = v * 10 + (*s - '0');
-			if (frac >= 0)
-				frac++;
-		} else {
-			return -1;
-		}
-	}
-	for (int i = frac < 0 ? 0 : frac; i < 2; i++)
-		v *= 10;
-	return v;
-}
-
-static long
-stub_post(struct resp *rs, const char *path, const char *json)
-{
-	char url[512];
-	snprintf(url, sizeof url, "%s%s", stub, path);
-	return t_send_json(rs, "POST", url, NULL, json);
-}
-
-/* GET on Razorpay's API of the stand-in, with the stack's keys. */
-static long
-rzp_get(struct resp *rs, const char *path)
-{
-	char url[512];
-	snprintf(url, sizeof url, "%s%s", stub, path);
-	return t_http(rs, "GET", url, NULL, NULL, NULL, 0, basic, (char *)NULL);
-}
-
-/* Registers a user of role ("CUSTOMER"/"RESELLER"); token and id out. */
-static int
-register_user(const char *role, char **token, char *id, size_t idn)
-{
-	char email[120], body[400];
-	struct resp rs;
-	t_unique(email, sizeof email, "purchase");
-	snprintf(body, sizeof body, "{\"email\":\"%s-%c@example.com\",\"password\":"
-	    "\"correct horse 1\",\"firstName\":\"Pur\",\"lastName\":\"Chase\",\"role\":\"%s\"}",
-	    email, role[0], role);
-	t_post_json(&rs, "/auth/register", NULL, body);
-	const char *tok = t_jstr(rs.json, "accessToken");
-	const char *uid = t_jstr(rs.json, "user.id");
-	int ok = rs.status == 201 && tok != NULL && uid != NULL;
-	if (ok) {
-		*token = strdup(tok);
-		copy(id, idn, uid);
-	} else {
-		fprintf(stderr, "purchase: could not register a %s: %ld %s\n", role, rs.status,
-		    rs.body);
-	}
-	t_resp_free(&rs);
-	return ok ? 0 : -1;
-}
-
 /* The product's (default variant's) stock, or -1. */
 static long long
 stock_now(void)
 {
-	char url[128];
-	struct resp rs;
-	snprintf(url, sizeof url, "/products/%s", product);
-	t_get(&rs, url, NULL);
-	long long n = rs.status == 200 ? t_jint(rs.json, "variants.0.stock", -1) : -1;
-	t_resp_free(&rs);
-	return n;
+	return t_product_stock(product);
 }
 
 /* POST /orders as the customer from the reseller: qty x 1500.00. */
@@ -167,8 +80,8 @@ order_create(struct buy *b, int qty)
 	t_send_json(&rs, "POST", "/orders", customer, body);
 	bool ok = T_STATUS(&rs, 201) && t_jstr(rs.json, "id") != NULL;
 	if (ok) {
-		copy(b->order, sizeof b->order, t_jstr(rs.json, "id"));
-		b->total = paise(jtext(rs.json, "total"));
+		t_copy(b->order, sizeof b->order, t_jstr(rs.json, "id"));
+		b->total = t_jpaise(rs.json, "total");
 		ok = T_EQ_STR(t_jstr(rs.json, "status"), "PENDING") && T_ASSERT(b->total > 0);
 	}
 	t_resp_free(&rs);
@@ -186,8 +99,8 @@ checkout(struct buy *b, struct resp *out)
 	bool ok = T_STATUS(&rs, 201) && t_jstr(rs.json, "razorpayOrder.id") != NULL &&
 	    t_jstr(rs.json, "payment.id") != NULL;
 	if (ok) {
-		copy(b->rzp_order, sizeof b->rzp_order, t_jstr(rs.json, "razorpayOrder.id"));
-		copy(b->pay, sizeof b->pay, t_jstr(rs.json, "payment.id"));
+		t_copy(b->rzp_order, sizeof b->rzp_order, t_jstr(rs.json, "razorpayOrder.id"));
+		t_copy(b->pay, sizeof b->pay, t_jstr(rs.json, "payment.id"));
 		ok = T_EQ_INT(t_jint(rs.json, "razorpayOrder.amount", -1), b->total);
 	}
 	if (out != NULL)
@@ -202,20 +115,7 @@ checkout(struct buy *b, struct resp *out)
 static bool
 stub_pay(struct buy *b, long long amount, const char *status)
 {
-	char body[256], amt[48] = "";
-	struct resp rs;
-	if (amount >= 0)
-		snprintf(amt, sizeof amt, ",\"amount\":%lld", amount);
-	snprintf(body, sizeof body, "{\"orderId\":\"%s\",\"status\":\"%s\"%s}", b->rzp_order,
-	    status, amt);
-	stub_post(&rs, "/_stub/pay", body);
-	bool ok = T_STATUS(&rs, 200) && t_jstr(rs.json, "razorpay_payment_id") != NULL;
-	if (ok) {
-		copy(b->rzp_pay, sizeof b->rzp_pay, t_jstr(rs.json, "razorpay_payment_id"));
-		copy(b->sig, sizeof b->sig, t_jstr(rs.json, "razorpay_signature"));
-	}
-	t_resp_free(&rs);
-	return ok;
+	return t_stub_pay(b->rzp_order, status, amount >= 0 ? amount : 0, b->rzp_pay, b->sig);
 }
 
 /* An order created, checked out and paid in Checkout (no verify, no
@@ -232,14 +132,7 @@ buy_paid(struct buy *b, long long amount)
 static long
 webhook(struct resp *rs, const char *event, const char *rzp_pay, const char *extra)
 {
-	char body[512];
-	snprintf(body, sizeof body, "{\"event\":\"%s\",\"paymentId\":\"%s\"%s}", event,
-	    rzp_pay, extra ? extra : "");
-	if (stub_post(rs, "/_stub/webhook", body) != 200) {
-		T_FAIL("POST /_stub/webhook answered %ld: %s", rs->status, rs->body);
-		return -1;
-	}
-	return t_jint(rs->json, "statuses.0", 0);
+	return t_stub_hook(rs, event, rzp_pay, extra ? extra : "");
 }
 
 /* GET /orders/:id as the customer: its status (malloc'd), or NULL. */
@@ -277,33 +170,17 @@ payment_status(const char *order)
 static bool
 wait_order(const char *order, const char *want, double secs)
 {
-	double end = t_now() + secs;
-	for (;;) {
-		char *s = order_status(order, NULL);
-		bool ok = s != NULL && strcmp(s, want) == 0;
-		free(s);
-		if (ok)
-			return true;
-		if (t_now() > end)
-			return false;
-		t_sleep_ms(100);
-	}
+	char url[128];
+	snprintf(url, sizeof url, "/orders/%.64s", order);
+	return t_wait_json(NULL, url, customer, "status", want, secs);
 }
 
 static bool
 wait_payment(const char *order, const char *want, double secs)
 {
-	double end = t_now() + secs;
-	for (;;) {
-		char *s = payment_status(order);
-		bool ok = s != NULL && strcmp(s, want) == 0;
-		free(s);
-		if (ok)
-			return true;
-		if (t_now() > end)
-			return false;
-		t_sleep_ms(100);
-	}
+	char url[128];
+	snprintf(url, sizeof url, "/payments/order/%.64s", order);
+	return t_wait_json(NULL, url, customer, "0.status", want, secs);
 }
 
 static long long
@@ -373,11 +250,7 @@ tree(pid_t pid, pid_t *out)
 static int
 stack_run(void)
 {
-	const char *stack = t_env("STACK");
-	if (stack == NULL)
-		return -1;
-	const char *argv[] = { stack, "run", NULL };
-	return t_spawn(argv);
+	return t_stack("run");
 }
 
 /* ---- the flow ---- */
@@ -395,9 +268,9 @@ purchase_checkout_verify_webhook_paid(void)
 	snprintf(url, sizeof url, "/orders/%s", b.order);
 	t_get(&rs, url, customer);
 	T_STATUS(&rs, 200);
-	T_EQ_STR(jtext(rs.json, "subtotal"), "3000.00");
-	T_EQ_STR(jtext(rs.json, "commission"), "300.00");
-	T_EQ_STR(jtext(rs.json, "total"), "3000.00");
+	T_EQ_STR(t_jtext(rs.json, "subtotal"), "3000.00");
+	T_EQ_STR(t_jtext(rs.json, "commission"), "300.00");
+	T_EQ_STR(t_jtext(rs.json, "total"), "3000.00");
 	T_EQ_STR(t_jstr(rs.json, "sellerId"), reseller_id);
 	T_EQ_STR(t_jstr(rs.json, "userId"), customer_id);
 	t_resp_free(&rs);
@@ -413,7 +286,7 @@ purchase_checkout_verify_webhook_paid(void)
 	t_resp_free(&rs);
 	/* What Razorpay holds: the same amount, a receipt within its 40. */
 	snprintf(url, sizeof url, "/v1/orders/%s", b.rzp_order);
-	rzp_get(&rs, url);
+	t_rzp_get(&rs, url);
 	T_STATUS(&rs, 200);
 	T_EQ_INT(t_jint(rs.json, "amount", -1), 300000);
 	T_EQ_STR(t_jstr(rs.json, "currency"), "INR");
@@ -704,10 +577,10 @@ suite_init(void)
 {
 	static const char *const progs[] = { "order", "payment", "relay", "razorpay-stub",
 		NULL };
-	const char *bin = t_env("BIN_DIR"), *port = t_env("RAZORPAY_STUB_PORT");
-	const char *secret = t_env("RAZORPAY_KEY_SECRET");
+	const char *bin = t_env("BIN_DIR");
 	key_id = t_env("RAZORPAY_KEY_ID");
-	if (bin == NULL || port == NULL || secret == NULL || key_id == NULL ||
+	if (bin == NULL || t_env("RAZORPAY_STUB_PORT") == NULL ||
+	    t_env("RAZORPAY_KEY_SECRET") == NULL || key_id == NULL ||
 	    t_env("VAR_DIR") == NULL || t_env("STACK") == NULL ||
 	    t_env(PAY_DB) == NULL || t_env(ORDER_DB) == NULL)
 		return -1;
@@ -723,69 +596,31 @@ suite_init(void)
 	}
 	if (missing)
 		return -1;
-	snprintf(stub, sizeof stub, "http://127.0.0.1:%s", port);
+	snprintf(stub, sizeof stub, "http://127.0.0.1:%s", t_env("RAZORPAY_STUB_PORT"));
 	struct resp rs;
-	char url[192];
-	snprintf(url, sizeof url, "%s/_stub/health", stub);
-	t_get(&rs, url, NULL);
+	t_stub_get(&rs, "/_stub/health");
 	int up = rs.status == 200;
 	t_resp_free(&rs);
 	if (!up) {
 		fprintf(stderr, "purchase: the Razorpay stand-in does not answer on %s\n", stub);
 		return -1;
 	}
-	/* "Authorization: Basic base64(key_id:key_secret)" */
-	size_t kl = strlen(key_id) + 1 + strlen(secret);
-	char *plain = malloc(kl + 1);
-	basic = malloc(strlen("Authorization: Basic ") + 4 * ((kl + 2) / 3) + 1);
-	if (plain == NULL || basic == NULL)
+	/* A category, a product of STOCK, a reseller and a customer. */
+	if (t_shop_open(&shop, "purchase", STOCK) != 0)
 		return -1;
-	snprintf(plain, kl + 1, "%s:%s", key_id, secret);
-	size_t hl = strlen("Authorization: Basic ");
-	memcpy(basic, "Authorization: Basic ", hl);
-	EVP_EncodeBlock((unsigned char *)basic + hl, (unsigned char *)plain, (int)kl);
-	free(plain);
-
-	char sub[40];
-	snprintf(sub, sizeof sub, "00000000-0000-4000-8000-%012ld", (long)getpid());
-	admin = t_mint(sub, "purchase-admin@example.com", ROLE_ADMIN, TOKEN_ACCESS, 3600, 0,
-	    NULL);
-	if (admin == NULL ||
-	    register_user("RESELLER", &reseller, reseller_id, sizeof reseller_id) != 0 ||
-	    register_user("CUSTOMER", &customer, customer_id, sizeof customer_id) != 0)
-		return -1;
-
-	char name[80], body[512], cat[64] = "";
-	t_unique(name, sizeof name, "purchase-cat");
-	snprintf(body, sizeof body, "{\"name\":\"%s\"}", name);
-	t_post_json(&rs, "/categories", admin, body);
-	if (rs.status == 201 && t_jstr(rs.json, "id") != NULL)
-		copy(cat, sizeof cat, t_jstr(rs.json, "id"));
-	else
-		fprintf(stderr, "purchase: POST /categories: %ld %s\n", rs.status, rs.body);
-	t_resp_free(&rs);
-	if (cat[0] == '\0')
-		return -1;
-	t_unique(name, sizeof name, "purchase-product");
-	snprintf(body, sizeof body, "{\"name\":\"%s\",\"description\":\"for the purchase "
-	    "suite\",\"basePrice\":1000.00,\"categoryId\":\"%s\",\"stock\":%d}", name, cat, STOCK);
-	t_post_json(&rs, "/products", admin, body);
-	if (rs.status == 201 && t_jstr(rs.json, "id") != NULL)
-		product = strdup(t_jstr(rs.json, "id"));
-	else
-		fprintf(stderr, "purchase: POST /products: %ld %s\n", rs.status, rs.body);
-	t_resp_free(&rs);
-	return product != NULL && stock_now() == STOCK ? 0 : -1;
+	admin = shop.admin;
+	customer = shop.customer.token;
+	reseller = shop.reseller.token;
+	t_copy(customer_id, sizeof customer_id, shop.customer.id);
+	t_copy(reseller_id, sizeof reseller_id, shop.reseller.id);
+	product = shop.product;
+	return stock_now() == STOCK ? 0 : -1;
 }
 
 static int
 suite_clean(void)
 {
-	free(admin);
-	free(customer);
-	free(reseller);
-	free(product);
-	free(basic);
+	t_shop_close(&shop);
 	return 0;
 }
 

@@ -1,5 +1,6 @@
 #include "t.h"
 #include "pay.h"
+#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,6 +50,18 @@ t_stub_get(struct resp *rs, const char *path)
 {
 	char url[300];
 	return t_get(rs, stub_url(url, sizeof url, path), NULL);
+}
+
+long
+t_rzp_get(struct resp *rs, const char *path)
+{
+	const char *id = t_env("RAZORPAY_KEY_ID"), *secret = t_env("RAZORPAY_KEY_SECRET");
+	char plain[300], b64[420], auth[460], url[300];
+	int n = snprintf(plain, sizeof plain, "%s:%s", id ? id : "", secret ? secret : "");
+	EVP_EncodeBlock((unsigned char *)b64, (const unsigned char *)plain, n);
+	snprintf(auth, sizeof auth, "Authorization: Basic %s", b64);
+	return t_http(rs, "GET", stub_url(url, sizeof url, path), NULL, NULL, NULL, 0, auth,
+	    (char *)NULL);
 }
 
 bool

@@ -23,6 +23,9 @@
  * t_stub_get: GET (/_stub/state). */
 long t_stub_post(struct resp *rs, const char *path, const char *json);
 long t_stub_get(struct resp *rs, const char *path);
+/* GET path of Razorpay's API on the stand-in ("/v1/payments/pay_x") with
+ * the stack's keys (RAZORPAY_KEY_ID and _SECRET, Basic auth). */
+long t_rzp_get(struct resp *rs, const char *path);
 /* The customer pays Razorpay order rzp_order in Checkout: status
  * "captured", "authorized", "failed" or "created"; amount in paise, 0 for
  * the order's.  The Razorpay payment id and Checkout's signature into

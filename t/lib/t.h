@@ -10,7 +10,7 @@
  * A binary built from several files (t/integration/<service>/) runs one
  * table per file with t_run_suites: each file ends with
  *
- *	const struct t_suite product_cache = T_SUITE("cache", cases);
+ *	const struct t_suite product_cache_suite = T_SUITE("cache", cases);
  *
  * and the service's main.c lists them in the order they run.
  *

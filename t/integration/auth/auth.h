@@ -57,6 +57,7 @@ void check_auth_response_at(struct resp *rs, const char *email, const char *role
 void post_bad_at(const char *path, const char *body, long status, const char *mention,
     const char *file, int line);
 
-extern const struct t_suite auth_gateway, auth_register, auth_login, auth_refresh;
+extern const struct t_suite auth_gateway_suite, auth_register_suite, auth_login_suite,
+    auth_refresh_suite;
 
 #endif

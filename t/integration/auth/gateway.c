@@ -272,4 +272,4 @@ static const struct t_case cases[] = {
 	T_CASE(gateway_body_too_large_413),
 };
 
-const struct t_suite auth_gateway = T_SUITE("gateway", cases);
+const struct t_suite auth_gateway_suite = T_SUITE("gateway", cases);

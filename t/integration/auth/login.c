@@ -265,4 +265,4 @@ static const struct t_case cases[] = {
 	T_CASE(me_bad_alg_none_401),
 };
 
-const struct t_suite auth_login = T_SUITE("login", cases);
+const struct t_suite auth_login_suite = T_SUITE("login", cases);

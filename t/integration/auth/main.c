@@ -185,10 +185,10 @@ suite_clean(void)
 
 /* The files' tables, in the order they run. */
 static const struct t_suite *const suites[] = {
-	&auth_gateway,
-	&auth_register,
-	&auth_login,
-	&auth_refresh,
+	&auth_gateway_suite,
+	&auth_register_suite,
+	&auth_login_suite,
+	&auth_refresh_suite,
 };
 
 int

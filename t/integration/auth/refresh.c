@@ -206,4 +206,4 @@ static const struct t_case cases[] = {
 	T_CASE(logout_bad_input),
 };
 
-const struct t_suite auth_refresh = T_SUITE("refresh", cases);
+const struct t_suite auth_refresh_suite = T_SUITE("refresh", cases);

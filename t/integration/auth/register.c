@@ -460,4 +460,4 @@ static const struct t_case cases[] = {
 	T_CASE(register_refresh_token_stored_hashed),
 };
 
-const struct t_suite auth_register = T_SUITE("register", cases);
+const struct t_suite auth_register_suite = T_SUITE("register", cases);

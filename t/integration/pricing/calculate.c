@@ -611,4 +611,4 @@ static const struct t_case cases[] = {
 	T_CASE(margin_and_product_bad_input_400),
 };
 
-const struct t_suite pricing_calculate = T_SUITE("calculate", cases);
+const struct t_suite pricing_calculate_suite = T_SUITE("calculate", cases);

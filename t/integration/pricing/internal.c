@@ -290,4 +290,4 @@ static const struct t_case cases[] = {
 	T_CASE(catalog_push_on_write),
 };
 
-const struct t_suite pricing_internal = T_SUITE("internal", cases);
+const struct t_suite pricing_internal_suite = T_SUITE("internal", cases);

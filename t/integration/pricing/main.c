@@ -113,9 +113,9 @@ suite_clean(void)
 
 /* The files' tables, in the order they run. */
 static const struct t_suite *const suites[] = {
-	&pricing_calculate,
-	&pricing_rules,
-	&pricing_internal,
+	&pricing_calculate_suite,
+	&pricing_rules_suite,
+	&pricing_internal_suite,
 };
 
 int

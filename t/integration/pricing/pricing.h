@@ -32,6 +32,7 @@ long calc1(struct resp *rs, const char *product, const char *seller, int qty);
 /* POST /pricing/validate-margin. */
 long margin(struct resp *rs, const char *product, const char *seller);
 
-extern const struct t_suite pricing_calculate, pricing_rules, pricing_internal;
+extern const struct t_suite pricing_calculate_suite, pricing_rules_suite,
+    pricing_internal_suite;
 
 #endif

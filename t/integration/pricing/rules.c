@@ -426,4 +426,4 @@ static const struct t_case cases[] = {
 	T_CASE(rules_bad_input_400),
 };
 
-const struct t_suite pricing_rules = T_SUITE("rules", cases);
+const struct t_suite pricing_rules_suite = T_SUITE("rules", cases);

@@ -561,4 +561,4 @@ static const struct t_case cases[] = {
 	T_CASE(cache_fresh_immediately_after_write_repeated),
 };
 
-const struct t_suite product_cache = T_SUITE("cache", cases);
+const struct t_suite product_cache_suite = T_SUITE("cache", cases);

@@ -250,4 +250,4 @@ static const struct t_case cases[] = {
 	T_CASE(categories_delete_with_products_409_then_ok),
 };
 
-const struct t_suite product_categories = T_SUITE("categories", cases);
+const struct t_suite product_categories_suite = T_SUITE("categories", cases);

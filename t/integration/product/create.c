@@ -460,4 +460,4 @@ static const struct t_case cases[] = {
 	T_CASE(variants_sku_unique_409),
 };
 
-const struct t_suite product_create = T_SUITE("create", cases);
+const struct t_suite product_create_suite = T_SUITE("create", cases);

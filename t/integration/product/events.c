@@ -86,4 +86,4 @@ static const struct t_case cases[] = {
 	T_CASE(events_outbox_created_updated_deleted),
 };
 
-const struct t_suite product_events = T_SUITE("events", cases);
+const struct t_suite product_events_suite = T_SUITE("events", cases);

@@ -238,13 +238,13 @@ suite_clean(void)
 
 /* The files' tables, in the order they run. */
 static const struct t_suite *const suites[] = {
-	&product_categories,
-	&product_products,
-	&product_create,
-	&product_update,
-	&product_events,
-	&product_reservations,
-	&product_cache,
+	&product_categories_suite,
+	&product_products_suite,
+	&product_create_suite,
+	&product_update_suite,
+	&product_events_suite,
+	&product_reservations_suite,
+	&product_cache_suite,
 };
 
 int

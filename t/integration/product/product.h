@@ -75,7 +75,8 @@ long release(struct resp *rs, const char *order);
 /* Every role but admin is refused a write: anonymous 401, the rest 403. */
 void write_refused(const char *method, const char *url, const char *json);
 
-extern const struct t_suite product_categories, product_products, product_create,
-    product_update, product_events, product_reservations, product_cache;
+extern const struct t_suite product_categories_suite, product_products_suite,
+    product_create_suite, product_update_suite, product_events_suite,
+    product_reservations_suite, product_cache_suite;
 
 #endif

@@ -482,4 +482,4 @@ static const struct t_case cases[] = {
 	T_CASE(products_inactive_hidden_from_non_admins),
 };
 
-const struct t_suite product_products = T_SUITE("products", cases);
+const struct t_suite product_products_suite = T_SUITE("products", cases);

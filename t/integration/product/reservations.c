@@ -500,4 +500,4 @@ static const struct t_case cases[] = {
 	T_CASE(reserve_concurrent_50_on_stock_10),
 };
 
-const struct t_suite product_reservations = T_SUITE("reservations", cases);
+const struct t_suite product_reservations_suite = T_SUITE("reservations", cases);

@@ -415,4 +415,4 @@ static const struct t_case cases[] = {
 	T_CASE(products_delete_soft),
 };
 
-const struct t_suite product_update = T_SUITE("update", cases);
+const struct t_suite product_update_suite = T_SUITE("update", cases);

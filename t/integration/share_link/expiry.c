@@ -131,4 +131,4 @@ static const struct t_case cases[] = {
 	T_CASE(cron_job_runner),
 };
 
-const struct t_suite share_link_expiry = T_SUITE("expiry", cases);
+const struct t_suite share_link_expiry_suite = T_SUITE("expiry", cases);

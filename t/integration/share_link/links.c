@@ -521,4 +521,4 @@ static const struct t_case cases[] = {
 	T_CASE(expired_link_410),
 };
 
-const struct t_suite share_link_links = T_SUITE("links", cases);
+const struct t_suite share_link_links_suite = T_SUITE("links", cases);

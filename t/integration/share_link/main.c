@@ -138,11 +138,11 @@ suite_clean(void)
 
 /* The files' tables, in the order they run. */
 static const struct t_suite *const suites[] = {
-	&share_link_links,
-	&share_link_page,
-	&share_link_expiry,
-	&share_link_orders,
-	&share_link_stats,
+	&share_link_links_suite,
+	&share_link_page_suite,
+	&share_link_expiry_suite,
+	&share_link_orders_suite,
+	&share_link_stats_suite,
 };
 
 int

@@ -172,4 +172,4 @@ static const struct t_case cases[] = {
 	T_CASE(internal_link_shape),
 };
 
-const struct t_suite share_link_orders = T_SUITE("orders", cases);
+const struct t_suite share_link_orders_suite = T_SUITE("orders", cases);

@@ -119,4 +119,4 @@ static const struct t_case cases[] = {
 	T_CASE(visit_bad_unknown_404),
 };
 
-const struct t_suite share_link_page = T_SUITE("page", cases);
+const struct t_suite share_link_page_suite = T_SUITE("page", cases);

@@ -46,7 +46,7 @@ long order_post(struct resp *rs, const char *token, const char *extra, const cha
     int qty, const char *price);
 long link_patch(struct resp *rs, const char *token, const char *id, const char *json);
 
-extern const struct t_suite share_link_links, share_link_page, share_link_expiry,
-    share_link_orders, share_link_stats;
+extern const struct t_suite share_link_links_suite, share_link_page_suite,
+    share_link_expiry_suite, share_link_orders_suite, share_link_stats_suite;
 
 #endif

@@ -318,4 +318,4 @@ static const struct t_case cases[] = {
 	T_CASE(events_exactly_once),
 };
 
-const struct t_suite share_link_stats = T_SUITE("stats", cases);
+const struct t_suite share_link_stats_suite = T_SUITE("stats", cases);
