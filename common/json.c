@@ -412,15 +412,15 @@ json_parse_own(struct arena *a, const char *buf, size_t len, char *err, size_t e
 	return v;
 }
 
+/* Built with -DJSON_JSONC (make JSON=jsonc), json_jsonc.c defines
+ * json_parse over json-c instead. */
+#ifndef JSON_JSONC
 struct jv *
 json_parse(struct arena *a, const char *buf, size_t len, char *err, size_t errlen)
 {
-#ifdef JSON_JSONC
-	return json_parse_jsonc(a, buf, len, err, errlen);
-#else
 	return json_parse_own(a, buf, len, err, errlen);
-#endif
 }
+#endif
 
 struct jv *
 json_get(const struct jv *v, const char *key)

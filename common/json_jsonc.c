@@ -367,3 +367,13 @@ json_equal(const struct jv *x, const struct jv *y)
 	}
 	return false;
 }
+
+#ifdef JSON_JSONC
+/* make JSON=jsonc: every body goes through json-c (json.c leaves
+ * json_parse to this file). */
+struct jv *
+json_parse(struct arena *a, const char *buf, size_t len, char *err, size_t errlen)
+{
+	return json_parse_jsonc(a, buf, len, err, errlen);
+}
+#endif
