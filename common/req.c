@@ -288,6 +288,16 @@ fields_or_reply(struct req *r, const struct jv *obj, const struct field *f, size
 	return -1;
 }
 
+int
+optional_fields_or_reply(struct req *r, const struct field *f, size_t n, struct fval *out)
+{
+	memset(out, 0, n * sizeof *out);
+	if (r->body_len == 0 && !r->body_too_large)
+		return 0;
+	struct jv *body = req_json_or_reply(r);
+	return body == NULL ? -1 : fields_or_reply(r, body, f, n, out, NULL);
+}
+
 const char *
 param_uuid_or_reply(struct req *r, const char *name)
 {

@@ -104,6 +104,10 @@ struct jv *req_json_or_reply(struct req *r);
  * objects in messages, "items[2].", or NULL); 0, or -1 after answering. */
 int fields_or_reply(struct req *r, const struct jv *obj, const struct field *f,
     size_t n, struct fval *out, const char *prefix);
+/* optional_fields_or_reply: the same for a body that may be absent (a
+ * job's options, a full refund): no body at all leaves every field unset. */
+int optional_fields_or_reply(struct req *r, const struct field *f, size_t n,
+    struct fval *out);
 /* The path parameter as a UUID, or NULL after answering 400 (404 style). */
 const char *param_uuid_or_reply(struct req *r, const char *name);
 /* Query integer within [min,max], def when absent; -1 after answering 400. */

@@ -26,6 +26,12 @@ static const struct stmt server_stmts[] = {
 	  "SELECT count(*) AS pending, greatest(0, coalesce(floor(extract(epoch FROM "
 	  "now() - min(created_at))), 0))::bigint AS oldest "
 	  "FROM outbox WHERE status = 'PENDING'", 0, true },
+	/* server_job's lock: session level, so it outlives the run's own
+	 * transactions; $1 names the job ("payment.reconcile"). */
+	{ "server_job_lock",
+	  "SELECT pg_try_advisory_lock(hashtext($1)) AS locked", 1, false },
+	{ "server_job_unlock",
+	  "SELECT pg_advisory_unlock(hashtext($1)) AS unlocked", 1, false },
 };
 
 static const struct service *service;
@@ -353,4 +359,21 @@ server_main(int argc, char **argv, const struct service *svc)
 	if (n < 1) n = 1;
 	if (n > POOL_MAX) n = POOL_MAX;
 	return master_run(n);
+}
+
+void
+server_job(struct req *r, const char *lock, const char *what,
+    void (*run)(struct req *, void *), void *arg)
+{
+	PGresult *res = db_exec_or_reply(r, &server_stmts[1], (const char *[]){ lock });
+	if (res == NULL)
+		return;
+	if (!db_get_bool(res, 0, "locked")) {
+		reply_error(r, 409, "a %s run is already in progress", what);
+		return;
+	}
+	run(r, arg);
+	enum db_err err;
+	if (db_exec(r, &server_stmts[2], (const char *[]){ lock }, &err) == NULL)
+		log_warn("%s: the run's lock was not released (it goes with the connection)", what);
 }

@@ -39,4 +39,11 @@ void server_health(struct req *r);
  * service's audit document (service->audit), 200. */
 void server_audit(struct req *r);
 
+/* A job run at most once at a time across the pool: run(r, arg) under a
+ * session-level advisory lock named lock ("payment.reconcile") on this
+ * worker's connection, released after it; 409 "a <what> run is already in
+ * progress" while another run holds it.  run answers the request. */
+void server_job(struct req *r, const char *lock, const char *what,
+    void (*run)(struct req *, void *), void *arg);
+
 #endif

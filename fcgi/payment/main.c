@@ -88,10 +88,6 @@ const struct stmt payment_stmts[S__MAX] = {
 	/* reconcile.c: one run at a time per database (a session lock, held
 	 * between requests' transactions, released by the run or with the
 	 * connection). */
-	[S_RECONCILE_LOCK] = { "reconcile_lock",
-	    "SELECT pg_try_advisory_lock(hashtext('payment.reconcile')) AS locked", 0, false },
-	[S_RECONCILE_UNLOCK] = { "reconcile_unlock",
-	    "SELECT pg_advisory_unlock(hashtext('payment.reconcile')) AS unlocked", 0, false },
 	/* The payments to ask Razorpay about: PENDING or PROCESSING for
 	 * longer than $1 seconds (and created within 30 days: an older
 	 * checkout is abandoned), FAILED within the last day (a late

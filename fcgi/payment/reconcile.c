@@ -49,6 +49,7 @@
  * call is bounded by RAZORPAY_TIMEOUT_MS); the rest, oldest first, lead the
  * next run.  The refunds come after the payments, within the same budget. */
 #include "payment.h"
+#include "server.h"
 #include "config.h"
 #include "log.h"
 #include "valid.h"
@@ -240,16 +241,30 @@ answer(struct req *r, const struct tally *t, const struct refund_tally *rt)
 	reply_w(r, 200);
 }
 
+struct reconcile_run {
+	int64_t limit, after_s;
+};
+
+/* Payments, then refunds, under the job's lock (server_job). */
+static void
+reconcile_all(struct req *r, void *arg)
+{
+	const struct reconcile_run *run_args = arg;
+	struct tally t = { 0 };
+	struct refund_tally rt = { 0 };
+	int rc = run(r, run_args->limit, run_args->after_s, &t);
+	if (rc == 0)
+		rc = reconcile_refunds(r, run_args->limit, run_args->after_s, &rt);
+	if (rc == 0)
+		answer(r, &t, &rt);
+}
+
 void
 jobs_reconcile(struct req *r)
 {
 	struct fval f[J__MAX];
-	memset(f, 0, sizeof f);
-	if (r->body_len > 0 || r->body_too_large) {
-		struct jv *body = req_json_or_reply(r);
-		if (body == NULL || fields_or_reply(r, body, job_fields, J__MAX, f, NULL) != 0)
-			return;
-	}
+	if (optional_fields_or_reply(r, job_fields, J__MAX, f) != 0)
+		return;
 	int64_t limit = f[J_LIMIT].set ? f[J_LIMIT].i : LIMIT_DEFAULT;
 	int64_t after_s = f[J_OLDER].i;
 	if (!f[J_OLDER].set) {
@@ -257,22 +272,6 @@ jobs_reconcile(struct req *r)
 		after_s = def < 0 || def > AFTER_MAX ? AFTER_DEFAULT : def;
 	}
 
-	PGresult *lock = db_exec_or_reply(r, S(S_RECONCILE_LOCK), NULL);
-	if (lock == NULL)
-		return;
-	if (!db_get_bool(lock, 0, "locked")) {
-		reply_error(r, 409, "a reconcile run is already in progress");
-		return;
-	}
-	struct tally t = { 0 };
-	struct refund_tally rt = { 0 };
-	int rc = run(r, limit, after_s, &t);
-	if (rc == 0)
-		rc = reconcile_refunds(r, limit, after_s, &rt);
-	enum db_err err;
-	if (db_exec(r, S(S_RECONCILE_UNLOCK), NULL, &err) == NULL)
-		log_warn("reconcile: the run's lock was not released (it goes with the "
-		    "connection)");
-	if (rc == 0)
-		answer(r, &t, &rt);
+	struct reconcile_run run = { limit, after_s };
+	server_job(r, "payment.reconcile", "reconcile", reconcile_all, &run);
 }

@@ -26,20 +26,6 @@ static const struct field refund_fields[R__MAX] = {
 	[R_NOTES] = { "notes", F_STRING, F_TRIM, 0, RZP_NOTE_MAX, NULL },
 };
 
-/* The body, declared: no body at all is a full refund.  0, or -1 after
- * answering 400. */
-static int
-refund_body_or_reply(struct req *r, struct fval f[R__MAX])
-{
-	memset(f, 0, R__MAX * sizeof *f);
-	if (r->body_len == 0 && !r->body_too_large)
-		return 0;
-	struct jv *body = req_json_or_reply(r);
-	if (body == NULL || fields_or_reply(r, body, refund_fields, R__MAX, f, NULL) != 0)
-		return -1;
-	return 0;
-}
-
 /* Inside the transaction: payment id locked, and what may be refunded of
  * it (pay_refund_request: the asked amount, else what is left) into
  * *amount.  The payment row, or NULL after answering 404/409/400 (the
@@ -168,8 +154,8 @@ void
 refunds_create(struct req *r)
 {
 	const char *id = param_uuid_or_reply(r, "id");
-	struct fval f[R__MAX];
-	if (id == NULL || idem_begin_or_reply(r) <= 0 || refund_body_or_reply(r, f) != 0)
+	struct fval f[R__MAX];   /* no body at all: a full refund */
+	if (id == NULL || idem_begin_or_reply(r) <= 0 || optional_fields_or_reply(r, refund_fields, R__MAX, f) != 0)
 		return;
 	/* Committed before Razorpay is asked: should its answer be lost (a
 	 * timeout, a crash), the reconcile job reads the payment's refunds

@@ -271,10 +271,6 @@ const struct stmt product_stmts[S__MAX] = {
 	    "WHERE order_id = $1 AND status = 'RESERVED' "
 	    "AND touched_at < now() - make_interval(secs => $2::int) RETURNING order_id",
 	    2, false },
-	[S_REAP_LOCK] = { "reap_lock",
-	    "SELECT pg_try_advisory_lock(hashtext('product.reap')) AS locked", 0, false },
-	[S_REAP_UNLOCK] = { "reap_unlock",
-	    "SELECT pg_advisory_unlock(hashtext('product.reap')) AS unlocked", 0, false },
 };
 
 static const struct route routes[] = {

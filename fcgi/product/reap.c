@@ -17,6 +17,7 @@
  * One run at a time (a session advisory lock; a second run answers 409);
  * the order service down is a 503 and nothing is released. */
 #include "product.h"
+#include "server.h"
 #include "client_order.h"
 #include "config.h"
 #include "log.h"
@@ -103,28 +104,27 @@ reap_run(struct req *r, long long limit, const char *older)
 	return 0;
 }
 
+struct reap_args {
+	long long limit;
+	const char *older;
+};
+
+static void
+reap_job(struct req *r, void *arg)
+{
+	const struct reap_args *a = arg;
+	reap_run(r, a->limit, a->older);
+}
+
 void
 reap_reservations(struct req *r)
 {
 	struct fval f[J__MAX];
-	memset(f, 0, sizeof f);
-	if (r->body_len > 0 || r->body_too_large) {
-		struct jv *body = req_json_or_reply(r);
-		if (body == NULL || fields_or_reply(r, body, job_fields, J__MAX, f, NULL) != 0)
-			return;
-	}
+	if (optional_fields_or_reply(r, job_fields, J__MAX, f) != 0)
+		return;
 	long long limit = f[J_LIMIT].set ? f[J_LIMIT].i : LIMIT_MAX;
 	long long older = f[J_OLDER].set ? f[J_OLDER].i :
 	    config_long("RESERVATION_REAP_AFTER_SECONDS", 600);
-	PGresult *lock = db_exec_or_reply(r, S(S_REAP_LOCK), NULL);
-	if (lock == NULL)
-		return;
-	if (!db_get_bool(lock, 0, "locked")) {
-		reply_error(r, 409, "a reap-reservations run is already going");
-		return;
-	}
-	reap_run(r, limit, db_int(r, older));
-	enum db_err err;
-	if (db_exec(r, S(S_REAP_UNLOCK), NULL, &err) == NULL)
-		log_warn("could not release the reap lock (it goes with the connection)");
+	struct reap_args args = { limit, db_int(r, older) };
+	server_job(r, "product.reap", "reap-reservations", reap_job, &args);
 }
