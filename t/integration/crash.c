@@ -49,27 +49,9 @@ static int order_pool, product_pool;
 static char *
 product_create(int stock, char **variant)
 {
-	char name[80], body[300];
-	struct resp rs;
-	t_unique(name, sizeof name, "crash-product");
-	snprintf(body, sizeof body, "{\"name\":\"%s\",\"basePrice\":100.00,\"stock\":%d}",
-	    name, stock);
-	t_post_json(&rs, "/products", admin, body);
-	char *id = NULL;
-	if (T_STATUS(&rs, 201) && t_jstr(rs.json, "id") != NULL) {
-		id = strdup(t_jstr(rs.json, "id"));
-		const char *v = t_jstr(rs.json, "variants.0.id");
-		*variant = v ? strdup(v) : NULL;
-	}
-	t_resp_free(&rs);
-	return id;
-}
-
-static long long
-stock_of(const char *variant)
-{
-	return t_db_count(PRODUCT_DB, "SELECT stock FROM variants WHERE id = $1", variant,
-	    (char *)NULL);
+	char members[80];
+	snprintf(members, sizeof members, "\"basePrice\":100.00,\"stock\":%d", stock);
+	return t_product_new(admin, "crash-product", members, variant);
 }
 
 static void
@@ -187,12 +169,12 @@ expect_one_order(const struct t_user *u, const char *body, const char *key,
 	T_EQ_INT(replayed, replay_first);
 	T_EQ_INT(orders_of(u->id), 1);
 	T_EQ_INT(held_for(id), qty);
-	T_EQ_INT(stock_of(variant), stock0 - qty);
+	T_EQ_INT(t_stock(variant), stock0 - qty);
 	T_EQ_INT(retry_until_made(u->token, body, key, again, &replayed), 201);
 	T_EQ_STR(again, id);
 	T_ASSERT(replayed);
 	T_EQ_INT(orders_of(u->id), 1);
-	T_EQ_INT(stock_of(variant), stock0 - qty);
+	T_EQ_INT(t_stock(variant), stock0 - qty);
 	free(res);
 }
 
@@ -256,7 +238,7 @@ killed_while_storing(void)
 	T_REQUIRE(id != NULL);
 	T_EQ_INT(orders_of(u.id), 0);
 	T_EQ_INT(held_for(id), 2);
-	T_EQ_INT(stock_of(variant), 98);
+	T_EQ_INT(t_stock(variant), 98);
 	expect_one_order(&u, body, key, variant, 100, 2, false);
 	free(id);
 	free(product);
@@ -340,18 +322,18 @@ product_killed_then_reaped(void)
 	T_ASSERT(t_db_wait_blocked(PRODUCT_DB, NULL, 0, 2000));
 	T_REQUIRE(first != NULL);
 	T_EQ_INT(held_for(first), 4);           /* held by no order */
-	T_EQ_INT(stock_of(variant), 96);
+	T_EQ_INT(t_stock(variant), 96);
 	T_EQ_INT(reap(3600), 0);                /* too young for the bound */
 	T_EQ_INT(reap(0), 1);
 	T_EQ_INT(held_for(first), 0);
-	T_EQ_INT(stock_of(variant), 100);
+	T_EQ_INT(t_stock(variant), 100);
 	T_EQ_INT(reap(0), 0);
 	/* The key was freed: the retry is a new order. */
 	T_EQ_INT(order_post(&rs, u.token, body, key), 201);
 	T_ASSERT(t_header(&rs, "Idempotent-Replayed") == NULL);
 	t_resp_free(&rs);
 	T_EQ_INT(orders_of(u.id), 1);
-	T_EQ_INT(stock_of(variant), 96);
+	T_EQ_INT(t_stock(variant), 96);
 	free(first);
 	free(product);
 	free(variant);
@@ -373,7 +355,7 @@ reaper_keeps_owned_reservations(void)
 	T_REQUIRE(id != NULL);
 	T_ASSERT(reap(0) >= 0);
 	T_EQ_INT(held_for(id), 1);
-	T_EQ_INT(stock_of(variant), 9);
+	T_EQ_INT(t_stock(variant), 9);
 	t_resp_free(&rs);
 	free(product);
 	free(variant);
@@ -543,7 +525,7 @@ load_with_killed_workers(void)
 	long long released = reap(0);
 	printf("    the reaper released %lld reservations no order owned\n", released);
 	T_ASSERT(released >= 0);
-	T_EQ_INT(stock_of(variant), 1000 - LOAD_CLIENTS * LOAD_KEYS);
+	T_EQ_INT(t_stock(variant), 1000 - LOAD_CLIENTS * LOAD_KEYS);
 	long long held = t_db_count(PRODUCT_DB, "SELECT coalesce(sum(l.quantity), 0) FROM "
 	    "reservations r JOIN reservation_lines l USING (order_id) WHERE "
 	    "r.status = 'RESERVED' AND l.variant_id = $1", variant, (char *)NULL);
@@ -556,9 +538,7 @@ load_with_killed_workers(void)
 static int
 suite_init(void)
 {
-	char sub[40];
-	snprintf(sub, sizeof sub, "00000000-0000-4000-8000-%012ld", (long)getpid());
-	admin = t_mint(sub, "crash-admin@example.com", ROLE_ADMIN, TOKEN_ACCESS, 3600, 0, NULL);
+	admin = t_token(ROLE_ADMIN, "crash-admin@example.com");
 	if (t_stack_restart("order", "IDEM_STALE_SECONDS", "2") == 0)
 		return -1;
 	t_sleep_ms(1000);   /* the restarted master forks its workers */

@@ -8,7 +8,6 @@
  * connection), as a service's transaction would. */
 #include "../lib/t.h"
 #include "../lib/http.h"
-#include <libpq-fe.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,59 +22,26 @@ static char *admin, *customer;
 static char *
 db_write(const char *url_env, const char *sql, const char *a, const char *b)
 {
-	PGconn *c = PQconnectdb(t_env(url_env));
-	char *v = NULL;
-	if (PQstatus(c) == CONNECTION_OK) {
-		const char *p[] = { a, b };
-		int n = b ? 2 : a ? 1 : 0;
-		PGresult *r = PQexecParams(c, sql, n, NULL, p, NULL, NULL, 0);
-		if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) > 0)
-			v = strdup(PQgetvalue(r, 0, 0));
-		else if (PQresultStatus(r) != PGRES_COMMAND_OK)
-			printf("    db_write: %s", PQresultErrorMessage(r));
-		PQclear(r);
-	}
-	PQfinish(c);
-	return v;
+	return t_db_write_value(url_env, sql, a, b, (char *)NULL);
 }
 
 /* Polls until the count query returns want, for at most ms. */
 static bool
 wait_count(const char *url_env, const char *sql, const char *arg, long long want, long ms)
 {
-	double end = t_now() + (double)ms / 1000.0;
-	long long n = -1;
-	while (t_now() < end) {
-		n = t_db_count(url_env, sql, arg, NULL);
-		if (n == want)
-			return true;
-		t_sleep_ms(50);
-	}
-	printf("    %s -> %lld, wanted %lld\n", sql, n, want);
-	return false;
+	char n[24];
+	snprintf(n, sizeof n, "%lld", want);
+	return t_db_wait(url_env, n, ms, sql, arg, (char *)NULL);
 }
 
 /* A product with one variant of the given stock; returns the variant id. */
 static char *
 variant_with_stock(int stock)
 {
-	char name[64], body[256];
-	t_unique(name, sizeof name, "relay-product");
-	snprintf(body, sizeof body, "{\"name\":\"%s\",\"basePrice\":10.00,\"stock\":%d}", name, stock);
-	struct resp rs;
-	t_post_json(&rs, "/products", admin, body);
-	char *v = NULL;
-	if (T_STATUS(&rs, 201))
-		v = strdup(t_jstr(rs.json, "variants.0.id"));
-	t_resp_free(&rs);
+	char members[64], *v = NULL;
+	snprintf(members, sizeof members, "\"basePrice\":10.00,\"stock\":%d", stock);
+	free(t_product_new(admin, "relay-product", members, &v));
 	return v;
-}
-
-static long long
-stock_of(const char *variant)
-{
-	return t_db_count("PRODUCT_DATABASE_URL", "SELECT stock FROM variants WHERE id = $1",
-	    variant, NULL);
 }
 
 static bool
@@ -154,14 +120,14 @@ relay_event_applied_once(void)
 	T_REQUIRE(v != NULL);
 	char *order = new_uuid();
 	T_REQUIRE(reserve(order, v, 3));
-	T_EQ_INT(stock_of(v), 2);
+	T_EQ_INT(t_stock(v), 2);
 	/* Two events for the same cancellation and one sent twice by hand:
 	 * the stock comes back exactly once. */
 	char *e1 = put_cancelled(order, NULL), *e2 = put_cancelled(order, NULL);
 	T_REQUIRE(e1 != NULL && e2 != NULL);
 	T_ASSERT(wait_count("PRODUCT_DATABASE_URL", "SELECT count(*) FROM outbox WHERE "
 	    "aggregate_id = $1 AND status = 'SENT'", order, 2, 3000));
-	T_EQ_INT(stock_of(v), 5);
+	T_EQ_INT(t_stock(v), 5);
 	char url[256], body[400];
 	snprintf(url, sizeof url, "%s/internal/product/events", t_env("INTERNAL_URL"));
 	snprintf(body, sizeof body, "{\"eventId\":\"%s\",\"type\":\"ORDER_CANCELLED\","
@@ -172,7 +138,7 @@ relay_event_applied_once(void)
 	if (T_STATUS(&rs, 200))
 		T_EQ_STR(t_jstr(rs.json, "status"), "duplicate");
 	t_resp_free(&rs);
-	T_EQ_INT(stock_of(v), 5);
+	T_EQ_INT(t_stock(v), 5);
 	/* The consumer route does not exist on the public port. */
 	t_post_json(&rs, "/internal/product/events", NULL, body);
 	T_ERROR(&rs, 404, NULL);
@@ -270,13 +236,13 @@ relay_through_gateway_without_sockets(void)
 	T_REQUIRE(v != NULL);
 	char *order = new_uuid();
 	T_REQUIRE(reserve(order, v, 3));
-	T_EQ_INT(stock_of(v), 0);
+	T_EQ_INT(t_stock(v), 0);
 	T_REQUIRE(t_stack_restart("relay", "INTERNAL_FCGI_DIR", "") > 0);
 	char *ev = put_cancelled(order, NULL);
 	T_REQUIRE(ev != NULL);
 	T_ASSERT(wait_count("PRODUCT_DATABASE_URL", "SELECT count(*) FROM outbox WHERE "
 	    "event_id = $1::uuid AND status = 'SENT'", ev, 1, 5000));
-	T_EQ_INT(stock_of(v), 3);
+	T_EQ_INT(t_stock(v), 3);
 	/* nginx writes its access log at least every second; the wallet,
 	 * when deployed, gets the event too (and ignores it). */
 	char rid[64];
@@ -411,7 +377,7 @@ two_relays_skip_locked_rows(void)
 	}
 	strcat(held, "}");
 	strcat(all, "}");
-	T_EQ_INT(stock_of(v), 0);
+	T_EQ_INT(t_stock(v), 0);
 	pid_t second = relay_second();
 	T_REQUIRE(second > 0);
 	t_sleep_ms(300);
@@ -444,14 +410,14 @@ two_relays_skip_locked_rows(void)
 	t_sleep_ms(1200);   /* a poll of each relay goes by */
 	T_EQ_INT(t_db_count(db, "SELECT count(*) FROM outbox WHERE aggregate_id = ANY "
 	    "($1::text[]) AND status = 'PENDING' AND attempts = 0", held, (char *)NULL), HELD);
-	T_EQ_INT(stock_of(v), N - HELD);
+	T_EQ_INT(t_stock(v), N - HELD);
 
 	r = PQexec(c, "COMMIT");
 	PQclear(r);
 	PQfinish(c);
 	T_ASSERT(wait_count(db, "SELECT count(*) FROM outbox WHERE aggregate_id = ANY "
 	    "($1::text[]) AND status = 'SENT'", all, N, 5000));
-	T_EQ_INT(stock_of(v), N);
+	T_EQ_INT(t_stock(v), N);
 	T_EQ_INT(t_db_count(db, "SELECT count(*) FROM outbox WHERE aggregate_id = ANY "
 	    "($1::text[]) AND attempts <> 1", all, (char *)NULL), 0);
 	T_ASSERT(kill(second, 0) == 0 && kill(t_stack_pid("relay"), 0) == 0);
@@ -482,13 +448,13 @@ relay_killed_then_catches_up(void)
 	T_REQUIRE(ev != NULL);
 	t_sleep_ms(500);
 	/* Nobody relays: the event waits, the stock stays out. */
-	T_EQ_INT(stock_of(v), 0);
+	T_EQ_INT(t_stock(v), 0);
 	const char *argv[] = { t_env("STACK"), "run", NULL };
 	T_REQUIRE(t_spawn(argv) == 0);
 	T_ASSERT(t_stack_pid("relay") != pid);
 	T_ASSERT(wait_count("PRODUCT_DATABASE_URL", "SELECT count(*) FROM outbox WHERE "
 	    "event_id = $1::uuid AND status = 'SENT'", ev, 1, 5000));
-	T_EQ_INT(stock_of(v), 4);
+	T_EQ_INT(t_stock(v), 4);
 	free(ev);
 	free(order);
 	free(v);

@@ -52,18 +52,6 @@ relay_child(pid_t parent, pid_t not, long ms)
 	}
 }
 
-static bool
-wait_dead(pid_t pid, long ms)
-{
-	double end = t_now() + (double)ms / 1000.0;
-	while (t_alive(pid)) {
-		if (t_now() > end)
-			return false;
-		t_sleep_ms(20);
-	}
-	return true;
-}
-
 /* "$STACK" cmd with extra environment (env: "A=1 B=2" or ""), its output
  * into out: the exit status, or -1. */
 static int
@@ -71,16 +59,10 @@ stack_cmd(const char *env, const char *cmd, char *out, size_t n)
 {
 	char line[2048];
 	snprintf(line, sizeof line, "%s '%s' %s 2>&1", env, t_env("STACK"), cmd);
-	fflush(stdout);
-	FILE *p = popen(line, "r");
-	if (p == NULL)
-		return -1;
-	size_t len = fread(out, 1, n - 1, p);
-	out[len] = '\0';
-	int st = pclose(p);
+	int st = t_shell(line, out, n);
 	if (out[0] != '\0')
 		printf("%s %s: %s", env, cmd, out);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+	return st;
 }
 
 /* ---- GET /health ---- */
@@ -355,8 +337,8 @@ relay_sigterm_stops_supervisor_and_child(void)
 	pid_t parent = t_stack_pid("relay"), child = relay_child(parent, 0, 2000);
 	T_REQUIRE(parent > 0 && child > 0);
 	T_REQUIRE(kill(parent, SIGTERM) == 0);
-	T_ASSERT(wait_dead(parent, 10000));
-	T_ASSERT(wait_dead(child, 10000));
+	T_ASSERT(t_wait_gone(parent, 10000));
+	T_ASSERT(t_wait_gone(child, 10000));
 	char out[4096];
 	T_EQ_INT(stack_cmd("", "ensure", out, sizeof out), 0);
 	T_ASSERT(strstr(out, "starting relay") != NULL);
@@ -381,7 +363,8 @@ ensure_restarts_killed_supervisor_and_pool(void)
 	T_REQUIRE(kill(parent, SIGKILL) == 0);
 	kill(child, SIGKILL);
 	T_REQUIRE(kill(pricing, SIGKILL) == 0);
-	T_ASSERT(wait_dead(parent, 5000) && wait_dead(child, 5000) && wait_dead(pricing, 5000));
+	T_ASSERT(t_wait_gone(parent, 5000) && t_wait_gone(child, 5000) &&
+	    t_wait_gone(pricing, 5000));
 	T_EQ_INT(stack_cmd("", "ensure", out, sizeof out), 0);
 	T_ASSERT(strstr(out, "starting relay") != NULL);
 	T_ASSERT(strstr(out, "starting pricing") != NULL);

@@ -13,6 +13,7 @@
  * counts its totals. */
 #include "../lib/t.h"
 #include "../lib/http.h"
+#include "../lib/pay.h"
 #include "crypto.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,19 +39,11 @@ rzpx_mode(bool on)
 {
 	if (x_mode == on)
 		return true;
-	if (t_stack_restart("wallet", "RAZORPAYX_ACCOUNT_NUMBER", on ? ACCOUNT : NULL) == 0)
+	if (t_stack_restart("wallet", "RAZORPAYX_ACCOUNT_NUMBER", on ? ACCOUNT : NULL) == 0 ||
+	    !t_wait_up("/wallets/health", 10))
 		return false;
-	for (int i = 0; i < 100; i++, t_sleep_ms(100)) {
-		struct resp rs;
-		t_get(&rs, "/wallets/health", NULL);
-		long st = rs.status;
-		t_resp_free(&rs);
-		if (st == 200) {
-			x_mode = on;
-			return true;
-		}
-	}
-	return false;
+	x_mode = on;
+	return true;
 }
 
 static void
@@ -113,9 +106,7 @@ ledger_consistent(const struct t_user *u)
 static long
 job_settle(struct resp *rs)
 {
-	char url[300];
-	snprintf(url, sizeof url, "%s/internal/wallet/jobs/settle", t_env("INTERNAL_URL"));
-	return t_http(rs, "POST", url, NULL, NULL, NULL, 0, (char *)NULL);
+	return t_job_post(rs, "wallet", "settle", NULL);
 }
 
 static void
@@ -182,12 +173,11 @@ payout_sent(const struct t_user *u, const char *amount, char pout[64])
 static long
 hook(const char *event_name, const char *pout, const char *extra, char outcome[32])
 {
-	char url[200], body[600];
+	char body[600];
 	struct resp rs;
-	snprintf(url, sizeof url, "%s/_stub/webhook", stub);
 	snprintf(body, sizeof body, "{\"event\":\"%s\",\"payoutId\":\"%s\"%s}", event_name, pout,
 	    extra ? extra : "");
-	t_post_json(&rs, url, NULL, body);
+	t_stub_post(&rs, "/_stub/webhook", body);
 	long st = -1;
 	outcome[0] = '\0';
 	if (T_STATUS(&rs, 200)) {
@@ -217,11 +207,10 @@ hook_expect(const char *ev, const char *pout, const char *extra, const char *wan
 static void
 stub_move(const char *pout, const char *status)
 {
-	char url[200], body[200];
+	char body[200];
 	struct resp rs;
-	snprintf(url, sizeof url, "%s/_stub/payout", stub);
 	snprintf(body, sizeof body, "{\"id\":\"%s\",\"status\":\"%s\"}", pout, status);
-	t_post_json(&rs, url, NULL, body);
+	t_stub_post(&rs, "/_stub/payout", body);
 	T_STATUS(&rs, 200);
 	t_resp_free(&rs);
 }
@@ -230,10 +219,8 @@ stub_move(const char *pout, const char *status)
 static long long
 stub_mark(void)
 {
-	char url[200];
 	struct resp rs;
-	snprintf(url, sizeof url, "%s/_stub/state", stub);
-	t_get(&rs, url, NULL);
+	t_stub_get(&rs, "/_stub/state");
 	long long n = rs.status == 200 ? t_jint(rs.json, "callsMade", -1) : -1;
 	t_resp_free(&rs);
 	return n;
@@ -244,10 +231,8 @@ stub_mark(void)
 static int
 stub_calls(long long mark, const char *needle)
 {
-	char url[200];
 	struct resp rs;
-	snprintf(url, sizeof url, "%s/_stub/state", stub);
-	t_get(&rs, url, NULL);
+	t_stub_get(&rs, "/_stub/state");
 	int n = -1;
 	long long made = t_jint(rs.json, "callsMade", -1);
 	size_t len = t_jlen(rs.json, "calls");
@@ -289,9 +274,7 @@ outbox_events(const char *payout, const char *status)
 static int
 suite_init(void)
 {
-	char sub[40];
-	snprintf(sub, sizeof sub, "00000000-0000-4000-8000-%012ld", (long)getpid());
-	admin = t_mint(sub, "rzpx-admin@example.com", ROLE_ADMIN, TOKEN_ACCESS, 3600, 0, NULL);
+	admin = t_token(ROLE_ADMIN, "rzpx-admin@example.com");
 	crypto_uuid4(buyer);
 	const char *port = t_env("RAZORPAY_STUB_PORT");
 	if (admin == NULL || port == NULL || t_env("RAZORPAYX_WEBHOOK_SECRET") == NULL)

@@ -17,12 +17,12 @@
  * order.  Runs after every other suite (name order) but the rate limit. */
 #include "../lib/t.h"
 #include "../lib/http.h"
+#include "../lib/pay.h"
 #include "crypto.h"
 #include "valid.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 
 #define ORDER_DB "ORDER_DATABASE_URL"
 #define PAY_DB "PAYMENT_DATABASE_URL"
@@ -31,7 +31,7 @@
 
 static char *admin;
 static struct t_user customer, reseller;
-static char *product, link_id[37], stub[128];
+static char *product, link_id[37];
 static double t_start;
 /* The orders of the flow: paid through the link and delivered, then
  * partly refunded (a); paid through the link (b); cancelled (c). */
@@ -62,33 +62,17 @@ order_new(char out[37], bool through_link)
 static bool
 order_pay(const char *order, char payment[37])
 {
-	char body[200], rzp_order[64] = "", rzp_pay[64] = "", url[300];
+	struct t_checkout co;
+	char rzp_pay[64];
 	struct resp rs;
-	snprintf(body, sizeof body, "{\"orderId\":\"%s\"}", order);
-	t_send_json(&rs, "POST", "/payments/razorpay/create-order", customer.token, body);
-	bool ok = T_STATUS(&rs, 201) && t_jstr(rs.json, "razorpayOrder.id") != NULL;
-	if (ok) {
-		snprintf(rzp_order, sizeof rzp_order, "%s", t_jstr(rs.json, "razorpayOrder.id"));
-		if (payment != NULL)
-			snprintf(payment, 37, "%s", t_jstr(rs.json, "payment.id"));
-	}
-	t_resp_free(&rs);
-	if (!ok)
+	if (!t_checkout(customer.token, order, &co))
 		return false;
-	snprintf(url, sizeof url, "%s/_stub/pay", stub);
-	snprintf(body, sizeof body, "{\"orderId\":\"%s\",\"status\":\"captured\"}", rzp_order);
-	t_send_json(&rs, "POST", url, NULL, body);
-	ok = T_STATUS(&rs, 200) && t_jstr(rs.json, "razorpay_payment_id") != NULL;
-	if (ok)
-		snprintf(rzp_pay, sizeof rzp_pay, "%s", t_jstr(rs.json, "razorpay_payment_id"));
-	t_resp_free(&rs);
-	if (!ok)
+	if (payment != NULL)
+		t_copy(payment, 37, co.pay);
+	if (!t_stub_pay(co.rzp_order, "captured", 0, rzp_pay, NULL))
 		return false;
-	snprintf(url, sizeof url, "%s/_stub/webhook", stub);
-	snprintf(body, sizeof body, "{\"event\":\"payment.captured\",\"paymentId\":\"%s\"}",
-	    rzp_pay);
-	t_send_json(&rs, "POST", url, NULL, body);
-	ok = T_STATUS(&rs, 200);
+	t_stub_hook(&rs, "payment.captured", rzp_pay, "");
+	bool ok = rs.status == 200;
 	t_resp_free(&rs);
 	return ok;
 }
@@ -96,11 +80,8 @@ order_pay(const char *order, char payment[37])
 static bool
 set_status(const char *order, const char *status)
 {
-	char url[120], body[80];
 	struct resp rs;
-	snprintf(url, sizeof url, "/orders/%s/status", order);
-	snprintf(body, sizeof body, "{\"status\":\"%s\"}", status);
-	t_send_json(&rs, "PATCH", url, admin, body);
+	t_order_status_set(&rs, admin, order, status, NULL);
 	bool ok = T_STATUS(&rs, 200);
 	t_resp_free(&rs);
 	return ok;
@@ -110,18 +91,7 @@ set_status(const char *order, const char *status)
 static bool
 wait_value(const char *db, const char *want, const char *sql, const char *p1)
 {
-	char *v = NULL;
-	for (double end = t_now() + 15; t_now() < end; t_sleep_ms(100)) {
-		free(v);
-		v = t_db_value(db, sql, p1, (char *)NULL);
-		if (v != NULL && strcmp(v, want) == 0) {
-			free(v);
-			return true;
-		}
-	}
-	T_FAIL("%s read %s, not %s", sql, v ? v : "nothing", want);
-	free(v);
-	return false;
+	return T_ASSERT(t_db_wait(db, want, 15000, sql, p1, (char *)NULL));
 }
 
 /* Every event of the flow delivered: no outbox has a PENDING row. */
@@ -149,14 +119,9 @@ audit(char *out, size_t n)
 	long since = (long)(t_now() - t_start) + 2;
 	snprintf(cmd, sizeof cmd, "\"%s/audit\" --grace 0 --since %ld 2>&1", t_env("BIN_DIR"),
 	    since);
-	FILE *p = popen(cmd, "r");
-	if (p == NULL)
-		return -1;
-	size_t len = fread(out, 1, n - 1, p);
-	out[len] = '\0';
-	int st = pclose(p);
+	int st = t_shell(cmd, out, n);
 	printf("    %s", out);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+	return st;
 }
 
 /* The audit exits 1 and one of its lines has both words. */
@@ -352,13 +317,9 @@ static int
 suite_init(void)
 {
 	t_start = t_now();
-	char sub[40];
-	const char *port = t_env("RAZORPAY_STUB_PORT");
-	if (port == NULL)
+	if (t_env("RAZORPAY_STUB_PORT") == NULL)
 		return -1;
-	snprintf(stub, sizeof stub, "http://127.0.0.1:%s", port);
-	snprintf(sub, sizeof sub, "00000000-0000-4000-8000-%012ld", (long)getpid());
-	admin = t_mint(sub, "audit-admin@example.com", ROLE_ADMIN, TOKEN_ACCESS, 3600, 0, NULL);
+	admin = t_token(ROLE_ADMIN, "audit-admin@example.com");
 	customer = t_register("CUSTOMER", "audit");
 	reseller = t_register("RESELLER", "audit");
 	if (admin == NULL || customer.token == NULL || reseller.token == NULL)

@@ -235,6 +235,22 @@ t_wait_json(struct resp *rs, const char *url, const char *token, const char *pat
 	}
 }
 
+bool
+t_wait_up(const char *url, double secs)
+{
+	double end = t_now() + secs;
+	for (;;) {
+		struct resp rs;
+		long st = t_get(&rs, url, NULL);
+		t_resp_free(&rs);
+		if (st == 200)
+			return true;
+		if (t_now() > end)
+			return false;
+		t_sleep_ms(100);
+	}
+}
+
 void
 t_http_many(int n, const char *method, const char *url, const char *token,
     const char *ctype, const char *const *body, long *status, char **bodies)

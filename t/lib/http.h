@@ -54,6 +54,10 @@ void t_resp_free(struct resp *rs);
 bool t_wait_json(struct resp *rs, const char *url, const char *token, const char *path,
     const char *want, double secs);
 
+/* GETs url (no token) every 100 ms, for up to secs, until it answers 200
+ * (a pool restarted with t_stack_restart is up).  True when it did. */
+bool t_wait_up(const char *url, double secs);
+
 /* Sends n requests at once (curl multi; no 429 retry): t_http_parallel n
  * copies of one, t_http_many with bodies body[0..n) (a NULL entry: none).
  * Fills status[i] (0 on a transport error) and, when bodies is not NULL,

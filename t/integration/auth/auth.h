@@ -13,6 +13,7 @@
 #include "../../lib/http.h"
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdlib.h>
 
 #define PASSWORD "correct horse 42"
 /* The members a valid register body has besides its e-mail. */
@@ -40,7 +41,15 @@ bool take_tokens(struct user *u, struct resp *rs);
  * Leaves the response in rs (caller frees).  Returns the status. */
 long register_user(struct user *u, struct resp *rs, const char *email, const char *role,
     const char *token, const char *first, const char *last);
-long login(struct resp *rs, const char *email, const char *password);
+/* POST /auth/login (static: glibc exports a login() of its own). */
+static inline long
+login(struct resp *rs, const char *email, const char *password)
+{
+	char *b = jbody("email", email, "password", password, (char *)NULL);
+	long st = t_post_json(rs, "/auth/login", NULL, b);
+	free(b);
+	return st;
+}
 long refresh(struct resp *rs, const char *token);
 /* A registered, the first time it is needed; false when it could not be. */
 bool user_a(void);

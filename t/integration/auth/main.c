@@ -91,15 +91,6 @@ register_user(struct user *u, struct resp *rs, const char *email, const char *ro
 }
 
 long
-login(struct resp *rs, const char *email, const char *password)
-{
-	char *b = jbody("email", email, "password", password, (char *)NULL);
-	long st = t_post_json(rs, "/auth/login", NULL, b);
-	free(b);
-	return st;
-}
-
-long
 refresh(struct resp *rs, const char *token)
 {
 	char *b = jbody("refreshToken", token, (char *)NULL);

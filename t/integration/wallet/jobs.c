@@ -81,17 +81,7 @@ release_job_hold(void)
 static bool
 wallet_restart(const char *name, const char *value)
 {
-	if (t_stack_restart("wallet", name, value) == 0)
-		return false;
-	for (int i = 0; i < 100; i++, t_sleep_ms(100)) {
-		struct resp rs;
-		t_get(&rs, "/wallets/health", NULL);
-		long st = rs.status;
-		t_resp_free(&rs);
-		if (st == 200)
-			return true;
-	}
-	return false;
+	return t_stack_restart("wallet", name, value) != 0 && t_wait_up("/wallets/health", 10);
 }
 
 /* With COMMISSION_HOLD_DAYS=2 a delivery starts the hold: the commission
