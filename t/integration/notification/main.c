@@ -1,0 +1,51 @@
+/* The notification service through the gateway: the suite it_notification,
+ * one file per resource (notification.h lists them).
+ *
+ * Users: tokens are minted (the service keeps no user of its own, and
+ * preferences need none registered), each case with a fresh user id so
+ * that no case sees another's rows.  This file: the tokens and the
+ * helpers the files share. */
+#include "../../lib/t.h"
+#include "../../lib/http.h"
+#include "notification.h"
+#include "crypto.h"
+#include <stdio.h>
+#include <stdlib.h>
+
+char *admin;
+
+char *
+user_new(enum role role, char *id)
+{
+	char sub[37], email[80];
+	crypto_uuid4(sub);
+	snprintf(email, sizeof email, "notify-%.8s@example.com", sub);
+	if (id != NULL)
+		snprintf(id, 37, "%s", sub);
+	return t_mint(sub, email, role, TOKEN_ACCESS, 3600, 0, NULL);
+}
+
+static int
+suite_init(void)
+{
+	admin = user_new(ROLE_ADMIN, NULL);
+	return admin != NULL ? 0 : -1;
+}
+
+static int
+suite_clean(void)
+{
+	free(admin);
+	return 0;
+}
+
+/* The files' tables, in the order they run. */
+static const struct t_suite *const suites[] = {
+	&notification_preferences_suite,
+};
+
+int
+main(void)
+{
+	return t_run_suites("notification", suites, T_NCASES(suites), suite_init, suite_clean);
+}
