@@ -12,6 +12,9 @@
 enum notification_stmt {
 	N_PREFS_GET,
 	N_PREFS_SET,
+	N_LIST,
+	N_GET,
+	N_RETRY,
 	N__MAX
 };
 extern const struct stmt notification_stmts[N__MAX];
@@ -21,8 +24,20 @@ extern const struct stmt notification_stmts[N__MAX];
 #define ISO(col) \
 	"to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
 
+#define NOTE_COLS \
+	"n.id, n.user_id, n.type, n.channel, n.recipient, n.subject, n.body, n.status, " \
+	"n.attempts, n.last_error, n.provider_message_id, n.event_id, " \
+	ISO("n.created_at") " AS created_at, " ISO("n.sent_at") " AS sent_at, " \
+	ISO("n.next_attempt_at") " AS next_attempt_at"
+
 /* ---- preferences.c ---- */
 void preferences_get(struct req *r);       /* GET /notifications/preferences */
 void preferences_patch(struct req *r);     /* PATCH /notifications/preferences */
+
+/* ---- notifications.c ---- */
+void notifications_list(struct req *r);    /* GET /notifications */
+extern const struct qparam notifications_list_query[];
+void notifications_get(struct req *r);     /* GET /notifications/:id */
+void notifications_retry(struct req *r);   /* POST /notifications/:id/retry */
 
 #endif

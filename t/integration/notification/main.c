@@ -42,6 +42,7 @@ suite_clean(void)
 /* The files' tables, in the order they run. */
 static const struct t_suite *const suites[] = {
 	&notification_preferences_suite,
+	&notification_notifications_suite,
 };
 
 int

@@ -1,7 +1,9 @@
 /* it_notification: the notification service through the gateway.  One
  * file per resource, run in this order:
  *
- *	preferences.c  GET and PATCH /notifications/preferences
+ *	preferences.c    GET and PATCH /notifications/preferences
+ *	notifications.c  GET /notifications, GET /notifications/:id, the
+ *	                 admin's POST /notifications/:id/retry
  *
  * main.c holds what the files share: the admin token and a fresh user's
  * token. */
@@ -20,5 +22,6 @@ extern char *admin;
 char *user_new(enum role role, char *id);
 
 extern const struct t_suite notification_preferences_suite;
+extern const struct t_suite notification_notifications_suite;
 
 #endif
