@@ -15,6 +15,9 @@ enum notification_stmt {
 	N_LIST,
 	N_GET,
 	N_RETRY,
+	N_RECIPIENT,
+	N_CONTACT_PUT,
+	N_NOTE_INSERT,
 	N__MAX
 };
 extern const struct stmt notification_stmts[N__MAX];
@@ -39,5 +42,8 @@ void notifications_list(struct req *r);    /* GET /notifications */
 extern const struct qparam notifications_list_query[];
 void notifications_get(struct req *r);     /* GET /notifications/:id */
 void notifications_retry(struct req *r);   /* POST /notifications/:id/retry */
+
+/* ---- events.c ---- */
+void notification_events(struct req *r);   /* POST /internal/notification/events */
 
 #endif
