@@ -154,22 +154,27 @@ static const struct {
 	{ "COMPLETED", "completed", "The money has been sent to your bank account." },
 };
 
-const char *
-notify_payout_word(const char *status)
+static int
+payout_index(const char *status)
 {
 	for (size_t i = 0; status != NULL && i < sizeof payout_words / sizeof payout_words[0]; i++)
 		if (strcmp(status, payout_words[i].status) == 0)
-			return payout_words[i].word;
-	return NULL;
+			return (int)i;
+	return -1;
+}
+
+const char *
+notify_payout_word(const char *status)
+{
+	int i = payout_index(status);
+	return i < 0 ? NULL : payout_words[i].word;
 }
 
 const char *
 notify_payout_note(const char *status)
 {
-	for (size_t i = 0; status != NULL && i < sizeof payout_words / sizeof payout_words[0]; i++)
-		if (strcmp(status, payout_words[i].status) == 0)
-			return payout_words[i].note;
-	return NULL;
+	int i = payout_index(status);
+	return i < 0 ? NULL : payout_words[i].note;
 }
 
 char *

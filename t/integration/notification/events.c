@@ -65,33 +65,6 @@ contact_new(char id[37], const char *first, const char *phone, char *eid_out)
 		memcpy(eid_out, eid, 37);
 }
 
-static void
-channels_are(const char *user, const char *type, const char *want)
-{
-	char *got = note_channels(user, type);
-	T_EQ_STR(got, want);
-	free(got);
-}
-
-static void
-field_is(const char *user, const char *type, const char *channel, const char *col,
-    const char *want)
-{
-	char *got = note_field(user, type, channel, col);
-	T_EQ_STR(got, want);
-	free(got);
-}
-
-static void
-field_has(const char *user, const char *type, const char *channel, const char *col,
-    const char *part)
-{
-	char *got = note_field(user, type, channel, col);
-	t_check(t_contains(got, part), __FILE__, __LINE__, "%s %s %s %s: \"%s\" in \"%s\"",
-	    user, type, channel, col, part, got ? got : "(none)");
-	free(got);
-}
-
 /* ---- cases ---- */
 
 /* The welcome from USER_REGISTERED: email and WhatsApp by default, no SMS;
@@ -101,14 +74,14 @@ events_welcome_default_channels(void)
 {
 	char a[37], b[37];
 	contact_new(a, "Ravi", PHONE, NULL);
-	channels_are(a, "USER_REGISTERED", "EMAIL,WHATSAPP");
+	NOTES_ARE(a, "USER_REGISTERED", "EMAIL,WHATSAPP");
 	char email[64];
 	snprintf(email, sizeof email, "n-%.8s@example.com", a);
-	field_is(a, "USER_REGISTERED", "EMAIL", "recipient", email);
-	field_is(a, "USER_REGISTERED", "EMAIL", "subject", "Welcome, Ravi");
-	field_is(a, "USER_REGISTERED", "WHATSAPP", "recipient", PHONE);
-	field_has(a, "USER_REGISTERED", "WHATSAPP", "body", "Hi Ravi, welcome");
-	field_is(a, "USER_REGISTERED", "WHATSAPP", "subject", NULL);
+	NOTE_IS(a, "USER_REGISTERED", "EMAIL", "recipient", email);
+	NOTE_IS(a, "USER_REGISTERED", "EMAIL", "subject", "Welcome, Ravi");
+	NOTE_IS(a, "USER_REGISTERED", "WHATSAPP", "recipient", PHONE);
+	NOTE_HAS(a, "USER_REGISTERED", "WHATSAPP", "body", "Hi Ravi, welcome");
+	NOTE_IS(a, "USER_REGISTERED", "WHATSAPP", "subject", NULL);
 	char *c = t_db_value(NOTIFY_DB, "SELECT email || '|' || phone || '|' || first_name "
 	    "FROM contacts WHERE user_id = $1", a, NULL);
 	char want[128];
@@ -117,7 +90,7 @@ events_welcome_default_channels(void)
 	free(c);
 	/* No phone: email only. */
 	contact_new(b, "Mina", NULL, NULL);
-	channels_are(b, "USER_REGISTERED", "EMAIL");
+	NOTES_ARE(b, "USER_REGISTERED", "EMAIL");
 }
 
 /* The same event again, five at once, and after its inbox row is gone:
@@ -131,8 +104,8 @@ events_repeat_one_row_per_channel(void)
 	    "\"firstName\":\"Other\",\"phone\":null}", a);
 	T_EQ_INT(send_event(reg, "USER_REGISTERED", payload, st), 200);
 	T_EQ_STR(st, "duplicate");
-	channels_are(a, "USER_REGISTERED", "EMAIL,WHATSAPP");
-	field_is(a, "USER_REGISTERED", "EMAIL", "subject", "Welcome, Ravi");
+	NOTES_ARE(a, "USER_REGISTERED", "EMAIL,WHATSAPP");
+	NOTE_IS(a, "USER_REGISTERED", "EMAIL", "subject", "Welcome, Ravi");
 	crypto_uuid4(eid);
 	snprintf(payload, sizeof payload, "{\"orderId\":\"%s\",\"userId\":\"%s\",\"sellerId\":null,"
 	    "\"notes\":\"AWB 7\"}", eid, a);
@@ -144,7 +117,7 @@ events_repeat_one_row_per_channel(void)
 	t_http_parallel(5, "POST", url, NULL, "application/json", body, status, NULL);
 	for (int i = 0; i < 5; i++)
 		T_EQ_INT(status[i], 200);
-	channels_are(a, "ORDER_SHIPPED", "EMAIL,WHATSAPP");
+	NOTES_ARE(a, "ORDER_SHIPPED", "EMAIL,WHATSAPP");
 	T_EQ_INT(rows_of(eid), 2);
 	/* Without its inbox row the event applies again: the unique key
 	 * keeps it to one row per channel. */
@@ -152,7 +125,7 @@ events_repeat_one_row_per_channel(void)
 	T_EQ_INT(send_event(eid, "ORDER_SHIPPED", payload, st), 200);
 	T_EQ_STR(st, "applied");
 	T_EQ_INT(rows_of(eid), 2);
-	field_has(a, "ORDER_SHIPPED", "EMAIL", "body", "AWB 7");
+	NOTE_HAS(a, "ORDER_SHIPPED", "EMAIL", "body", "AWB 7");
 }
 
 /* No userId or sellerId, a user auth does not know, a type not ours:
@@ -202,9 +175,9 @@ events_channel_off_no_row(void)
 	crypto_uuid4(eid);
 	snprintf(payload, sizeof payload, "{\"orderId\":\"%s\",\"userId\":\"%s\"}", eid, a);
 	T_EQ_INT(send_event(eid, "ORDER_SHIPPED", payload, st), 200);
-	channels_are(a, "ORDER_SHIPPED", "EMAIL,SMS");
-	field_is(a, "ORDER_SHIPPED", "SMS", "recipient", PHONE);
-	field_is(a, "ORDER_SHIPPED", "SMS", "subject", NULL);
+	NOTES_ARE(a, "ORDER_SHIPPED", "EMAIL,SMS");
+	NOTE_IS(a, "ORDER_SHIPPED", "SMS", "recipient", PHONE);
+	NOTE_IS(a, "ORDER_SHIPPED", "SMS", "subject", NULL);
 	t_send_json(&rs, "PATCH", "/notifications/preferences", tok,
 	    "{\"email\":false,\"sms\":false}");
 	T_STATUS(&rs, 200);
@@ -215,7 +188,7 @@ events_channel_off_no_row(void)
 	T_EQ_INT(send_event(eid, "ORDER_DELIVERED", payload, st), 200);
 	T_EQ_STR(st, "ignored");
 	T_EQ_INT(rows_of(eid), 0);
-	channels_are(a, "ORDER_DELIVERED", "");
+	NOTES_ARE(a, "ORDER_DELIVERED", "");
 	free(tok);
 }
 
@@ -239,9 +212,9 @@ events_no_contact_looked_up_in_auth(void)
 	snprintf(payload, sizeof payload, "{\"orderId\":\"%s\",\"userId\":\"%s\"}", eid, u.id);
 	T_EQ_INT(send_event(eid, "ORDER_SHIPPED", payload, st), 200);
 	T_EQ_STR(st, "applied");
-	channels_are(u.id, "ORDER_SHIPPED", "EMAIL");
-	field_is(u.id, "ORDER_SHIPPED", "EMAIL", "recipient", email);
-	field_has(u.id, "ORDER_SHIPPED", "EMAIL", "body", "Hi Test,");
+	NOTES_ARE(u.id, "ORDER_SHIPPED", "EMAIL");
+	NOTE_IS(u.id, "ORDER_SHIPPED", "EMAIL", "recipient", email);
+	NOTE_HAS(u.id, "ORDER_SHIPPED", "EMAIL", "body", "Hi Test,");
 	char *c = t_db_value(NOTIFY_DB, "SELECT email || '|' || coalesce(phone, '-') || '|' || "
 	    "first_name FROM contacts WHERE user_id = $1", u.id, NULL);
 	char want[200];
@@ -305,16 +278,16 @@ events_each_event_messages(void)
 	    "\"%s\",\"previousStatus\":\"PAID\",\"notes\":\"Out of stock\",\"shareLinkId\":null,"
 	    "\"currency\":\"INR\",\"totalPaise\":250000}", o, c, s);
 	T_EQ_INT(send_event(eid, "ORDER_CANCELLED", payload, st), 200);
-	channels_are(c, "ORDER_CANCELLED", "EMAIL,WHATSAPP");
-	channels_are(s, "ORDER_CANCELLED", "EMAIL,WHATSAPP");
+	NOTES_ARE(c, "ORDER_CANCELLED", "EMAIL,WHATSAPP");
+	NOTES_ARE(s, "ORDER_CANCELLED", "EMAIL,WHATSAPP");
 	snprintf(want, sizeof want, "Order %s cancelled", o);
-	field_is(c, "ORDER_CANCELLED", "EMAIL", "subject", want);
-	field_has(c, "ORDER_CANCELLED", "EMAIL", "body", "of \u20b92,500.00 has been cancelled. "
+	NOTE_IS(c, "ORDER_CANCELLED", "EMAIL", "subject", want);
+	NOTE_HAS(c, "ORDER_CANCELLED", "EMAIL", "body", "of \u20b92,500.00 has been cancelled. "
 	    "Out of stock");
 	snprintf(want, sizeof want, "Sale cancelled: order %s", o);
-	field_is(s, "ORDER_CANCELLED", "EMAIL", "subject", want);
-	field_has(s, "ORDER_CANCELLED", "WHATSAPP", "body", "Hi Ravi, order");
-	field_is(s, "ORDER_CANCELLED", "WHATSAPP", "recipient", "+919800000002");
+	NOTE_IS(s, "ORDER_CANCELLED", "EMAIL", "subject", want);
+	NOTE_HAS(s, "ORDER_CANCELLED", "WHATSAPP", "body", "Hi Ravi, order");
+	NOTE_IS(s, "ORDER_CANCELLED", "WHATSAPP", "recipient", "+919800000002");
 
 	crypto_uuid4(eid);
 	snprintf(payload, sizeof payload, "{\"paymentId\":\"%s\",\"orderId\":\"%s\",\"userId\":"
@@ -322,9 +295,9 @@ events_each_event_messages(void)
 	    eid, o, c);
 	T_EQ_INT(send_event(eid, "PAYMENT_FAILED", payload, st), 200);
 	snprintf(want, sizeof want, "Payment for order %s failed", o);
-	field_is(c, "PAYMENT_FAILED", "EMAIL", "subject", want);
-	field_has(c, "PAYMENT_FAILED", "EMAIL", "body", "\u20b92,500.00 for order");
-	field_has(c, "PAYMENT_FAILED", "EMAIL", "body", "did not go through: card declined.");
+	NOTE_IS(c, "PAYMENT_FAILED", "EMAIL", "subject", want);
+	NOTE_HAS(c, "PAYMENT_FAILED", "EMAIL", "body", "\u20b92,500.00 for order");
+	NOTE_HAS(c, "PAYMENT_FAILED", "EMAIL", "body", "did not go through: card declined.");
 
 	crypto_uuid4(eid);
 	snprintf(payload, sizeof payload, "{\"paymentId\":\"%s\",\"orderId\":\"%s\",\"userId\":"
@@ -332,8 +305,8 @@ events_each_event_messages(void)
 	    "\"full\":false,\"currency\":\"INR\"}", eid, o, c, eid);
 	T_EQ_INT(send_event(eid, "PAYMENT_REFUNDED", payload, st), 200);
 	snprintf(want, sizeof want, "Refund of \u20b91,000.00 for order %s", o);
-	field_is(c, "PAYMENT_REFUNDED", "EMAIL", "subject", want);
-	field_has(c, "PAYMENT_REFUNDED", "WHATSAPP", "body", "refunded in all: \u20b91,500.00");
+	NOTE_IS(c, "PAYMENT_REFUNDED", "EMAIL", "subject", want);
+	NOTE_HAS(c, "PAYMENT_REFUNDED", "WHATSAPP", "body", "refunded in all: \u20b91,500.00");
 
 	/* The reseller's commission in lakhs; a reseller buying from themself
 	 * hears the customer's message once. */
@@ -343,7 +316,7 @@ events_each_event_messages(void)
 	    "\"commissionPaise\":15000000}", o, c, s, eid);
 	T_EQ_INT(send_event(eid, "ORDER_PAID", payload, st), 200);
 	snprintf(want, sizeof want, "Commission pending: \u20b91,50,000.00 for order %s", o);
-	field_is(s, "ORDER_PAID", "EMAIL", "subject", want);
+	NOTE_IS(s, "ORDER_PAID", "EMAIL", "subject", want);
 	crypto_uuid4(eid);
 	snprintf(payload, sizeof payload, "{\"orderId\":\"%s\",\"userId\":\"%s\",\"sellerId\":"
 	    "\"%s\",\"paymentId\":\"%s\",\"currency\":\"INR\",\"totalPaise\":100,"

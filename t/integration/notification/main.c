@@ -50,6 +50,27 @@ note_field(const char *user, const char *type, const char *channel, const char *
 	    user, type, channel, col, NULL);
 }
 
+void
+note_check(const char *user, const char *type, const char *channel, const char *col,
+    const char *want, bool part, const char *file, int line)
+{
+	char *got = note_field(user, type, channel, col);
+	if (part)
+		t_check(t_contains(got, want), file, line, "%s %s %s: \"%s\" in \"%s\"", type,
+		    channel, col, want, got ? got : "(none)");
+	else
+		t_check_str(got, want, col, file, line);
+	free(got);
+}
+
+void
+notes_check(const char *user, const char *type, const char *want, const char *file, int line)
+{
+	char *got = note_channels(user, type);
+	t_check_str(got, want, type, file, line);
+	free(got);
+}
+
 static int
 suite_init(void)
 {

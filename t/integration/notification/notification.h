@@ -36,6 +36,18 @@ bool note_wait(const char *user, const char *type, const char *want);
 /* Column col ("subject", "body" or "recipient") of user's newest
  * notification of type on channel (malloc'd), or NULL. */
 char *note_field(const char *user, const char *type, const char *channel, const char *col);
+/* Asserts that column col of user's newest notification of type on
+ * channel is want (NOTE_IS; NULL: none or SQL NULL) or contains it
+ * (NOTE_HAS); NOTES_ARE: that note_channels is want. */
+void note_check(const char *user, const char *type, const char *channel, const char *col,
+    const char *want, bool part, const char *file, int line);
+void notes_check(const char *user, const char *type, const char *want, const char *file,
+    int line);
+#define NOTE_IS(user, type, channel, col, want) \
+	note_check((user), (type), (channel), (col), (want), false, __FILE__, __LINE__)
+#define NOTE_HAS(user, type, channel, col, part) \
+	note_check((user), (type), (channel), (col), (part), true, __FILE__, __LINE__)
+#define NOTES_ARE(user, type, want) notes_check((user), (type), (want), __FILE__, __LINE__)
 
 extern const struct t_suite notification_preferences_suite;
 extern const struct t_suite notification_notifications_suite;

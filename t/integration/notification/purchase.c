@@ -36,23 +36,14 @@ register_user(const char *role, const char *first_json, const char *phone, struc
 	return ok;
 }
 
+/* Waits for user's rows of each of types[0..n) on email and WhatsApp,
+ * once each. */
 static void
-field_is(const char *user, const char *type, const char *channel, const char *col,
-    const char *want)
+wait_each(const char *user, const char *const *types, size_t n, const char *whose)
 {
-	char *got = note_field(user, type, channel, col);
-	T_EQ_STR(got, want);
-	free(got);
-}
-
-static void
-field_has(const char *user, const char *type, const char *channel, const char *col,
-    const char *part)
-{
-	char *got = note_field(user, type, channel, col);
-	t_check(t_contains(got, part), __FILE__, __LINE__, "%s %s %s: \"%s\" in \"%s\"", type,
-	    channel, col, part, got ? got : "(none)");
-	free(got);
+	for (size_t i = 0; i < n; i++)
+		t_check(note_wait(user, types[i], "EMAIL,WHATSAPP"), __FILE__, __LINE__,
+		    "the %s's %s on email and WhatsApp, once each", whose, types[i]);
 }
 
 /* ---- registration ---- */
@@ -64,10 +55,10 @@ purchase_register_welcome_per_channel(void)
 	char email[120];
 	T_REQUIRE(register_user("CUSTOMER", "\"Asha\"", "+919812345678", &u, email));
 	T_ASSERT(note_wait(u.id, "USER_REGISTERED", "EMAIL,WHATSAPP"));
-	field_is(u.id, "USER_REGISTERED", "EMAIL", "recipient", email);
-	field_is(u.id, "USER_REGISTERED", "EMAIL", "subject", "Welcome, Asha");
-	field_has(u.id, "USER_REGISTERED", "EMAIL", "body", email);
-	field_is(u.id, "USER_REGISTERED", "WHATSAPP", "recipient", "+919812345678");
+	NOTE_IS(u.id, "USER_REGISTERED", "EMAIL", "recipient", email);
+	NOTE_IS(u.id, "USER_REGISTERED", "EMAIL", "subject", "Welcome, Asha");
+	NOTE_HAS(u.id, "USER_REGISTERED", "EMAIL", "body", email);
+	NOTE_IS(u.id, "USER_REGISTERED", "WHATSAPP", "recipient", "+919812345678");
 	/* The user's own list says the same. */
 	struct resp rs;
 	t_get(&rs, "/notifications?type=USER_REGISTERED", u.token);
@@ -90,9 +81,9 @@ purchase_register_crlf_name_one_line(void)
 	T_REQUIRE(register_user("CUSTOMER", "\"Eve\\r\\nBcc: victim@example.com\"",
 	    "+919812345679", &u, email));
 	T_ASSERT(note_wait(u.id, "USER_REGISTERED", "EMAIL,WHATSAPP"));
-	field_is(u.id, "USER_REGISTERED", "EMAIL", "subject",
+	NOTE_IS(u.id, "USER_REGISTERED", "EMAIL", "subject",
 	    "Welcome, Eve Bcc: victim@example.com");
-	field_has(u.id, "USER_REGISTERED", "EMAIL", "body", "Hi Eve Bcc: victim@example.com,\n");
+	NOTE_HAS(u.id, "USER_REGISTERED", "EMAIL", "body", "Hi Eve Bcc: victim@example.com,\n");
 	T_EQ_INT(t_db_count(NOTIFY_DB, "SELECT count(*) FROM notifications WHERE user_id = $1 "
 	    "AND (subject ~ '[\\r\\n]' OR body ~ '\\nBcc')", u.id, NULL), 0);
 	/* As the API gives it. */
@@ -115,9 +106,9 @@ purchase_register_devanagari_name_intact(void)
 	T_REQUIRE(register_user("RESELLER", json, "+919812345680", &u, email));
 	T_ASSERT(note_wait(u.id, "USER_REGISTERED", "EMAIL,WHATSAPP"));
 	snprintf(want, sizeof want, "Welcome, %s", name);
-	field_is(u.id, "USER_REGISTERED", "EMAIL", "subject", want);
+	NOTE_IS(u.id, "USER_REGISTERED", "EMAIL", "subject", want);
 	snprintf(want, sizeof want, "Hi %s, welcome", name);
-	field_has(u.id, "USER_REGISTERED", "WHATSAPP", "body", want);
+	NOTE_HAS(u.id, "USER_REGISTERED", "WHATSAPP", "body", want);
 	struct resp rs;
 	t_get(&rs, "/notifications?channel=EMAIL", u.token);
 	snprintf(want, sizeof want, "Welcome, %s", name);
@@ -179,24 +170,22 @@ purchase_customer_rows(const struct buyer *b)
 	const char *c = b->c.id;
 	static const char *const types[] = { "ORDER_CREATED", "ORDER_PAID", "ORDER_SHIPPED",
 		"ORDER_DELIVERED" };
-	for (size_t i = 0; i < T_NCASES(types); i++)
-		t_check(note_wait(c, types[i], "EMAIL,WHATSAPP"), __FILE__, __LINE__,
-		    "the customer's %s on email and WhatsApp, once each", types[i]);
+	wait_each(c, types, T_NCASES(types), "customer");
 	char want[400];
 	snprintf(want, sizeof want, "Order %s placed: \u20b93,000.00", b->order);
-	field_is(c, "ORDER_CREATED", "EMAIL", "subject", want);
+	NOTE_IS(c, "ORDER_CREATED", "EMAIL", "subject", want);
 	snprintf(want, sizeof want, "Items: %s \u00d7 2\nTotal: \u20b93,000.00", b->product);
-	field_has(c, "ORDER_CREATED", "EMAIL", "body", want);
-	field_has(c, "ORDER_CREATED", "WHATSAPP", "body", "Hi Asha, your order");
+	NOTE_HAS(c, "ORDER_CREATED", "EMAIL", "body", want);
+	NOTE_HAS(c, "ORDER_CREATED", "WHATSAPP", "body", "Hi Asha, your order");
 	snprintf(want, sizeof want, "Payment received for order %s", b->order);
-	field_is(c, "ORDER_PAID", "EMAIL", "subject", want);
-	field_has(c, "ORDER_PAID", "EMAIL", "body", "payment of \u20b93,000.00");
+	NOTE_IS(c, "ORDER_PAID", "EMAIL", "subject", want);
+	NOTE_HAS(c, "ORDER_PAID", "EMAIL", "body", "payment of \u20b93,000.00");
 	snprintf(want, sizeof want, "Order %s has shipped", b->order);
-	field_is(c, "ORDER_SHIPPED", "EMAIL", "subject", want);
-	field_has(c, "ORDER_SHIPPED", "WHATSAPP", "body", "AWB 42 by BlueDart");
+	NOTE_IS(c, "ORDER_SHIPPED", "EMAIL", "subject", want);
+	NOTE_HAS(c, "ORDER_SHIPPED", "WHATSAPP", "body", "AWB 42 by BlueDart");
 	snprintf(want, sizeof want, "Order %s delivered", b->order);
-	field_is(c, "ORDER_DELIVERED", "EMAIL", "subject", want);
-	field_is(c, "ORDER_DELIVERED", "WHATSAPP", "recipient", "+919811111111");
+	NOTE_IS(c, "ORDER_DELIVERED", "EMAIL", "subject", want);
+	NOTE_IS(c, "ORDER_DELIVERED", "WHATSAPP", "recipient", "+919811111111");
 }
 
 static void
@@ -204,27 +193,23 @@ purchase_reseller_rows(const struct buyer *b)
 {
 	const char *s = b->s.id;
 	static const char *const types[] = { "ORDER_CREATED", "ORDER_PAID", "ORDER_DELIVERED" };
-	for (size_t i = 0; i < T_NCASES(types); i++)
-		t_check(note_wait(s, types[i], "EMAIL,WHATSAPP"), __FILE__, __LINE__,
-		    "the reseller's %s on email and WhatsApp, once each", types[i]);
+	wait_each(s, types, T_NCASES(types), "reseller");
 	/* The customer's rows of the shipment exist: its event is applied. */
-	char *none = note_channels(s, "ORDER_SHIPPED");
-	T_EQ_STR(none, "");
-	free(none);
+	NOTES_ARE(s, "ORDER_SHIPPED", "");
 	char want[400];
 	snprintf(want, sizeof want, "A sale through you: order %s", b->order);
-	field_is(s, "ORDER_CREATED", "EMAIL", "subject", want);
+	NOTE_IS(s, "ORDER_CREATED", "EMAIL", "subject", want);
 	snprintf(want, sizeof want, "%s \u00d7 2", b->product);
-	field_has(s, "ORDER_CREATED", "EMAIL", "body", want);
-	field_has(s, "ORDER_CREATED", "EMAIL", "body", "commission of \u20b9300.00");
+	NOTE_HAS(s, "ORDER_CREATED", "EMAIL", "body", want);
+	NOTE_HAS(s, "ORDER_CREATED", "EMAIL", "body", "commission of \u20b9300.00");
 	char pending[200];
 	snprintf(pending, sizeof pending, "Commission pending: \u20b9300.00 for order %s",
 	    b->order);
-	field_is(s, "ORDER_PAID", "EMAIL", "subject", pending);
+	NOTE_IS(s, "ORDER_PAID", "EMAIL", "subject", pending);
 	snprintf(want, sizeof want, "Commission on its way: \u20b9300.00 for order %s", b->order);
-	field_is(s, "ORDER_DELIVERED", "EMAIL", "subject", want);
-	field_is(s, "ORDER_PAID", "WHATSAPP", "recipient", "+919822222222");
-	field_has(s, "ORDER_PAID", "WHATSAPP", "body", "Hi Ravi, order");
+	NOTE_IS(s, "ORDER_DELIVERED", "EMAIL", "subject", want);
+	NOTE_IS(s, "ORDER_PAID", "WHATSAPP", "recipient", "+919822222222");
+	NOTE_HAS(s, "ORDER_PAID", "WHATSAPP", "body", "Hi Ravi, order");
 	/* GET /notifications agrees: the reseller's order messages. */
 	struct resp rs;
 	t_get(&rs, "/notifications?type=ORDER_PAID&channel=EMAIL", b->s.token);
@@ -264,9 +249,7 @@ purchase_payout_rows(const struct buyer *b)
 	    "'Hi Ravi, your payout of ' || $2 || ' is approved. It is paid to your bank account "
 	    "at the next settlement.'", b->s.id, "\u20b9100.00", NULL), 1);
 	/* The customer hears of no payout. */
-	char *none = note_channels(b->c.id, "PAYOUT_STATUS_CHANGED");
-	T_EQ_STR(none, "");
-	free(none);
+	NOTES_ARE(b->c.id, "PAYOUT_STATUS_CHANGED", "");
 	free(payout);
 }
 
@@ -280,9 +263,9 @@ purchase_customer_and_reseller_then_payout(void)
 	T_REQUIRE(register_user("CUSTOMER", "\"Asha\"", "+919811111111", &b.c, ce));
 	if (purchase_run(&b)) {
 		purchase_customer_rows(&b);
-		field_is(b.c.id, "ORDER_PAID", "EMAIL", "recipient", ce);
+		NOTE_IS(b.c.id, "ORDER_PAID", "EMAIL", "recipient", ce);
 		purchase_reseller_rows(&b);
-		field_is(b.s.id, "ORDER_PAID", "EMAIL", "recipient", se);
+		NOTE_IS(b.s.id, "ORDER_PAID", "EMAIL", "recipient", se);
 		purchase_payout_rows(&b);
 	}
 	t_user_free(&b.c);
