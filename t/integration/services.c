@@ -3,7 +3,7 @@
  * its first public prefix on both listeners, every other public prefix
  * reaches its pool, /internal/<name>/ reaches it on the internal listener
  * only, and its database URL names the file's database.  A service that is
- * not built (notification today) answers a JSON 503 naming it on each of
+ * not built answers a JSON 503 naming it on each of
  * its prefixes.
  *
  * Needs REPO (services.conf), BIN_DIR, BASE_URL, INTERNAL_URL and the
