@@ -57,7 +57,7 @@ SERVICES_H := $(BUILD)/gen/services.h
 # common/ has two floors (common/README.md): the ground floor knows no
 # request (libcore.a: all that workers/ and cron/ link); the request layer
 # above it is everything else in common/ (libcommon.a).
-CORE_NAMES := arena json json_jsonc money crypto config log dbconn httpc fcgic valid token supervise
+CORE_NAMES := arena json json_jsonc money crypto config log dbconn httpc fcgic valid token supervise html
 CORE_SRC   := $(CORE_NAMES:%=common/%.c)
 CORE_OBJ   := $(CORE_SRC:%.c=$(BUILD)/%.o)
 CORE_LIB   := $(BUILD)/libcore.a
