@@ -83,7 +83,7 @@ export BIN_DIR := $(abspath $(BIN))
 export BUILD_DIR := $(abspath $(BUILD))
 export SANITIZE
 
-.PHONY: floors all build tests deps run stop test unit migrate admin health logs bench clean audit \
+.PHONY: floors all build tests deps deps-test run stop test unit migrate admin health logs bench clean audit \
         dead-events retry-event bench-json fuzz fuzz-plain fuzz-json-diff job
 all: build
 
@@ -174,6 +174,10 @@ $(BUILD)/t/it_%: $$(call itest_objs,$$*) $(TLIB_OBJ) $(COMMON_LIB) $(CORE_LIB)
 deps:
 	@scripts/stack.sh deps
 
+# The stack's packages and the tests' (Chromium for the share page's browser test).
+deps-test:
+	@scripts/stack.sh deps test
+
 run: deps
 	@$(MAKE) --no-print-directory build
 	@scripts/stack.sh run
@@ -210,7 +214,7 @@ logs:
 
 # The whole suite: unit tests, then integration tests against a throwaway
 # stack on free ports (scripts/test.sh starts and removes it).
-test: deps
+test: deps-test
 	@$(MAKE) --no-print-directory build tests
 	@scripts/test.sh
 
