@@ -1,5 +1,6 @@
 /* The share-link service's rules (logic.h): plain functions, no I/O. */
 #include "logic.h"
+#include "valid.h"
 #include <string.h>
 #include <strings.h>
 #include <stdio.h>
@@ -190,13 +191,9 @@ link_storefront_url(const char *tmpl, const char *slug, const char *id, const ch
 size_t
 link_excerpt_len(const char *s, size_t max)
 {
-	size_t n = strlen(s);
-	if (n <= max)
+	size_t n = utf8_cut(s, max);
+	if (s[n] == '\0')
 		return n;
-	n = max;
-	/* Back to the start of a character: no continuation byte first. */
-	while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
-		n--;
 	for (size_t i = n; i > max / 2; i--)
 		if (s[i - 1] == ' ' || s[i - 1] == '\n')
 			return i - 1;
