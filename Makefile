@@ -59,7 +59,7 @@ SERVICES_H := $(BUILD)/gen/services.h
 # common/ has two floors (common/README.md): the ground floor knows no
 # request (libcore.a: all that workers/ and cron/ link); the request layer
 # above it is everything else in common/ (libcommon.a).
-CORE_NAMES := arena json json_jsonc money crypto config log dbconn httpc fcgic valid token supervise
+CORE_NAMES := arena json json_jsonc money crypto config log dbconn httpc fcgic valid token supervise html
 CORE_SRC   := $(CORE_NAMES:%=common/%.c)
 CORE_OBJ   := $(CORE_SRC:%.c=$(BUILD)/%.o)
 CORE_LIB   := $(BUILD)/libcore.a
@@ -85,7 +85,7 @@ export BIN_DIR := $(abspath $(BIN))
 export BUILD_DIR := $(abspath $(BUILD))
 export SANITIZE
 
-.PHONY: floors all build tests deps run stop test unit migrate admin health logs bench clean audit \
+.PHONY: floors all build tests deps deps-test run stop test unit migrate admin health logs bench clean audit \
         dead-events retry-event bench-json fuzz fuzz-plain fuzz-json-diff job
 all: build
 
@@ -198,6 +198,10 @@ $(BUILD)/t/it_%: $$(call itest_objs,$$*) $(TLIB_OBJ) $(COMMON_LIB) $(CORE_LIB)
 deps:
 	@scripts/stack.sh deps
 
+# The stack's packages and the tests' (Chromium for the share page's browser test).
+deps-test:
+	@scripts/stack.sh deps test
+
 run: deps
 	@$(MAKE) --no-print-directory build
 	@scripts/stack.sh run
@@ -234,7 +238,7 @@ logs:
 
 # The whole suite: unit tests, then integration tests against a throwaway
 # stack on free ports (scripts/test.sh starts and removes it).
-test: deps
+test: deps-test
 	@$(MAKE) --no-print-directory build tests
 	@scripts/test.sh
 

@@ -8,15 +8,17 @@
 #
 # Called by make after it built $BIN_DIR/* and $BIN_DIR/bench-hello.
 # Then POST /orders (one customer, one reseller, registered first) with the
-# same wrk runs, and, when the payment service, the relay and the Razorpay
-# stand-in ($BIN_DIR/razorpay-stub, started as scripts/test.sh starts it)
+# same wrk runs, a share link's GET /share-links/:code and its HTML page
+# GET /share/:code side by side (bench/share.lua), and, when the payment
+# service, the relay and the Razorpay stand-in ($BIN_DIR/razorpay-stub,
+# started as scripts/test.sh starts it)
 # are built, the latency from a signed payment.captured webhook being
 # accepted to its order being PAID, over BENCH_WEBHOOKS orders, measured
 # inside PostgreSQL (bench/webhooks.sh).
 #
 # Knobs (bench/README.md): BENCH_DURATION (10s), BENCH_WARMUP (2s),
 # BENCH_CONNECTIONS ("16 64"), BENCH_THREADS (2), BENCH_POOL_SIZE (2),
-# BENCH_WEBHOOKS (1000), BENCH_WEBHOOK_RATE (200 a second),
+# BENCH_WEBHOOKS (1000), BENCH_WEBHOOK_RATE (200 a second), BENCH_VISITORS (5000),
 # BENCH_RESULTS (bench/results.md), BENCH_KEEP=1 (leave the stack running).
 #
 # Exit status: 0 when the bench ran (targets missed or not), non-zero when it
@@ -66,6 +68,10 @@ fi
 if ! [[ $WEBHOOK_SEND_RATE =~ ^[1-9][0-9]*$ ]] || ((WEBHOOK_SEND_RATE > 2000)); then
 	die "BENCH_WEBHOOK_RATE='$WEBHOOK_SEND_RATE' must be 1..2000 (webhooks a second)"
 fi
+if ! [[ ${BENCH_VISITORS:=5000} =~ ^[1-9][0-9]{0,8}$ ]]; then
+	die "BENCH_VISITORS='$BENCH_VISITORS' must be 1..999999999 (the share link's visitors)"
+fi
+export BENCH_VISITORS
 ((${#CONNS[@]} > 0)) || die "BENCH_CONNECTIONS is empty"
 for c in "${CONNS[@]}"; do
 	if ! [[ $c =~ ^[1-9][0-9]*$ ]] || ((c < THREADS)); then
@@ -411,7 +417,19 @@ for p in order auth pricing product; do
 done
 ((ORDERS)) || WH_SKIP=${WH_SKIP:-"POST /orders is not measured"}
 
-TOTAL_RUNS=$((4 + PRICING + ORDERS))
+# The share link's two reads need share-link and product (and auth, to
+# register a reseller).
+SHARE=1
+for p in share-link product auth; do
+	if [[ ! -x $BIN_DIR/$p ]]; then
+		SHARE=0
+		NOTES+=("GET /share-links/:code and GET /share/:code skipped: $BIN_DIR/$p is not built")
+		note "${NOTES[-1]}"
+		break
+	fi
+done
+
+TOTAL_RUNS=$((4 + PRICING + ORDERS + 2 * SHARE))
 note "measuring $TOTAL_RUNS endpoints x ${#CONNS[@]} connection counts, ${DURATION} each after ${WARMUP} of warm-up (wrk -t$THREADS)"
 bench static "nginx static (ceiling)" "$BASE/bench/static"
 bench hello "FastCGI hello (ceiling)" "$BASE/bench/hello"
@@ -457,7 +475,7 @@ if ((ORDERS)); then
 	# the customer's token is fresh for the runs (and logged in again before
 	# the webhooks).
 	register RESELLER
-	BENCH_SELLER=$REG_ID
+	BENCH_SELLER=$REG_ID BENCH_SELLER_TOKEN=$REG_TOKEN
 	register CUSTOMER
 	BENCH_CUSTOMER=$REG_ID BENCH_CUSTOMER_EMAIL=$REG_EMAIL BENCH_TOKEN=$REG_TOKEN
 	export BENCH_SELLER BENCH_TOKEN
@@ -467,6 +485,33 @@ if ((ORDERS)); then
 		"$BENCH_TOKEN"
 	[[ $CODE == 201 ]] || die "POST /orders answered $CODE, not 201: $(body_excerpt)"
 	bench orders "POST /orders" "$BASE/orders" "$REPO/bench/orders.lua"
+fi
+
+# A share link and its two public reads: GET /share-links/:code (JSON) and
+# GET /share/:code (the HTML share page), both counting clicks
+# (bench/share.lua: visitors of their own user agent, first visits and
+# repeats).  A reseller is registered unless POST /orders did.
+if ((SHARE)); then
+	if [[ -z ${BENCH_SELLER_TOKEN:-} ]]; then
+		register RESELLER
+		BENCH_SELLER_TOKEN=$REG_TOKEN
+	fi
+	check POST "$BASE/share-links" '{"productId":"'"$FIRST_ID"'"}' "$BENCH_SELLER_TOKEN"
+	[[ $CODE == 201 ]] || die "POST /share-links answered $CODE, not 201: $(body_excerpt)"
+	SHARE_CODE=$(sed -n 's/.*"code":"\([A-Za-z0-9_-]*\)".*/\1/p' "$BENCH_VAR/check.out")
+	[[ -n $SHARE_CODE ]] || die "POST /share-links: no code in $(body_excerpt)"
+	check GET "$BASE/share-links/$SHARE_CODE"
+	[[ $CODE == 200 ]] || die "GET /share-links/$SHARE_CODE answered $CODE: $(body_excerpt)"
+	check GET "$BASE/share/$SHARE_CODE"
+	if [[ $CODE != 200 ]] || ! grep -q 'og:title' "$BENCH_VAR/check.out"; then
+		die "GET /share/$SHARE_CODE answered $CODE: $(body_excerpt)"
+	fi
+	SHARE_PAGE_SIZE=$(wc -c <"$BENCH_VAR/check.out")
+	bench sharejson "GET /share-links/:code" "$BASE/share-links/$SHARE_CODE" "$REPO/bench/share.lua"
+	bench sharepage "GET /share/:code (HTML)" "$BASE/share/$SHARE_CODE" "$REPO/bench/share.lua"
+	SHARE_CLICKS=$(psql "$SHARE_LINK_DATABASE_URL" -X -At \
+		-c "SELECT clicks FROM share_links WHERE code = '$SHARE_CODE'") || SHARE_CLICKS='?'
+	NOTES+=("GET /share-links/:code and GET /share/:code: one link to a seeded product, $BENCH_VISITORS visitors (bench/share.lua); the page is $SHARE_PAGE_SIZE bytes; the link counted $SHARE_CLICKS clicks (one per visitor per hour, both reads together)")
 fi
 
 # Webhook -> PAID (bench/webhooks.sh): sets PAID_* and adds to NOTES.

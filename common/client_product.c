@@ -1,5 +1,6 @@
 /* The product service's client (client_product.h): the lookup, the
- * reservation and its release, a product's variants and its snapshot. */
+ * reservation and its release, a product's variants, its card and its
+ * snapshot. */
 #include "client_product.h"
 #include "log.h"
 #include <string.h>
@@ -230,6 +231,72 @@ product_variants(struct req *r, const char *id, struct product_variant **out, si
 	if (rc != 0 || resp.status != 200)
 		return client_down(r, "product", rc, &resp);
 	const char *why = product_variants_read(r->a, resp.json, out, n);
+	return why != NULL ? client_malformed(r, "product", why) : CLIENT_OK;
+}
+
+/* Whether s is a slug as the product service keeps them. */
+static bool
+slug_ok(const char *s)
+{
+	if (s == NULL || *s == '\0')
+		return false;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '-'))
+			return false;
+	return true;
+}
+
+const char *
+product_card_read(struct arena *a, const struct jv *answer, const char *id,
+    struct product_card *card)
+{
+	memset(card, 0, sizeof *card);
+	if (answer == NULL || answer->type != JV_OBJ)
+		return "card is not an object";
+	bool bad = false;
+	card->product_id = client_uuid(a, answer, "productId", &bad);
+	if (card->product_id == NULL || strcasecmp(card->product_id, id) != 0)
+		return "card is not the product asked for";
+	card->name = client_str(answer, "name", &bad);
+	card->slug = client_str(answer, "slug", &bad);
+	if (card->name == NULL || !slug_ok(card->slug))
+		return "card has no name or no valid slug";
+	card->description = client_str(answer, "description", &bad);
+	const struct jv *act = json_get(answer, "isActive");
+	if (bad || act == NULL || act->type != JV_BOOL)
+		return "card has a malformed description or isActive";
+	card->active = act->b;
+	card->currency = client_str(answer, "currency", &bad);
+	if (!client_currency_ok(card->currency))
+		return "card has a malformed currency";
+	if (client_money(answer, "basePrice", &card->base_price) != 0 || card->base_price <= 0 ||
+	    client_money(answer, "price", &card->price) != 0 || card->price <= 0)
+		return "card has no valid basePrice and price";
+	const struct jv *img = json_get(answer, "image");
+	if (img != NULL && img->type != JV_NULL) {
+		if (img->type != JV_OBJ)
+			return "card has a malformed image";
+		card->image_url = client_str(img, "url", &bad);
+		card->image_alt = client_str(img, "altText", &bad);
+		if (bad || card->image_url == NULL ||
+		    (strncmp(card->image_url, "https://", 8) != 0 &&
+		    strncmp(card->image_url, "http://", 7) != 0))
+			return "card has a malformed image";
+	}
+	return NULL;
+}
+
+enum client_rc
+product_card(struct req *r, const char *id, struct product_card *card)
+{
+	struct http_resp resp;
+	const char *path = arena_printf(r->a, "/internal/product/products/%s/card", id);
+	int rc = http_internal(r, "GET", path, NULL, &resp);
+	if (rc == 0 && resp.status == 404)
+		return CLIENT_NOT_FOUND;
+	if (rc != 0 || resp.status != 200)
+		return client_down(r, "product", rc, &resp);
+	const char *why = product_card_read(r->a, resp.json, id, card);
 	return why != NULL ? client_malformed(r, "product", why) : CLIENT_OK;
 }
 

@@ -79,6 +79,28 @@ enum client_rc product_variants(struct req *r, const char *id,
 const char *product_variants_read(struct arena *a, const struct jv *answer,
     struct product_variant **out, size_t *n);
 
+/* ---- GET /internal/product/products/:id/card ---- */
+
+/* What a page showing a product needs (the share page). */
+struct product_card {
+	const char *product_id;    /* lower case */
+	const char *name;
+	const char *slug;          /* [a-z0-9-], never empty */
+	const char *description;   /* or NULL */
+	bool active;               /* on sale */
+	int64_t base_price;        /* paise, > 0 */
+	int64_t price;             /* the default variant's price, paise, > 0 */
+	const char *currency;      /* three capital letters */
+	const char *image_url;     /* the primary image (else the first), http(s); or NULL */
+	const char *image_alt;     /* or NULL */
+};
+/* Product id's card into *card (strings arena-owned).  CLIENT_OK,
+ * CLIENT_NOT_FOUND (unknown or deleted product) or CLIENT_DOWN. */
+enum client_rc product_card(struct req *r, const char *id, struct product_card *card);
+/* The answer into *card, for product id.  NULL, or why it does not check. */
+const char *product_card_read(struct arena *a, const struct jv *answer, const char *id,
+    struct product_card *card);
+
 /* ---- GET /internal/product/products/:id/snapshot ---- */
 
 /* The product's snapshot (the payload of its PRODUCT_* events, which its

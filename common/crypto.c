@@ -66,6 +66,14 @@ crypto_sha256_hex(const void *data, size_t n, char out[65])
 }
 
 void
+crypto_sha256_b64(const void *data, size_t n, char out[45])
+{
+	unsigned char md[SHA256_DIGEST_LENGTH];
+	SHA256(data, n, md);
+	EVP_EncodeBlock((unsigned char *)out, md, (int)sizeof md);
+}
+
+void
 crypto_hmac_sha256_hex(const void *key, size_t keylen, const void *data, size_t n,
     char out[65])
 {

@@ -12,6 +12,9 @@ void crypto_uuid4(char out[37]);
 void crypto_token(char *out, size_t n);
 /* Hex SHA-256 of data into out[65]. */
 void crypto_sha256_hex(const void *data, size_t n, char out[65]);
+/* Base64 (standard alphabet, padded) SHA-256 of data into out[45]: a
+ * Content-Security-Policy hash source is 'sha256-' and this. */
+void crypto_sha256_b64(const void *data, size_t n, char out[45]);
 /* Hex HMAC-SHA256 into out[65]. */
 void crypto_hmac_sha256_hex(const void *key, size_t keylen, const void *data,
     size_t n, char out[65]);

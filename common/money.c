@@ -73,6 +73,26 @@ money_format(int64_t paise, char *out, size_t outlen)
 	return out;
 }
 
+char *
+money_format_inr(int64_t paise, char *out, size_t outlen)
+{
+	uint64_t m = paise < 0 ? (uint64_t)0 - (uint64_t)paise : (uint64_t)paise;
+	char digits[24], grouped[40];
+	int nd = snprintf(digits, sizeof digits, "%" PRIu64, m / 100);
+	size_t g = 0;
+	/* The last three digits, then pairs: 1,00,00,000. */
+	for (int i = 0; i < nd; i++) {
+		int left = nd - i;
+		if (i > 0 && (left == 3 || (left > 3 && (left - 3) % 2 == 0)))
+			grouped[g++] = ',';
+		grouped[g++] = digits[i];
+	}
+	grouped[g] = '\0';
+	snprintf(out, outlen, "%s\u20b9%s.%02u", paise < 0 ? "-" : "", grouped,
+	    (unsigned)(m % 100));
+	return out;
+}
+
 int64_t
 money_percent_bps(int64_t paise, int64_t bps)
 {

@@ -28,6 +28,11 @@ bool money_currency_ok(const char *s);
 const char *money_strerror(enum money_err e);
 /* Writes "1500.10" into out (at least 32 bytes). */
 char *money_format(int64_t paise, char *out, size_t outlen);
+/* Writes paise as rupees for people to read, grouped the Indian way:
+ * "₹1,500.00", "₹1,50,000.00", "₹1,00,00,000.00", "-₹5.00" below zero
+ * (out: at least 40 bytes; cut, NUL-terminated, when shorter).  Returns
+ * out. */
+char *money_format_inr(int64_t paise, char *out, size_t outlen);
 
 /* Half-up rounding of paise * bps / 10000 (basis points), for percentages. */
 int64_t money_percent_bps(int64_t paise, int64_t bps);

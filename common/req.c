@@ -28,6 +28,7 @@ req_begin(struct req *r, size_t body_max)
 	r->t0 = mono_s();
 	r->now = time(NULL);
 	r->status = 0;
+	r->out_type = NULL;
 	r->authed = false;
 	r->nparams = 0;
 	r->idem_key = NULL;
@@ -189,6 +190,7 @@ void
 reply_reset(struct req *r)
 {
 	r->status = 0;
+	r->out_type = NULL;
 	buf_reset(&r->out);
 	buf_reset(&r->headers);
 }
@@ -244,6 +246,15 @@ void
 reply_w(struct req *r, int status)
 {
 	reply_json(r, status, &r->out);
+}
+
+void
+reply_typed(struct req *r, int status, const char *content_type)
+{
+	if (r->status != 0)
+		return;
+	reply_json(r, status, &r->out);
+	r->out_type = content_type;
 }
 
 struct jv *
@@ -323,14 +334,15 @@ req_end(struct req *r)
 		reply_error(r, 500, "internal server error");
 	/* One buffer, one write: libfcgi's own printf knows no %zu. */
 	FCGX_Stream *o = r->fcgi->out;
-	char head[160];
+	char head[256];
 	int hl;
 	if (r->status == 204)
 		hl = snprintf(head, sizeof head, "Status: 204 No Content\r\n");
 	else
 		hl = snprintf(head, sizeof head, "Status: %d %s\r\n"
-		    "Content-Type: application/json; charset=utf-8\r\n"
-		    "Content-Length: %zu\r\n", r->status, http_reason(r->status), r->out.len);
+		    "Content-Type: %.128s\r\n"
+		    "Content-Length: %zu\r\n", r->status, http_reason(r->status),
+		    r->out_type ? r->out_type : "application/json; charset=utf-8", r->out.len);
 	FCGX_PutStr(head, hl, o);
 	if (r->headers.len)
 		FCGX_PutStr(r->headers.p, (int)r->headers.len, o);

@@ -67,6 +67,7 @@ struct req {
 	int status;                /* 0 until answered */
 	struct buf out;            /* response body */
 	struct buf headers;        /* extra header lines, each ending "\r\n" */
+	const char *out_type;      /* Content-Type when not JSON (reply_typed), or NULL */
 };
 
 void req_init(struct req *r, FCGX_Request *f);
@@ -94,6 +95,9 @@ const char *http_reason(int status);
 /* A writer over r->out for building a success body; finish with reply_w. */
 void req_writer(struct req *r, struct jw *w);
 void reply_w(struct req *r, int status);
+/* Answers r->out as it stands with status and a Content-Type other than
+ * JSON's (a string that outlives the request: "text/html; charset=utf-8"). */
+void reply_typed(struct req *r, int status, const char *content_type);
 
 /* Body parsing: requires application/json and a JSON object; answers 400 /
  * 413 / 415 itself and returns NULL on failure. */

@@ -34,6 +34,19 @@ utf8_chars(const char *s)
 	return n;
 }
 
+size_t
+utf8_cut(const char *s, size_t max)
+{
+	size_t n = strlen(s);
+	if (n <= max)
+		return n;
+	n = max;
+	/* Back to the start of a character: no continuation byte first. */
+	while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+		n--;
+	return n;
+}
+
 /* n digits at *p as a number, advancing past them; -1 (not advancing) when
  * one of them is not a digit. */
 static int

@@ -63,6 +63,10 @@ bool valid_int(const char *s, int64_t *out);
 char *valid_email(struct arena *a, const char *s);
 bool valid_phone(const char *s);
 size_t utf8_chars(const char *s);
+/* How many bytes of the text s to keep so that it has at most max bytes:
+ * all of it when it fits, else max or fewer, cut at a UTF-8 character
+ * boundary. */
+size_t utf8_cut(const char *s, size_t max);
 /* An ISO 8601 date and time with seconds, an optional fraction (kept to the
  * millisecond) and a zone, "Z" or +hh:mm / -hh:mm:
  * "2026-12-31T23:59:59Z", "2026-12-31T23:59:59.5+05:30".  Fields are

@@ -6,14 +6,28 @@
 
 DEPS_PACKAGES=(build-essential libfcgi-dev spawn-fcgi nginx postgresql postgresql-client
 	libpq-dev libjson-c-dev libjwt-dev libssl-dev libcurl4-openssl-dev libcunit1-dev curl wrk)
+# What only the tests need (make test: `stack.sh deps test`): the headless
+# browser of the share page's browser test (t/integration/share_link/browser.c).
+DEPS_TEST_PACKAGES=(chromium)
 
+# cmd_deps [test]: the stack's packages, and with "test" the tests' too (a
+# test package that cannot be installed is a warning: its test skips, or
+# fails under CI).
 cmd_deps() {
+	cmd_deps_install "${DEPS_PACKAGES[@]}" || die "the stack's packages are missing"
+	[[ ${1:-} == test ]] || return 0
+	cmd_deps_install "${DEPS_TEST_PACKAGES[@]}" ||
+		warn "could not install ${DEPS_TEST_PACKAGES[*]}: the browser test will skip (or fail under CI)"
+	return 0
+}
+
+cmd_deps_install() {
 	command -v dpkg-query >/dev/null 2>&1 || {
-		warn "not a Debian system: install by hand: ${DEPS_PACKAGES[*]}"
+		warn "not a Debian system: install by hand: $*"
 		return 0
 	}
 	local missing=() p status
-	for p in "${DEPS_PACKAGES[@]}"; do
+	for p in "$@"; do
 		status=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
 		[[ $status == installed ]] && continue
 		# The versioned packages satisfy the meta-packages.
@@ -26,7 +40,10 @@ cmd_deps() {
 	((${#missing[@]} == 0)) && return 0
 	local sudo=()
 	if ((EUID != 0)); then
-		command -v sudo >/dev/null 2>&1 || die "missing packages (${missing[*]}) and no sudo: install them as root"
+		command -v sudo >/dev/null 2>&1 || {
+			warn "missing packages (${missing[*]}) and no sudo: install them as root"
+			return 1
+		}
 		sudo=(sudo)
 	fi
 	say "installing: ${missing[*]}"

@@ -2,7 +2,7 @@
 # The local stack: nginx gateway -> one spawn-fcgi pool per service ->
 # a project-local PostgreSQL cluster.  Called by the Makefile:
 #
-#   stack.sh deps                  install missing Debian packages (apt)
+#   stack.sh deps [test]           install missing Debian packages (apt); test: the tests' too
 #   stack.sh run                   .env, cluster, roles, migrations, pools, nginx; wait healthy
 #   stack.sh stop                  stop exactly what run started (by pid), then the cluster
 #   stack.sh ensure                start what of a started stack is not running (cron, every minute)
@@ -116,7 +116,7 @@ fi
 unset STACK_LOCKED
 
 case $cmd in
-deps) cmd_deps ;;
+deps) cmd_deps "$@" ;;
 run) cmd_run ;;
 stop) cmd_stop ;;
 ensure) cmd_ensure ;;

@@ -211,6 +211,9 @@ done
 # (TEST_POOL_SIZE and the other TEST_* knobs are this script's own: kept.)
 while IFS= read -r k; do unset "$k"; done < <(compgen -v | grep -E '_(DATABASE_URL|POOL_SIZE)$' |
 	grep -v '^TEST_' || true)
+# The share page's settings (it_share_link expects the defaults and sets
+# STOREFRONT_URL itself).
+unset SHARE_BASE_URL STOREFRONT_URL
 # The relay's heartbeat and the health bounds (workers/README.md).
 unset RELAY_HEARTBEAT_FILE RELAY_HEARTBEAT_MS RELAY_STALE_SECONDS RELAY_WATCHDOG_SECONDS \
 	OUTBOX_MAX_WAIT_SECONDS

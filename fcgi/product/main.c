@@ -149,6 +149,18 @@ const struct stmt product_stmts[S__MAX] = {
 	[S_PRODUCT_SNAPSHOT] = { "product_snapshot",
 	    "SELECT " PRODUCT_SNAPSHOT("p.version") " AS doc "
 	    "FROM products p WHERE p.id = $1", 1, true },
+	/* A product's card: its default variant's price (as S_LOOKUP picks the
+	 * variant; the base price without one) and its primary image (else
+	 * the first). */
+	[S_PRODUCT_CARD] = { "product_card",
+	    "SELECT p.id, p.name, p.slug, p.description, p.is_active, p.base_price, p.currency, "
+	    "coalesce(v.price, p.base_price) AS price, i.url AS image_url, "
+	    "i.alt_text AS image_alt FROM products p "
+	    "LEFT JOIN LATERAL (SELECT v.price FROM variants v WHERE v.product_id = p.id "
+	    "AND v.deleted_at IS NULL ORDER BY v.is_default DESC, v.position, v.id LIMIT 1) v "
+	    "ON true LEFT JOIN LATERAL (SELECT i.url, i.alt_text FROM images i "
+	    "WHERE i.product_id = p.id ORDER BY i.is_primary DESC, i.position, i.id LIMIT 1) i "
+	    "ON true WHERE p.id = $1 AND p.deleted_at IS NULL", 1, true },
 	[S_VARIANT_INSERT] = { "variant_insert",
 	    "INSERT INTO variants (product_id, sku, price, stock, option_values, is_default, "
 	    "position) VALUES ($1, $2, $3, $4, coalesce($5::jsonb, '[]'), $6, "
@@ -288,6 +300,8 @@ static const struct route routes[] = {
 	{ "DELETE", "/products/:id",        ROLE_ADMIN,   products_delete, 0, NULL },
 	{ "POST",   "/internal/product/lookup", ROUTE_PUBLIC, stock_lookup, ROUTE_INTERNAL, NULL },
 	{ "GET",    "/internal/product/products/:id/snapshot", ROUTE_PUBLIC, stock_snapshot,
+	  ROUTE_INTERNAL, NULL },
+	{ "GET",    "/internal/product/products/:id/card", ROUTE_PUBLIC, products_card,
 	  ROUTE_INTERNAL, NULL },
 	{ "GET",    "/internal/product/products/:id/variants", ROUTE_PUBLIC, stock_variants,
 	  ROUTE_INTERNAL, NULL },

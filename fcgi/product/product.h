@@ -14,6 +14,7 @@ enum product_stmt {
 	S_PRODUCT_LIST_SEARCH, S_PRODUCT_COUNT,
 	S_PRODUCT_DOC, S_PRODUCT_DOC_BY_SLUG, S_PRODUCT_SLUG_TAKEN,
 	S_PRODUCT_INSERT, S_PRODUCT_UPDATE, S_PRODUCT_DELETE, S_PRODUCT_EVENT, S_PRODUCT_SNAPSHOT,
+	S_PRODUCT_CARD,
 	S_VARIANT_INSERT, S_VARIANT_UPDATE, S_VARIANT_REMOVE, S_VARIANT_COUNT,
 	S_IMAGE_INSERT, S_IMAGE_UPDATE, S_IMAGE_REMOVE, S_IMAGE_CLEAR_PRIMARY,
 	S_LOOKUP, S_VARIANTS_OF,
@@ -37,6 +38,10 @@ void products_list(struct req *r);
 extern const struct qparam products_list_query[];
 void products_get(struct req *r);
 void products_get_by_slug(struct req *r);
+
+/* GET /internal/product/products/:id/card: what a page showing the
+ * product needs (the share page, fcgi/share-link/page.c). */
+void products_card(struct req *r);
 
 /* catalog_write.c */
 void products_create(struct req *r);

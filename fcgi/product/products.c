@@ -1,5 +1,6 @@
 /* Product reads: GET /products, /products/:id, /products/slug/:slug.
- * Non-admins see active products only; deleted products are never shown. */
+ * Non-admins see active products only; deleted products are never shown.
+ * And the internal card of a product (GET /internal/product/products/:id/card). */
 #include "product.h"
 #include <string.h>
 
@@ -95,4 +96,47 @@ products_get_by_slug(struct req *r)
 	reply_doc(r, res, 200, "product not found");
 	if (r->status == 200)
 		cache_store(key, NULL, &r->out);
+}
+
+/* The card of a product, inactive ones included (the caller shows that it
+ * is not on sale); a deleted one is 404.  Cached like a document. */
+void
+products_card(struct req *r)
+{
+	const char *id = param_uuid_or_reply(r, "id");
+	if (id == NULL)
+		return;
+	const char *key = arena_printf(r->a, "card:%s", id);
+	if (cache_reply(r, key))
+		return;
+	PGresult *res = db_exec_or_reply(r, S(S_PRODUCT_CARD), (const char *[]){ id });
+	if (res == NULL)
+		return;
+	if (PQntuples(res) == 0) {
+		reply_error(r, 404, "product %s not found", id);
+		return;
+	}
+	struct jw w;
+	req_writer(r, &w);
+	jw_obj_open(&w);
+	jw_kstr(&w, "productId", db_get(res, 0, "id"));
+	jw_kstr(&w, "name", db_get(res, 0, "name"));
+	jw_kstr(&w, "slug", db_get(res, 0, "slug"));
+	jw_kstr(&w, "description", db_get(res, 0, "description"));   /* null when none */
+	jw_kbool(&w, "isActive", db_get_bool(res, 0, "is_active"));
+	jw_kmoney(&w, "basePrice", db_get_ll(res, 0, "base_price"));
+	jw_kmoney(&w, "price", db_get_ll(res, 0, "price"));
+	jw_kstr(&w, "currency", db_get(res, 0, "currency"));
+	jw_key(&w, "image");
+	if (db_isnull(res, 0, "image_url")) {
+		jw_null(&w);
+	} else {
+		jw_obj_open(&w);
+		jw_kstr(&w, "url", db_get(res, 0, "image_url"));
+		jw_kstr(&w, "altText", db_get(res, 0, "image_alt"));
+		jw_obj_close(&w);
+	}
+	jw_obj_close(&w);
+	reply_w(r, 200);
+	cache_store(key, id, &r->out);
 }

@@ -41,6 +41,12 @@ links_config(void)
 	return 0;
 }
 
+const char *
+link_url(struct arena *a, const char *code)
+{
+	return arena_printf(a, "%s/%s", base_url, code);
+}
+
 void
 json_link_members(struct jw *w, const PGresult *res, int row)
 {

@@ -1,8 +1,10 @@
 /* The share-link service's rules as plain functions over plain data: what
  * a code looks like, whether a link can be used (410 before 404), who a
  * new link is for, when an expiry is acceptable, whose visit counts, the
- * conversion rate, what an event did, SHARE_BASE_URL.  No request, no
- * database: links.c, visits.c and stats.c call these and do the I/O;
+ * conversion rate, what an event did, SHARE_BASE_URL; and the share
+ * page's: its status, STOREFRONT_URL, the description's excerpt.  No
+ * request, no database: links.c, visits.c, page.c and stats.c call these
+ * and do the I/O;
  * t/unit/share_link_logic.c calls them directly.
  *
  * The counters themselves (orders, conversions, revenue less refunds,
@@ -57,6 +59,32 @@ int64_t link_conversion_rate(int64_t conversions, int64_t clicks);
 /* What an order event did to a link's records (known: the link exists;
  * written: the order's row changed): "applied", "duplicate" or "ignored". */
 const char *link_event_status(bool known, bool written);
+
+/* ---- the share page (page.c) ---- */
+
+/* The status of the share page GET /share/:code for a link found (or
+ * not): 200; 410 for an expired or deactivated link (expired before
+ * inactive, as link_use_of); 404 for an unknown code. */
+int link_page_status(bool found, bool expired, bool active);
+
+/* STOREFRONT_URL: an http(s) URL template without spaces, quotes, angle
+ * brackets, backslashes or control characters, whose only placeholders
+ * are {slug}, {id} (the product's) and {code} (the link's):
+ * "https://shop.example/p/{slug}?ref={code}".  Whether v is one. */
+bool link_storefront_ok(const char *v);
+/* Where the page sends a visitor: tmpl (link_storefront_ok) with its
+ * placeholders replaced by slug, id and code, each percent-encoded outside
+ * A-Z a-z 0-9 - . _ ~; for a link without a product (slug and id NULL),
+ * the template's origin and "/?ref=" and the code.  Into out (n bytes);
+ * its length, or -1 when it does not fit. */
+int link_storefront_url(const char *tmpl, const char *slug, const char *id,
+    const char *code, char *out, size_t n);
+
+/* How many bytes of the text s to keep so that it has at most max bytes:
+ * all of it when it fits, else cut on a UTF-8 character boundary, at the
+ * last space or newline of the second half when there is one (the
+ * caller adds an ellipsis). */
+size_t link_excerpt_len(const char *s, size_t max);
 
 /* SHARE_BASE_URL: an http(s) URL without a query, a fragment, spaces,
  * quotes or backslashes.  Its length without trailing slashes (what a

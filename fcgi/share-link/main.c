@@ -1,5 +1,6 @@
 /* share-link: reseller share links, their clicks and conversions, on
- * share_link_db. */
+ * share_link_db; and the share page a link's url opens (GET /share/:code,
+ * HTML). */
 #include "share_link.h"
 #include "server.h"
 #include <stdio.h>
@@ -111,6 +112,7 @@ static const struct route routes[] = {
 	{ "PATCH",  "/share-links/:id",         ROLE_RESELLER | ROLE_ADMIN, links_update, 0, NULL },
 	{ "DELETE", "/share-links/:id",         ROLE_RESELLER | ROLE_ADMIN, links_delete, 0, NULL },
 	{ "GET",    "/share-links/:code/stats", ROLE_RESELLER | ROLE_ADMIN, links_stats, 0, NULL },
+	{ "GET",    "/share/:code",             ROUTE_PUBLIC, links_page, 0, NULL },
 	{ "GET",    "/internal/share-link/links/:id", ROUTE_PUBLIC, links_internal_get,
 	  ROUTE_INTERNAL, NULL },
 	{ "POST",   "/internal/share-link/events", ROUTE_PUBLIC, share_link_events,
@@ -132,7 +134,7 @@ static const struct service share_link = {
 int
 main(int argc, char **argv)
 {
-	if (links_config() != 0)
+	if (links_config() != 0 || page_config() != 0)
 		return 1;
 	return server_main(argc, argv, &share_link);
 }

@@ -71,6 +71,19 @@ void links_internal_get(struct req *r);    /* GET /internal/share-link/links/:id
 
 /* ---- visits.c: the public page of a link ---- */
 void links_visit(struct req *r);           /* GET /share-links/:code */
+/* Counts the visit of r to link (row 0 of a LINK_COLS result) as a click
+ * when it is one: one per visitor per link per hour, not the seller's
+ * own.  0, or -1 after answering 503/500. */
+int link_click_or_reply(struct req *r, const PGresult *link);
+
+/* ---- page.c: the share page, HTML ---- */
+void links_page(struct req *r);            /* GET /share/:code */
+/* Reads STOREFRONT_URL; 0, or -1 when it is set and not a template
+ * link_storefront_ok accepts. */
+int page_config(void);
+/* The share url of a link with code (SHARE_BASE_URL, "/", code), in a's
+ * memory (links.c). */
+const char *link_url(struct arena *a, const char *code);
 
 /* ---- stats.c ---- */
 void links_stats(struct req *r);           /* GET /share-links/:code/stats */

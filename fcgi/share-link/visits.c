@@ -10,7 +10,10 @@
  * real_ip module so that it is the client's).
  *
  * With a product, the answer carries what a shop page shows of it: name,
- * base price, the link's seller price. */
+ * base price, the link's seller price.
+ *
+ * The share page GET /share/:code (page.c) counts its visits here too
+ * (link_click_or_reply). */
 #include "share_link.h"
 #include "client_product.h"
 #include "config.h"
@@ -26,6 +29,17 @@ visitor_of(struct req *r, char out[65])
 	const char *key = config_str("SHARE_VISITOR_KEY", cfg.jwt_secret);
 	const char *who = arena_printf(r->a, "%s\n%s", r->remote_addr, r->user_agent);
 	crypto_hmac_sha256_hex(key, strlen(key), who, strlen(who), out);
+}
+
+int
+link_click_or_reply(struct req *r, const PGresult *link)
+{
+	if (!link_visit_counts(r->authed, r->user.sub, db_get(link, 0, "seller_id")))
+		return 0;
+	char visitor[65];
+	visitor_of(r, visitor);
+	return db_exec_or_reply(r, S(S_LINK_CLICK),
+	    (const char *[]){ db_get(link, 0, "id"), visitor }) == NULL ? -1 : 0;
 }
 
 /* Writes "product": what the page shows of p, or null when it is gone. */
@@ -67,14 +81,8 @@ links_visit(struct req *r)
 	struct product_item p = { .product_id = product };   /* its default variant */
 	if (product != NULL && product_lookup(r, &p, 1) != CLIENT_OK)
 		return;
-	const char *seller = db_get(res, 0, "seller_id");
-	if (link_visit_counts(r->authed, r->user.sub, seller)) {
-		char visitor[65];
-		visitor_of(r, visitor);
-		if (db_exec_or_reply(r, S(S_LINK_CLICK),
-		    (const char *[]){ db_get(res, 0, "id"), visitor }) == NULL)
-			return;
-	}
+	if (link_click_or_reply(r, res) != 0)
+		return;
 	struct jw w;
 	req_writer(r, &w);
 	jw_obj_open(&w);

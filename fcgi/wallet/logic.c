@@ -1,5 +1,6 @@
 /* The wallet service's rules (logic.h): plain functions, no I/O. */
 #include "logic.h"
+#include "valid.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -153,13 +154,7 @@ rzpx_status_ok(const char *s)
 size_t
 rzpx_why_len(const char *why, size_t max)
 {
-	size_t n = strlen(why);
-	if (n <= max)
-		return n;
-	n = max;
-	while (n > 0 && ((unsigned char)why[n] & 0xC0) == 0x80)
-		n--;
-	return n;
+	return utf8_cut(why, max);
 }
 
 void

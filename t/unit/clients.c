@@ -841,6 +841,89 @@ call_share_link_and_outbox(void)
 	check_answered(0, NULL);
 }
 
+/* ---- product_card_read, product_card ---- */
+
+#define CARD(extra) \
+	"{'productId':'" P1 "','name':'Kurta <b>','slug':'kurta-b','description':'Cotton'," \
+	"'isActive':true,'basePrice':1000.00,'price':1200.50,'currency':'INR'" extra "}"
+
+static void
+card_read_cases(void)
+{
+	struct product_card c;
+	T_EQ_STR(product_card_read(r.a, j(CARD(",'image':{'url':'https://i.example/k.jpg',"
+	    "'altText':'front'}")), P1, &c), NULL);
+	T_EQ_STR(c.product_id, P1);
+	T_EQ_STR(c.name, "Kurta <b>");
+	T_EQ_STR(c.slug, "kurta-b");
+	T_EQ_STR(c.description, "Cotton");
+	T_ASSERT(c.active);
+	T_EQ_INT(c.base_price, 100000);
+	T_EQ_INT(c.price, 120050);
+	T_EQ_STR(c.currency, "INR");
+	T_EQ_STR(c.image_url, "https://i.example/k.jpg");
+	T_EQ_STR(c.image_alt, "front");
+	/* No image, no description, no alt text: NULLs. */
+	T_EQ_STR(product_card_read(r.a, j("{'productId':'" P1 "','name':'K','slug':'k',"
+	    "'description':null,'isActive':false,'basePrice':1,'price':1,'currency':'USD',"
+	    "'image':null}"), P1, &c), NULL);
+	T_ASSERT(c.description == NULL && c.image_url == NULL && !c.active);
+	T_EQ_STR(product_card_read(r.a, j(CARD(",'image':{'url':'http://i.example/k.jpg'}")),
+	    P1, &c), NULL);
+	T_ASSERT(c.image_alt == NULL);
+
+	static const struct { const char *answer, *why; } bad[] = {
+		{ "[]", "card is not an object" },
+		{ CARD(""), NULL },   /* placeholder: the same card for P2 below */
+		{ "{'productId':'x','name':'K','slug':'k'}", "card is not the product asked for" },
+		{ "{'productId':'" P1 "','slug':'k'}", "card has no name or no valid slug" },
+		{ "{'productId':'" P1 "','name':'K','slug':'K B'}",
+		  "card has no name or no valid slug" },
+		{ "{'productId':'" P1 "','name':'K','slug':''}", "card has no name or no valid slug" },
+		{ "{'productId':'" P1 "','name':'K','slug':'k','description':3,'isActive':true}",
+		  "card has a malformed description or isActive" },
+		{ "{'productId':'" P1 "','name':'K','slug':'k','isActive':'yes'}",
+		  "card has a malformed description or isActive" },
+		{ "{'productId':'" P1 "','name':'K','slug':'k','isActive':true,'currency':'inr'}",
+		  "card has a malformed currency" },
+		{ "{'productId':'" P1 "','name':'K','slug':'k','isActive':true,'currency':'INR',"
+		  "'basePrice':1.005,'price':1}", "card has no valid basePrice and price" },
+		{ "{'productId':'" P1 "','name':'K','slug':'k','isActive':true,'currency':'INR',"
+		  "'basePrice':1,'price':0}", "card has no valid basePrice and price" },
+		{ CARD(",'image':'https://i.example/k.jpg'"), "card has a malformed image" },
+		{ CARD(",'image':{'url':'javascript:alert(1)'}"), "card has a malformed image" },
+		{ CARD(",'image':{'altText':'front'}"), "card has a malformed image" },
+		{ CARD(",'image':{'url':'https://i','altText':7}"), "card has a malformed image" },
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		const char *id = bad[i].why == NULL ? P2 : P1;
+		const char *why = bad[i].why ? bad[i].why : "card is not the product asked for";
+		const char *got = product_card_read(r.a, j(bad[i].answer), id, &c);
+		if (!T_EQ_STR(got, why))
+			printf("    (answer %zu: %s)\n", i, bad[i].answer);
+	}
+}
+
+static void
+call_product_card(void)
+{
+	struct product_card c;
+	answer(200, CARD(",'image':null"));
+	T_EQ_INT(product_card(&r, P1, &c), CLIENT_OK);
+	T_EQ_STR(sent(), "GET /internal/product/products/" P1 "/card\n\n");
+	T_EQ_STR(c.slug, "kurta-b");
+	check_answered(0, NULL);
+	answer(404, "{'statusCode':404,'message':'product not found'}");
+	T_EQ_INT(product_card(&r, P1, &c), CLIENT_NOT_FOUND);
+	check_answered(0, NULL);
+	answer(200, "{'productId':'" P2 "'}");
+	T_EQ_INT(product_card(&r, P1, &c), CLIENT_DOWN);
+	check_answered(503, "product service unavailable");
+	answer(503, "");
+	T_EQ_INT(product_card(&r, P1, &c), CLIENT_DOWN);
+	check_answered(503, "product service unavailable");
+}
+
 static const struct t_case cases[] = {
 	T_CASE(client_readers),
 	T_CASE(lookup_read_ok),
@@ -857,6 +940,8 @@ static const struct t_case cases[] = {
 	T_CASE(call_product_lookup),
 	T_CASE(call_product_reserve),
 	T_CASE(call_product_variants_snapshot),
+	T_CASE(card_read_cases),
+	T_CASE(call_product_card),
 	T_CASE(call_pricing),
 	T_CASE(call_auth_user),
 	T_CASE(call_order),

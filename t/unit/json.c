@@ -624,6 +624,21 @@ utf8_chars_counts(void)
 	T_EQ_INT(utf8_chars("\xf0\x9f\x98\x80"), 1);
 }
 
+static void
+utf8_cut_at_a_character(void)
+{
+	T_EQ_INT(utf8_cut("", 4), 0);
+	T_EQ_INT(utf8_cut("abc", 4), 3);
+	T_EQ_INT(utf8_cut("abcd", 4), 4);
+	T_EQ_INT(utf8_cut("abcde", 4), 4);
+	/* "\xe2\x82\xb9" is one character of three bytes: never split. */
+	T_EQ_INT(utf8_cut("ab\xe2\x82\xb9z", 3), 2);
+	T_EQ_INT(utf8_cut("ab\xe2\x82\xb9z", 4), 2);
+	T_EQ_INT(utf8_cut("ab\xe2\x82\xb9z", 5), 5);
+	T_EQ_INT(utf8_cut("\xf0\x9f\x98\x80", 3), 0);
+	T_EQ_INT(utf8_cut("abc", 0), 0);
+}
+
 /* valid_time: the instant in ms, and its normalized text, or "bad". */
 static const char *
 time_of(const char *s)
@@ -719,6 +734,7 @@ static const struct t_case cases[] = {
 	T_CASE(valid_email_bad),
 	T_CASE(valid_phone_values),
 	T_CASE(utf8_chars_counts),
+	T_CASE(utf8_cut_at_a_character),
 	T_CASE(valid_time_values),
 	T_CASE(valid_time_bad),
 };

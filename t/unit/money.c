@@ -272,6 +272,47 @@ money_format_truncates_safely(void)
 }
 
 static void
+inr_is(int64_t paise, const char *want, int line)
+{
+	char out[40];
+	money_format_inr(paise, out, sizeof out);
+	t_check(strcmp(out, want) == 0, __FILE__, line,
+	    "money_format_inr(%" PRId64 ") = \"%s\", expected \"%s\"", paise, out, want);
+}
+
+/* Rupees grouped the Indian way: the last three digits, then pairs. */
+static void
+money_format_inr_values(void)
+{
+	inr_is(0, "\u20b90.00", __LINE__);
+	inr_is(5, "\u20b90.05", __LINE__);
+	inr_is(99999, "\u20b9999.99", __LINE__);
+	inr_is(100000, "\u20b91,000.00", __LINE__);
+	inr_is(150000, "\u20b91,500.00", __LINE__);
+	inr_is(150010, "\u20b91,500.10", __LINE__);
+	inr_is(1000000, "\u20b910,000.00", __LINE__);
+	inr_is(15000000, "\u20b91,50,000.00", __LINE__);
+	inr_is(99999999, "\u20b99,99,999.99", __LINE__);
+	inr_is(1000000000, "\u20b91,00,00,000.00", __LINE__);
+	inr_is(12345678901, "\u20b912,34,56,789.01", __LINE__);
+	inr_is(-500, "-\u20b95.00", __LINE__);
+	inr_is(-15000000, "-\u20b91,50,000.00", __LINE__);
+	inr_is(MONEY_MAX, "\u20b91,00,00,00,00,00,000.00", __LINE__);
+	inr_is(INT64_MAX, "\u20b992,23,37,20,36,85,47,758.07", __LINE__);
+	inr_is(INT64_MIN, "-\u20b992,23,37,20,36,85,47,758.08", __LINE__);
+}
+
+static void
+money_format_inr_truncates_safely(void)
+{
+	char out[8];
+	memset(out, 'x', sizeof out);
+	money_format_inr(15000000, out, 6);     /* "\u20b9" is three bytes */
+	T_EQ_STR(out, "\u20b91,");
+	T_EQ_INT(out[6], 'x');
+}
+
+static void
 money_format_parse_round_trip(void)
 {
 	const int64_t vals[] = { 0, 1, 9, 10, 99, 100, 101, 150010, 999999, 123456789,
@@ -610,6 +651,8 @@ static const struct t_case cases[] = {
 	T_CASE(money_strerror_messages),
 	T_CASE(money_format_values),
 	T_CASE(money_format_truncates_safely),
+	T_CASE(money_format_inr_values),
+	T_CASE(money_format_inr_truncates_safely),
 	T_CASE(money_format_parse_round_trip),
 	T_CASE(jw_money_in_object),
 	T_CASE(money_percent_bps_exact),

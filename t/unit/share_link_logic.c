@@ -1,7 +1,8 @@
 /* fcgi/share-link/logic.c: codes, whether a link can be used (410 before
  * 404), whose link a new one is, expiry, whose visit counts, the
- * conversion rate, event outcomes, SHARE_BASE_URL.  Plain functions: no
- * stack, no database. */
+ * conversion rate, event outcomes, SHARE_BASE_URL; the share page's
+ * status, STOREFRONT_URL and its expansion, the description's excerpt.
+ * Plain functions: no stack, no database. */
 #include "../lib/t.h"
 #include "../../fcgi/share-link/logic.h"
 
@@ -135,6 +136,119 @@ link_base_url_bad(void)
 	T_EQ_INT(link_base_url_len("https://x.in", 12), -1);   /* no room for it */
 }
 
+/* ---- the share page ---- */
+
+static void
+link_page_status_each(void)
+{
+	T_EQ_INT(link_page_status(true, false, true), 200);
+	T_EQ_INT(link_page_status(true, true, true), 410);      /* expired */
+	T_EQ_INT(link_page_status(true, false, false), 410);    /* deactivated */
+	T_EQ_INT(link_page_status(true, true, false), 410);     /* the job's */
+	T_EQ_INT(link_page_status(false, false, false), 404);
+	T_EQ_INT(link_page_status(false, true, true), 404);
+}
+
+static void
+link_storefront_good(void)
+{
+	static const char *const good[] = { "https://shop.example/p/{slug}?ref={code}",
+		"http://localhost:5173/products/{id}?ref={code}&s={slug}", "https://shop.example",
+		"https://shop.example/", "https://shop.example:8443/{slug}/{code}",
+		"https://shop.example/#/p/{id}", "https://shop.example?ref={code}" };
+	for (size_t i = 0; i < sizeof good / sizeof good[0]; i++)
+		t_check(link_storefront_ok(good[i]), __FILE__, __LINE__,
+		    "STOREFRONT_URL \"%s\" refused", good[i]);
+}
+
+static void
+link_storefront_bad(void)
+{
+	static const char *const bad[] = { "", "shop.example/{slug}", "ftp://shop.example/",
+		"//shop.example/{slug}", "https://", "https:///p", "https://{slug}.example/",
+		"https://shop.example/{name}", "https://shop.example/{slug", "https://shop.example/}",
+		"https://shop.example/{SLUG}", "https://shop.example/p {slug}",
+		"https://shop.example/\"{slug}", "https://shop.example/'", "https://shop.example/<x>",
+		"https://shop.example/\\", "https://shop.example/\t", "https://shop.example/\x7f",
+		"https://shop.example/`", "javascript:alert(1)//https://x" };
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		t_check(!link_storefront_ok(bad[i]), __FILE__, __LINE__,
+		    "STOREFRONT_URL \"%s\" accepted", bad[i]);
+}
+
+#define PID "11111111-1111-4111-8111-111111111111"
+
+static void
+link_storefront_url_expands(void)
+{
+	char out[256];
+	T_EQ_INT(link_storefront_url("https://shop.example/p/{slug}?ref={code}", "red-kurta",
+	    PID, "Ab-_09xyzQWe", out, sizeof out), 49);
+	T_EQ_STR(out, "https://shop.example/p/red-kurta?ref=Ab-_09xyzQWe");
+	T_ASSERT(link_storefront_url("http://s.in/{id}/{slug}/{id}?r={code}&c={code}", "k", PID,
+	    "c0", out, sizeof out) > 0);
+	T_EQ_STR(out, "http://s.in/" PID "/k/" PID "?r=c0&c=c0");
+	/* No placeholder: the template as it is. */
+	T_ASSERT(link_storefront_url("https://shop.example/", "k", PID, "c0", out,
+	    sizeof out) > 0);
+	T_EQ_STR(out, "https://shop.example/");
+	/* Values are percent-encoded outside the unreserved characters. */
+	T_ASSERT(link_storefront_url("https://s.in/{slug}?ref={code}", "a b&c/\"<\xe2\x82\xb9",
+	    PID, "x~y.z", out, sizeof out) > 0);
+	T_EQ_STR(out, "https://s.in/a%20b%26c%2F%22%3C%E2%82%B9?ref=x~y.z");
+}
+
+static void
+link_storefront_url_without_product(void)
+{
+	char out[128];
+	T_EQ_INT(link_storefront_url("https://shop.example/p/{slug}?ref={code}", NULL, NULL,
+	    "Ab-_09xyzQWe", out, sizeof out), 38);
+	T_EQ_STR(out, "https://shop.example/?ref=Ab-_09xyzQWe");
+	T_ASSERT(link_storefront_url("http://localhost:5173?x={code}", NULL, NULL, "c0", out,
+	    sizeof out) > 0);
+	T_EQ_STR(out, "http://localhost:5173/?ref=c0");
+	T_ASSERT(link_storefront_url("https://shop.example#/{slug}", NULL, NULL, "c0", out,
+	    sizeof out) > 0);
+	T_EQ_STR(out, "https://shop.example/?ref=c0");
+}
+
+static void
+link_storefront_url_bad_too_long(void)
+{
+	char out[40];
+	const char *t = "https://shop.example/p/{slug}?ref={code}";
+	/* 39 characters fit with the NUL, 40 do not. */
+	T_EQ_INT(link_storefront_url(t, "k", PID, "Ab-_09xyzQ", out, 40), 39);
+	T_EQ_STR(out, "https://shop.example/p/k?ref=Ab-_09xyzQ");
+	T_EQ_INT(link_storefront_url(t, "kk", PID, "Ab-_09xyzQ", out, 40), -1);
+	T_EQ_INT(link_storefront_url(t, "k", PID, "Ab-_09xyzQ", out, 39), -1);
+	/* An encoded byte that does not fit whole. */
+	T_EQ_INT(link_storefront_url("https://s.in/{slug}", " ", PID, "c", out, 16), -1);
+	T_EQ_INT(link_storefront_url("https://s.in/{slug}", " ", PID, "c", out, 17), 16);
+	T_EQ_INT(link_storefront_url("https://s.in/{slug}", NULL, NULL, "c", out, 5), -1);
+	T_EQ_INT(link_storefront_url("https://s.in/{slug}", "k", PID, "c", out, 0), -1);
+}
+
+static void
+link_excerpt_cuts(void)
+{
+	T_EQ_INT(link_excerpt_len("", 10), 0);
+	T_EQ_INT(link_excerpt_len("short", 10), 5);
+	T_EQ_INT(link_excerpt_len("exactly10!", 10), 10);
+	/* At the last space of the second half. */
+	T_EQ_INT(link_excerpt_len("cotton kurta hand woven", 16), 12);
+	T_EQ_INT(link_excerpt_len("cotton\nkurta hand", 14), 12);
+	/* A space only in the first half: cut in the word. */
+	T_EQ_INT(link_excerpt_len("ab cdefghijklmnop", 10), 10);
+	/* Never inside a character: "\xe2\x82\xb9" is three bytes. */
+	T_EQ_INT(link_excerpt_len("xxxxxxxx\xe2\x82\xb9yy", 9), 8);
+	T_EQ_INT(link_excerpt_len("xxxxxxxx\xe2\x82\xb9yy", 10), 8);
+	T_EQ_INT(link_excerpt_len("xxxxxxxx\xe2\x82\xb9yy", 11), 11);
+	T_EQ_INT(link_excerpt_len("\xe0\xa4\xb9\xe0\xa4\xbf\xe0\xa4\x82", 4), 3);
+	T_EQ_INT(link_excerpt_len("abc", 0), 0);
+}
+
 static const struct t_case cases[] = {
 	T_CASE(link_code_valid_base64url),
 	T_CASE(link_use_expired_before_gone),
@@ -149,6 +263,13 @@ static const struct t_case cases[] = {
 	T_CASE(link_event_status_each),
 	T_CASE(link_base_url_good),
 	T_CASE(link_base_url_bad),
+	T_CASE(link_page_status_each),
+	T_CASE(link_storefront_good),
+	T_CASE(link_storefront_bad),
+	T_CASE(link_storefront_url_expands),
+	T_CASE(link_storefront_url_without_product),
+	T_CASE(link_storefront_url_bad_too_long),
+	T_CASE(link_excerpt_cuts),
 };
 
 int

@@ -100,6 +100,16 @@ order_post(struct resp *rs, const char *token, const char *extra, const char *pr
 	return t_send_json(rs, "POST", "/orders", token, body);
 }
 
+long long
+clicks_of(const char *code)
+{
+	struct resp rs;
+	stats_get(&rs, code, admin);
+	long long n = rs.status == 200 ? t_jint(rs.json, "clicks", -1) : -1;
+	t_resp_free(&rs);
+	return n;
+}
+
 long
 link_patch(struct resp *rs, const char *token, const char *id, const char *json)
 {
@@ -140,6 +150,8 @@ suite_clean(void)
 static const struct t_suite *const suites[] = {
 	&share_link_links_suite,
 	&share_link_page_suite,
+	&share_link_sharepage_suite,
+	&share_link_browser_suite,
 	&share_link_expiry_suite,
 	&share_link_orders_suite,
 	&share_link_stats_suite,

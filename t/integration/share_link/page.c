@@ -8,17 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* A link's clicks as its stats show them, or -1. */
-static long long
-clicks_of(const char *code)
-{
-	struct resp rs;
-	stats_get(&rs, code, admin);
-	long long n = rs.status == 200 ? t_jint(rs.json, "clicks", -1) : -1;
-	t_resp_free(&rs);
-	return n;
-}
-
 static void
 visit_counts_clicks_once_per_visitor(void)
 {

@@ -3,6 +3,9 @@
  *
  *	links.c    POST, GET (list), PATCH and DELETE /share-links
  *	page.c     the public page GET /share-links/:code
+ *	sharepage.c the share page GET /share/:code (HTML): tags, escaping,
+ *	           CSP, clicks, 404/410 pages, STOREFRONT_URL
+ *	browser.c  the share page in a headless Chromium: screenshot, text
  *	expiry.c   the expiry job and the cron runner
  *	orders.c   POST /orders through a link; the internal read
  *	stats.c    GET /share-links/:code/stats and the events behind it
@@ -41,12 +44,15 @@ int link_create(const struct t_user *u, const char *extra, struct link *l);
 /* GET /share-links/:code as a visitor with user agent ua (no token). */
 long visit(struct resp *rs, const char *code, const char *ua);
 long stats_get(struct resp *rs, const char *code, const char *token);
+/* A link's clicks as its stats show them (as an admin), or -1. */
+long long clicks_of(const char *code);
 /* POST /orders of one line as token; extra as in link_create. */
 long order_post(struct resp *rs, const char *token, const char *extra, const char *prod,
     int qty, const char *price);
 long link_patch(struct resp *rs, const char *token, const char *id, const char *json);
 
 extern const struct t_suite share_link_links_suite, share_link_page_suite,
+    share_link_sharepage_suite, share_link_browser_suite,
     share_link_expiry_suite, share_link_orders_suite, share_link_stats_suite;
 
 #endif
