@@ -58,26 +58,6 @@ notify_channel_file(unsigned ch)
 	    : NULL;
 }
 
-char *
-notify_money(char *out, size_t n, int64_t paise)
-{
-	/* The magnitude as unsigned: INT64_MIN has no positive int64. */
-	uint64_t v = paise < 0 ? (uint64_t)0 - (uint64_t)paise : (uint64_t)paise;
-	char digits[24], grouped[48];
-	int nd = snprintf(digits, sizeof digits, "%llu", (unsigned long long)(v / 100));
-	/* Indian grouping: the last three digits, then pairs. */
-	size_t g = 0;
-	for (int i = 0; i < nd; i++) {
-		int left = nd - i;              /* digits from here to the end */
-		if (i > 0 && (left == 3 || (left > 3 && (left - 3) % 2 == 0)))
-			grouped[g++] = ',';
-		grouped[g++] = digits[i];
-	}
-	grouped[g] = '\0';
-	snprintf(out, n, "%s\u20b9%s.%02u", paise < 0 ? "-" : "", grouped, (unsigned)(v % 100));
-	return out;
-}
-
 const char NOTIFY_UNKNOWN[] = "";
 
 /* s escaped for to: no control character becomes a line or a header. */
@@ -181,7 +161,7 @@ char *
 notify_amount(char *out, size_t n, int64_t paise, const char *currency)
 {
 	if (currency == NULL || strcmp(currency, "INR") == 0)
-		return notify_money(out, n, paise);
+		return money_format_inr(paise, out, n);
 	char m[32];
 	snprintf(out, n, "%.3s %s", currency, money_format(paise, m, sizeof m));
 	return out;

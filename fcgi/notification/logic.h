@@ -34,11 +34,6 @@ unsigned notify_channels(bool has_email, bool has_phone, struct prefs p);
 const char *notify_channel_name(unsigned ch);
 const char *notify_channel_file(unsigned ch);
 
-/* paise as the messages write it: "₹1,500.00", grouped the Indian way
- * ("₹1,50,000.00", "₹1,00,00,000.00"), "-₹5.00" below zero.  Writes at
- * most n bytes with the NUL; returns out. */
-char *notify_money(char *out, size_t n, int64_t paise);
-
 /* Where a rendered value goes: a header line (the subject; no control
  * character at all) or a body (a value adds no line: CR, LF and the other
  * control characters but tab become a space). */
@@ -73,7 +68,7 @@ const char *notify_template(const char *type, bool seller, unsigned ch);
 const char *notify_payout_word(const char *status);
 const char *notify_payout_note(const char *status);
 
-/* An amount in currency: INR (or NULL) as notify_money writes it, another
+/* An amount in currency: INR (or NULL) as money_format_inr writes it (common/money.h), another
  * currency as "USD 1500.00". */
 char *notify_amount(char *out, size_t n, int64_t paise, const char *currency);
 

@@ -64,38 +64,6 @@ channel_names(void)
 	T_ASSERT(notify_channel_file(8) == NULL);
 }
 
-static void
-money_rupees_indian_grouping(void)
-{
-	char b[48];
-	T_EQ_STR(notify_money(b, sizeof b, 150000), "\u20b91,500.00");
-	T_EQ_STR(notify_money(b, sizeof b, 0), "\u20b90.00");
-	T_EQ_STR(notify_money(b, sizeof b, 5), "\u20b90.05");
-	T_EQ_STR(notify_money(b, sizeof b, 99), "\u20b90.99");
-	T_EQ_STR(notify_money(b, sizeof b, 150010), "\u20b91,500.10");
-	T_EQ_STR(notify_money(b, sizeof b, 99999), "\u20b9999.99");
-	T_EQ_STR(notify_money(b, sizeof b, 100000), "\u20b91,000.00");
-	T_EQ_STR(notify_money(b, sizeof b, 9999999), "\u20b999,999.99");
-	T_EQ_STR(notify_money(b, sizeof b, 10000000), "\u20b91,00,000.00");
-	T_EQ_STR(notify_money(b, sizeof b, 15000000), "\u20b91,50,000.00");
-	T_EQ_STR(notify_money(b, sizeof b, 1234567890), "\u20b91,23,45,678.90");
-	T_EQ_STR(notify_money(b, sizeof b, 1000000000), "\u20b91,00,00,000.00");
-}
-
-static void
-money_negative_and_extremes(void)
-{
-	char b[48];
-	T_EQ_STR(notify_money(b, sizeof b, -500), "-\u20b95.00");
-	T_EQ_STR(notify_money(b, sizeof b, -150000), "-\u20b91,500.00");
-	T_EQ_STR(notify_money(b, sizeof b, INT64_MAX), "\u20b992,23,37,20,36,85,47,758.07");
-	T_EQ_STR(notify_money(b, sizeof b, INT64_MIN), "-\u20b992,23,37,20,36,85,47,758.08");
-	/* A short buffer is cut, never overrun. */
-	char s[6];
-	notify_money(s, sizeof s, 150000);
-	T_EQ_INT((long long)strlen(s), 5);
-}
-
 /* The values the render cases use; anything else is unknown. */
 static const char *
 value(void *arg, const char *name)
@@ -404,8 +372,6 @@ static const struct t_case cases[] = {
 	T_CASE(audience_unknown_types),
 	T_CASE(channels_from_contact_and_prefs),
 	T_CASE(channel_names),
-	T_CASE(money_rupees_indian_grouping),
-	T_CASE(money_negative_and_extremes),
 	T_CASE(render_values),
 	T_CASE(render_no_header_injection),
 	T_CASE(render_bad_templates),
