@@ -309,23 +309,6 @@ param_uuid_or_reply(struct req *r, const char *name)
 	return arena_strlower(r->a, v);
 }
 
-int
-query_int_or_reply(struct req *r, const char *name, int64_t def, int64_t min,
-    int64_t max, int64_t *out)
-{
-	const char *v = req_query(r, name);
-	if (v == NULL || v[0] == '\0') {
-		*out = def;
-		return 0;
-	}
-	if (!valid_int(v, out) || *out < min || *out > max) {
-		reply_error(r, 400, "%s must be an integer between %lld and %lld", name,
-		    (long long)min, (long long)max);
-		return -1;
-	}
-	return 0;
-}
-
 long
 req_elapsed_ms(const struct req *r)
 {

@@ -110,9 +110,6 @@ int optional_fields_or_reply(struct req *r, const struct field *f, size_t n,
     struct fval *out);
 /* The path parameter as a UUID, or NULL after answering 400 (404 style). */
 const char *param_uuid_or_reply(struct req *r, const char *name);
-/* Query integer within [min,max], def when absent; -1 after answering 400. */
-int query_int_or_reply(struct req *r, const char *name, int64_t def,
-    int64_t min, int64_t max, int64_t *out);
 
 /* Milliseconds since the request began (on the monotonic clock). */
 long req_elapsed_ms(const struct req *r);
