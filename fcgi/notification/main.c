@@ -42,6 +42,12 @@ const struct stmt notification_stmts[N__MAX] = {
 	[N_RETRY] = { "note_retry",
 	    "UPDATE notifications n SET status = 'PENDING', next_attempt_at = now() "
 	    "WHERE n.id = $1 AND n.status = 'FAILED' RETURNING " NOTE_COLS, 1, false },
+	/* The sender's queue: rows due and not sent yet, and how long the
+	 * oldest has been due (the partial index notifications_due). */
+	[N_DUE] = { "note_due",
+	    "SELECT count(*) AS due, coalesce(floor(extract(epoch FROM "
+	    "now() - min(next_attempt_at)))::bigint, 0) AS oldest FROM notifications "
+	    "WHERE status = 'PENDING' AND next_attempt_at <= now()", 0, true },
 };
 
 static const struct route routes[] = {
@@ -62,6 +68,7 @@ static const struct service notification = {
 	.nstmts = N__MAX,
 	.cli = NULL,
 	.audit = NULL,
+	.health = notifications_health_put,
 };
 
 int

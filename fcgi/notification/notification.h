@@ -15,6 +15,7 @@ enum notification_stmt {
 	N_LIST,
 	N_GET,
 	N_RETRY,
+	N_DUE,
 	N__MAX
 };
 extern const struct stmt notification_stmts[N__MAX];
@@ -39,5 +40,9 @@ void notifications_list(struct req *r);    /* GET /notifications */
 extern const struct qparam notifications_list_query[];
 void notifications_get(struct req *r);     /* GET /notifications/:id */
 void notifications_retry(struct req *r);   /* POST /notifications/:id/retry */
+
+/* ---- health.c ---- */
+/* GET /notifications/health's queue: {"due": N, "oldestDueSeconds": S}. */
+void notifications_health_put(struct req *r, struct jw *w);
 
 #endif
