@@ -38,13 +38,14 @@ BIN     := $(BUILD)/bin
 # Every fcgi/<name>/main.c is a program (services and the health aggregator);
 # every workers/<name>.c is a daemon, linked with its parts workers/<name>_*.c
 # (which t/unit/<name>.c links too); t/razorpay/ is the Razorpay stand-in
-# that the tests (and only they) run.
+# that the tests (and only they) run, t/smtp/ and t/notify-stub/ the mail,
+# SMS and WhatsApp providers' stand-ins.
 PROGRAMS := $(patsubst fcgi/%/main.c,%,$(wildcard fcgi/*/main.c))
 WORKERS  := $(patsubst workers/%.c,%,$(foreach f,$(wildcard workers/*.c),\
               $(if $(findstring _,$(notdir $(f))),,$(f))))
 # cron/job.c is the job runner cron calls (cron/README.md)
 CRON     := $(if $(wildcard cron/job.c),cron-job) $(if $(wildcard cron/audit.c),audit)
-STUBS    := $(if $(wildcard t/razorpay/*.c),razorpay-stub)
+STUBS    := $(if $(wildcard t/razorpay/*.c),razorpay-stub) $(if $(wildcard t/smtp/*.c),smtp-stub)
 
 # services.conf lists the services (scripts/README.md): every program under
 # fcgi/ but the gateway's own health program must have its line there.
@@ -140,6 +141,11 @@ $(BIN)/audit: $(BUILD)/cron/audit.o $(CORE_LIB)
 $(BIN)/razorpay-stub: $$(patsubst %.c,$(BUILD)/%.o,$$(wildcard t/razorpay/*.c)) $(COMMON_LIB) $(CORE_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(COMMON_LIB) $(CORE_LIB) $(LIBS)
+
+# The SMTP stand-in (t/smtp/README.md): plain libc, nothing of common/.
+$(BIN)/smtp-stub: $$(patsubst %.c,$(BUILD)/%.o,$$(wildcard t/smtp/*.c))
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^)
 
 $(BIN)/bench-hello: $(BUILD)/bench/hello.o $(COMMON_LIB) $(CORE_LIB)
 	@mkdir -p $(dir $@)

@@ -157,12 +157,18 @@ lib_stub_start() {
 	return 1
 }
 
-# lib_stub_stop VAR: SIGTERM the pool master by its pid (only if it still runs the
-# stand-in), then SIGKILL what is left of its tree after 5 s.
+# lib_stub_stop VAR: stop the Razorpay stand-in (lib_prog_stop).
 lib_stub_stop() {
-	local var=$1 pidf=$1/run/razorpay-stub.pid pid p tree=() left=0 i
+	lib_prog_stop "$1" razorpay-stub
+}
+
+# lib_prog_stop VAR NAME: SIGTERM the program NAME by the pid in
+# VAR/run/NAME.pid (only if that pid still runs NAME), then SIGKILL what is
+# left of its tree after 5 s; removes the pid file and VAR/run/NAME.sock.
+lib_prog_stop() {
+	local var=$1 name=$2 pidf=$1/run/$2.pid pid p tree=() left=0 i
 	pid=$(lib_pid_read "$pidf" | head -n 1) || return 0
-	if lib_pid_alive "$pid" && lib_pid_is "$pid" razorpay-stub; then
+	if lib_pid_alive "$pid" && lib_pid_is "$pid" "$name"; then
 		mapfile -t tree < <(lib_proc_tree "$pid")
 		kill -TERM "$pid" 2>/dev/null || true
 		for ((i = 0; i < 50; i++)); do
@@ -175,5 +181,49 @@ lib_stub_stop() {
 			lib_pid_alive "$p" && kill -KILL "$p" 2>/dev/null
 		done
 	fi
-	rm -f "$pidf" "$var/run/razorpay-stub.sock"
+	rm -f "$pidf" "$var/run/$name.sock"
+}
+
+# lib_rand_hex N: 2N random hex digits.
+lib_rand_hex() {
+	od -An -N"$1" -tx1 /dev/urandom | tr -d ' \n'
+}
+
+# ---- the notification stand-ins (t/smtp/, t/notify-stub/), for scripts/test.sh ----
+
+# lib_smtp_stub_env VAR EXCLUDED_PORTS...: pick SMTP_STUB_PORT and export
+# what the tests (SMTP_STUB_PORT, SMTP_STUB_DIR) and the stack's sender
+# (SMTP_URL, SMTP_USER, SMTP_PASSWORD, SMTP_FROM) read.
+lib_smtp_stub_env() {
+	local var=$1
+	shift
+	SMTP_STUB_PORT=$(lib_pick_port "$@") || return 1
+	export SMTP_STUB_PORT SMTP_STUB_DIR=$var/smtp
+	SMTP_PASSWORD=$(lib_rand_hex 12)
+	export SMTP_URL=smtp://127.0.0.1:$SMTP_STUB_PORT SMTP_USER=stub-mailer SMTP_PASSWORD
+	export SMTP_FROM="Shop <no-reply@shop.example>"
+}
+
+# lib_smtp_stub_start VAR: $BIN_DIR/smtp-stub on SMTP_STUB_PORT, messages
+# in SMTP_STUB_DIR, log VAR/log/smtp-stub.log, pid in VAR/run/smtp-stub.pid
+# (so stack.sh stop stops it too); waits for its 220 greeting.
+lib_smtp_stub_start() {
+	local var=$1 i line
+	mkdir -p "$var/run" "$var/log" "$SMTP_STUB_DIR"
+	printf 'starting the SMTP stand-in on 127.0.0.1:%s\n' "$SMTP_STUB_PORT"
+	"$BIN_DIR/smtp-stub" --port "$SMTP_STUB_PORT" --dir "$SMTP_STUB_DIR" \
+		--user "$SMTP_USER" --password "$SMTP_PASSWORD" \
+		</dev/null >>"$var/log/smtp-stub.log" 2>&1 &
+	printf '%s\n' "$!" >"$var/run/smtp-stub.pid"
+	for ((i = 0; i < 50; i++)); do
+		line=$( {
+			exec 3<>"/dev/tcp/127.0.0.1/$SMTP_STUB_PORT" || exit 0
+			read -r -t 2 l <&3 || true
+			printf 'QUIT\r\n' >&3 || true
+			printf '%s' "${l:-}"
+		} 2>/dev/null) || line=
+		[[ $line == 220* ]] && return 0
+		sleep 0.1
+	done
+	return 1
 }

@@ -22,6 +22,12 @@
 # 127.0.0.1:$RAZORPAY_STUB_PORT through NGINX_EXTRA_HTTP (nginx/README.md),
 # stopped by its pid at teardown.  make run never starts it.
 #
+# The notification providers' stand-ins, when built: smtp-stub (t/smtp/README.md)
+# on SMTP_STUB_PORT, its messages in SMTP_STUB_DIR, started before the stack
+# (pid in $VAR_DIR/run/smtp-stub.pid); the stack gets SMTP_URL, SMTP_USER,
+# SMTP_PASSWORD and SMTP_FROM pointing at it.  Every variable they export is
+# also written to $VAR_DIR/stubs.env (for KEEP_STACK=1 by hand).
+#
 # Last line printed: "N passed, N failed" (CUnit tests: ran - failed, failed;
 # a binary that exits non-zero without a failed test counts as one failure).
 set -euo pipefail
@@ -107,6 +113,7 @@ teardown() {
 		return 0
 	fi
 	lib_stub_stop "$TEST_VAR"
+	lib_prog_stop "$TEST_VAR" smtp-stub
 	if ((STACK_UP)) || [[ -d $TEST_VAR/run ]]; then
 		"$STACK" stop || {
 			FAILED=$((FAILED + 1))
@@ -190,7 +197,9 @@ for k in JWT_SECRET JWT_EXPIRES_IN REFRESH_TOKEN_EXPIRES_IN RAZORPAY_KEY_ID \
 	RAZORPAY_KEY_SECRET RAZORPAY_WEBHOOK_SECRET RAZORPAY_API_BASE \
 	RAZORPAYX_ACCOUNT_NUMBER RAZORPAYX_WEBHOOK_SECRET CORS_ORIGINS LISTEN_ADDR HSTS BODY_MAX LOCAL_PG \
 	WEBHOOK_RATE WEBHOOK_BURST AUTH_RATE AUTH_BURST POOL_SIZE NGINX_WORKERS \
-	COMMISSION_HOLD_DAYS NGINX_EXTRA_HTTP WEBHOOK_TARGET PAYOUT_WEBHOOK_TARGET; do
+	COMMISSION_HOLD_DAYS NGINX_EXTRA_HTTP WEBHOOK_TARGET PAYOUT_WEBHOOK_TARGET \
+	SMTP_URL SMTP_USER SMTP_PASSWORD SMTP_FROM TWILIO_API_BASE TWILIO_ACCOUNT_SID \
+	TWILIO_AUTH_TOKEN TWILIO_FROM WHATSAPP_API_BASE WHATSAPP_PHONE_NUMBER_ID WHATSAPP_TOKEN; do
 	unset "$k"
 done
 while IFS= read -r k; do unset "$k"; done < <(compgen -v | grep -E '_(DATABASE_URL|POOL_SIZE)$' || true)
@@ -227,6 +236,20 @@ if [[ $SANITIZE == 1 ]]; then
 fi
 
 [[ -x $STUB_BIN ]] && lib_stub_conf "$TEST_VAR"
+# The SMTP stand-in first: the stack's sender may send as soon as it runs.
+if [[ -x $BIN_DIR/smtp-stub ]]; then
+	lib_smtp_stub_env "$TEST_VAR" "$PORT" "$INTERNAL_PORT" "$PG_PORT" "$RAZORPAY_STUB_PORT" || {
+		echo "test: no free port" >&2
+		exit 1
+	}
+	printf 'SMTP_STUB_PORT=%s\nSMTP_STUB_DIR=%s\nSMTP_URL=%s\nSMTP_USER=%s\nSMTP_PASSWORD=%s\nSMTP_FROM="%s"\n' \
+		"$SMTP_STUB_PORT" "$SMTP_STUB_DIR" "$SMTP_URL" "$SMTP_USER" "$SMTP_PASSWORD" \
+		"$SMTP_FROM" >>"$TEST_VAR/stubs.env"
+	if ! lib_smtp_stub_start "$TEST_VAR"; then
+		FAILED=$((FAILED + 1))
+		FAILURES+=("smtp-stub: did not start (log: smtp-stub.log)")
+	fi
+fi
 note "starting a throwaway stack in $TEST_VAR (port $PORT, internal $INTERNAL_PORT, postgres $PG_PORT)"
 STACK_UP=1
 if ! "$STACK" run; then
