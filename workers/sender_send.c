@@ -20,7 +20,8 @@ struct outlet {
 	enum channel ch;
 	bool configured;
 	CURL *smtp;             /* email: one handle, its connection kept */
-	char reply[256];        /* the SMTP server's last reply line */
+	char reply[256];        /* the SMTP server's refusal, or its last reply line */
+	bool refused;           /* reply holds a refusal (4xx/5xx) */
 	struct httpc *http;     /* SMS, WhatsApp */
 	char *url;              /* their endpoint */
 	char *userpwd;          /* Twilio: "sid:token" */
@@ -124,15 +125,17 @@ provider_name(const struct providers *p, enum channel ch)
 
 /* ---- outlets ---- */
 
-/* The SMTP server's replies as libcurl reads them: the last line is kept
- * (the one a refusal is in).  What we send is never looked at. */
+/* The SMTP server's replies as libcurl reads them: the first refusal of a
+ * transfer is kept (libcurl QUITs after it, and the 221 must not hide
+ * it), else the last line.  What we send is never looked at. */
 static int
 smtp_trace(CURL *c, curl_infotype type, char *data, size_t size, void *u)
 {
 	(void)c;
 	struct outlet *o = u;
-	if (type != CURLINFO_HEADER_IN)
+	if (type != CURLINFO_HEADER_IN || o->refused)
 		return 0;
+	o->refused = size >= 3 && (data[0] == '4' || data[0] == '5');
 	size_t n = size < sizeof o->reply - 1 ? size : sizeof o->reply - 1;
 	memcpy(o->reply, data, n);
 	while (n > 0 && (o->reply[n - 1] == '\n' || o->reply[n - 1] == '\r'))
@@ -273,14 +276,16 @@ send_email(struct outlet *o, struct arena *a, const struct note *n, struct outco
 	curl_easy_setopt(c, CURLOPT_READDATA, &up);
 	curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, (curl_off_t)msg.len);
 	o->reply[0] = '\0';
+	o->refused = false;
 	CURLcode rc = curl_easy_perform(c);
 	long code = 0;
-	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+	if (o->refused)
+		code = strtol(o->reply, NULL, 10);
+	else
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
 	curl_easy_setopt(c, CURLOPT_MAIL_RCPT, NULL);
 	curl_slist_free_all(to);
 	buf_free(&msg);
-	if (code == 0 && isdigit((unsigned char)o->reply[0]))
-		code = strtol(o->reply, NULL, 10);
 	if (rc != CURLE_OK && code < 400)
 		code = 0;   /* no refusal came: a transport failure or a timeout */
 	out->verdict = sender_smtp_verdict(code, rc == CURLE_OK);
