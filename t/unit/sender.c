@@ -3,122 +3,11 @@
  * RFC 5322 text (its headers, RFC 2047 subject, quoted-printable body),
  * Twilio's form, Meta's JSON, and reading their answers. */
 #include "../lib/t.h"
+#include "../lib/mail.h"
 #include "../../workers/sender_rules.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* ---- decoders, to check what the encoders made ---- */
-
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9') return c - '0';
-	if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-	return -1;
-}
-
-/* Quoted-printable back to text (CRLF as LF); NULL on a malformed
- * escape.  malloc'd. */
-static char *
-qp_decode(const char *s)
-{
-	char *out = malloc(strlen(s) + 1), *o = out;
-	for (const char *p = s; *p;) {
-		if (p[0] == '=' && p[1] == '\r' && p[2] == '\n') {
-			p += 3;
-		} else if (p[0] == '=') {
-			int h = hexval(p[1]), l = h < 0 ? -1 : hexval(p[2]);
-			if (l < 0) {
-				free(out);
-				return NULL;
-			}
-			*o++ = (char)(h * 16 + l);
-			p += 3;
-		} else if (p[0] == '\r' && p[1] == '\n') {
-			*o++ = '\n';
-			p += 2;
-		} else {
-			*o++ = *p++;
-		}
-	}
-	*o = '\0';
-	return out;
-}
-
-static int
-b64val(char c)
-{
-	const char *tab = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	const char *p = c ? strchr(tab, c) : NULL;
-	return p ? (int)(p - tab) : -1;
-}
-
-/* A header value of encoded words (=?UTF-8?B?...?= folded by CRLF SP)
- * back to text; NULL when it is not that.  malloc'd. */
-static char *
-words_decode(const char *s)
-{
-	char *out = malloc(strlen(s) + 1), *o = out;
-	const char *p = s;
-	while (*p) {
-		if (strncmp(p, "\r\n ", 3) == 0) {
-			p += 3;
-			continue;
-		}
-		if (strncmp(p, "=?UTF-8?B?", 10) != 0)
-			goto bad;
-		p += 10;
-		unsigned v = 0;
-		int bits = 0;
-		for (; *p && *p != '?'; p++) {
-			if (*p == '=')
-				continue;
-			int d = b64val(*p);
-			if (d < 0)
-				goto bad;
-			v = (v << 6) | (unsigned)d;
-			bits += 6;
-			if (bits >= 8) {
-				bits -= 8;
-				*o++ = (char)((v >> bits) & 0xff);
-			}
-		}
-		if (strncmp(p, "?=", 2) != 0)
-			goto bad;
-		p += 2;
-	}
-	*o = '\0';
-	return out;
-bad:
-	free(out);
-	return NULL;
-}
-
-/* The value of header name in a message's header block (unfolded lines
- * kept as they are), or NULL.  malloc'd. */
-static char *
-header(const char *msg, const char *name)
-{
-	size_t nl = strlen(name);
-	const char *end = strstr(msg, "\r\n\r\n");
-	for (const char *p = msg; p && p < end; p = strstr(p, "\r\n") + 2) {
-		if (strncmp(p, name, nl) == 0 && p[nl] == ':') {
-			const char *v = p + nl + 2, *e = v;
-			for (;;) {
-				e = strstr(e, "\r\n");
-				if (e[2] != ' ' && e[2] != '\t')
-					break;
-				e += 2;
-			}
-			char *out = malloc((size_t)(e - v) + 1);
-			memcpy(out, v, (size_t)(e - v));
-			out[e - v] = '\0';
-			return out;
-		}
-	}
-	return NULL;
-}
 
 /* Every line of the message ends in CRLF, none is longer than max
  * characters, and no CR or LF stands alone. */
@@ -289,7 +178,7 @@ sender_header_text_crlf_injects_nothing(void)
 	struct buf e = { 0 };
 	sender_header_text(&e, "नमस्ते\r\nBcc: victim@example.com");
 	buf_addc(&e, '\0');
-	char *dec = words_decode(e.p);
+	char *dec = t_mail_words(e.p);
 	T_REQUIRE(dec != NULL);
 	T_EQ_STR(dec, "नमस्ते  Bcc: victim@example.com");
 	free(dec);
@@ -304,7 +193,7 @@ sender_header_text_devanagari_encoded_words(void)
 	sender_header_text(&b, s);
 	buf_addc(&b, '\0');
 	T_ASSERT(strncmp(b.p, "=?UTF-8?B?", 10) == 0);
-	char *dec = words_decode(b.p);
+	char *dec = t_mail_words(b.p);
 	T_REQUIRE(dec != NULL);
 	T_EQ_STR(dec, s);
 	free(dec);
@@ -316,7 +205,7 @@ sender_header_text_devanagari_encoded_words(void)
 	for (char *w = strtok_r(copy, "\r\n ", &save); w; w = strtok_r(NULL, "\r\n ", &save)) {
 		words++;
 		T_ASSERT(strlen(w) <= 75);
-		char *one = words_decode(w);
+		char *one = t_mail_words(w);
 		T_REQUIRE(one != NULL);
 		const unsigned char *p = (const unsigned char *)one, *end = p + strlen(one);
 		while (p < end) {
@@ -337,7 +226,7 @@ sender_header_text_bad_utf8_and_lookalikes(void)
 	struct buf b = { 0 };
 	sender_header_text(&b, "caf\xc3 \xff ok");
 	buf_addc(&b, '\0');
-	char *dec = words_decode(b.p);
+	char *dec = t_mail_words(b.p);
 	T_REQUIRE(dec != NULL);
 	T_EQ_STR(dec, "caf? ? ok");
 	free(dec);
@@ -345,7 +234,7 @@ sender_header_text_bad_utf8_and_lookalikes(void)
 	/* ASCII that a reader would decode as an encoded word is encoded */
 	sender_header_text(&b, "=?UTF-8?B?SGk=?=");
 	buf_addc(&b, '\0');
-	dec = words_decode(b.p);
+	dec = t_mail_words(b.p);
 	T_REQUIRE(dec != NULL);
 	T_EQ_STR(dec, "=?UTF-8?B?SGk=?=");
 	free(dec);
@@ -377,7 +266,7 @@ sender_qp_round_trip(void)
 		buf_addc(&b, '\0');
 		t_check(lines_ok(b.p, 76), __FILE__, __LINE__, "line too long or bare CR/LF: %s",
 		    b.p);
-		char *dec = qp_decode(b.p);
+		char *dec = t_mail_qp(b.p);
 		t_check(dec != NULL && strcmp(dec, want[i]) == 0, __FILE__, __LINE__,
 		    "qp(%s) = %s decodes to %s", texts[i], b.p, dec ? dec : "(bad)");
 		free(dec);
@@ -407,7 +296,7 @@ sender_qp_long_lines_soft_breaks(void)
 	sender_qp(&b, line);
 	buf_addc(&b, '\0');
 	T_ASSERT(lines_ok(b.p, 76));
-	char *dec = qp_decode(b.p);
+	char *dec = t_mail_qp(b.p);
 	T_REQUIRE(dec != NULL);
 	T_EQ_STR(dec, line);
 	for (const char *p = b.p; (p = strstr(p, "\r\n")) != NULL; p += 2)
@@ -422,7 +311,7 @@ sender_qp_long_lines_soft_breaks(void)
 	sender_qp(&q, big.p);
 	buf_addc(&q, '\0');
 	T_ASSERT(lines_ok(q.p, 76));
-	dec = qp_decode(q.p);
+	dec = t_mail_qp(q.p);
 	T_ASSERT(dec != NULL && strcmp(dec, big.p) == 0);
 	free(dec);
 	buf_free(&big);
@@ -447,27 +336,27 @@ sender_mail_build_headers_and_body(void)
 	buf_addc(&b, '\0');
 	T_ASSERT(lines_ok(b.p, 998));
 	char *v;
-	T_EQ_STR(v = header(b.p, "From"), "Shop <no-reply@shop.example>");
+	T_EQ_STR(v = t_mail_header(b.p, "From"), "Shop <no-reply@shop.example>");
 	free(v);
-	T_EQ_STR(v = header(b.p, "To"), "priya@example.in");
+	T_EQ_STR(v = t_mail_header(b.p, "To"), "priya@example.in");
 	free(v);
-	T_EQ_STR(v = header(b.p, "Date"), "Thu, 01 Jan 2026 00:00:00 +0000");
+	T_EQ_STR(v = t_mail_header(b.p, "Date"), "Thu, 01 Jan 2026 00:00:00 +0000");
 	free(v);
-	T_EQ_STR(v = header(b.p, "Message-ID"),
+	T_EQ_STR(v = t_mail_header(b.p, "Message-ID"),
 	    "<6f1c1a5e-0000-4000-8000-000000000001@shop.example>");
 	free(v);
-	T_EQ_STR(v = header(b.p, "MIME-Version"), "1.0");
+	T_EQ_STR(v = t_mail_header(b.p, "MIME-Version"), "1.0");
 	free(v);
-	T_EQ_STR(v = header(b.p, "Content-Type"), "text/plain; charset=UTF-8");
+	T_EQ_STR(v = t_mail_header(b.p, "Content-Type"), "text/plain; charset=UTF-8");
 	free(v);
-	T_EQ_STR(v = header(b.p, "Content-Transfer-Encoding"), "quoted-printable");
+	T_EQ_STR(v = t_mail_header(b.p, "Content-Transfer-Encoding"), "quoted-printable");
 	free(v);
-	v = header(b.p, "Subject");
-	char *subj = v ? words_decode(v) : NULL;
+	v = t_mail_header(b.p, "Subject");
+	char *subj = v ? t_mail_words(v) : NULL;
 	T_EQ_STR(subj, m.subject);
 	free(subj);
 	free(v);
-	char *body = qp_decode(strstr(b.p, "\r\n\r\n") + 4);
+	char *body = t_mail_qp(t_mail_body(b.p));
 	T_EQ_STR(body, "नमस्ते प्रिया,\nकुल: ₹1,500.00\n\n");
 	free(body);
 	buf_free(&b);
@@ -487,7 +376,7 @@ sender_mail_build_same_message_id_on_resend(void)
 	T_REQUIRE(sender_mail_build(&m, &two, why, sizeof why) == 0);
 	buf_addc(&one, '\0');
 	buf_addc(&two, '\0');
-	char *a = header(one.p, "Message-ID"), *b = header(two.p, "Message-ID");
+	char *a = t_mail_header(one.p, "Message-ID"), *b = t_mail_header(two.p, "Message-ID");
 	T_EQ_STR(a, b);
 	free(a);
 	free(b);
@@ -508,10 +397,10 @@ sender_mail_build_from_names(void)
 		char why[128];
 		T_REQUIRE(sender_mail_build(&m, &b, why, sizeof why) == 0);
 		buf_addc(&b, '\0');
-		char *v = header(b.p, "From");
+		char *v = t_mail_header(b.p, "From");
 		T_REQUIRE(v != NULL);
 		T_ASSERT(i == 0 || strstr(v, " <a@b.example>") != NULL);
-		char *bcc = header(b.p, "Bcc");
+		char *bcc = t_mail_header(b.p, "Bcc");
 		T_ASSERT(bcc == NULL);
 		free(bcc);
 		T_ASSERT(lines_ok(b.p, 998));
@@ -522,7 +411,7 @@ sender_mail_build_from_names(void)
 		if (i == 2) {
 			char *enc = strdup(v);
 			*strstr(enc, " <a@b.example>") = '\0';
-			char *dec = words_decode(enc);
+			char *dec = t_mail_words(enc);
 			T_EQ_STR(dec, "दुकान");
 			free(dec);
 			free(enc);
