@@ -9,6 +9,9 @@
  *   - a provider that fails twice: SENT on the third attempt; a permanent
  *     refusal: FAILED after one attempt with the provider's words, and an
  *     admin's retry sends it;
+ *   - SMS and WhatsApp in Twilio's and Meta's shapes, the same failures
+ *     (500 and 429 twice, a refused number), and an SMS provider that
+ *     hangs beside an email that does not wait;
  *   - a channel without a provider: a JSON line in NOTIFY_LOG_FILE;
  *   - the sender's child SIGKILLed during a burst of 500 emails: its
  *     supervisor restarts it and every one is sent, each Message-ID once
@@ -236,6 +239,212 @@ sender_email_refused_failed_at_once_then_admin_retry_sent(void)
 	t_resp_free(&rs);
 	T_EQ_INT(t_smtp_wait(to, after, 1, 5), 1);
 	free(id);
+}
+
+/* ---- SMS (Twilio) and WhatsApp (Meta) ---- */
+
+/* The notify stand-in's URL for path ("/_stub/reset"), or NULL. */
+static const char *
+stub_url(char *out, size_t n, const char *path)
+{
+	const char *port = t_env("NOTIFY_STUB_PORT");
+	if (port == NULL)
+		return NULL;
+	snprintf(out, n, "http://127.0.0.1:%s%s", port, path);
+	return out;
+}
+
+/* POSTs json to the stand-in's /_stub/<what>; true on a 2xx. */
+static bool
+stub_post(const char *what, const char *json)
+{
+	char url[256], path[64];
+	snprintf(path, sizeof path, "/_stub/%s", what);
+	if (stub_url(url, sizeof url, path) == NULL)
+		return false;
+	struct resp rs;
+	t_post_json(&rs, url, NULL, json ? json : "{}");
+	bool ok = rs.status >= 200 && rs.status <= 299;
+	if (!ok)
+		fprintf(stderr, "POST %s %s: %ld %s\n", path, json ? json : "", rs.status, rs.body);
+	t_resp_free(&rs);
+	return ok;
+}
+
+/* The message with this body the stand-in accepted for provider: its
+ * JSON (json-c, the caller puts it), or NULL. */
+static struct json_object *
+stub_message(const char *provider, const char *body)
+{
+	char url[256], path[80];
+	snprintf(path, sizeof path, "/_stub/messages?provider=%s", provider);
+	if (stub_url(url, sizeof url, path) == NULL)
+		return NULL;
+	struct resp rs;
+	t_get(&rs, url, NULL);
+	struct json_object *found = NULL, *data = t_jget(rs.json, "data");
+	size_t n = data ? json_object_array_length(data) : 0;
+	for (size_t i = 0; i < n && found == NULL; i++) {
+		struct json_object *m = json_object_array_get_idx(data, i);
+		const char *b = t_jstr(m, "body");
+		if (b != NULL && strcmp(b, body) == 0)
+			found = json_object_get(m);
+	}
+	t_resp_free(&rs);
+	return found;
+}
+
+/* A body no other test sends. */
+static void
+unique_body(char *out, size_t n, const char *what)
+{
+	char u[80];
+	t_unique(u, sizeof u, what);
+	snprintf(out, n, "Your order %s is paid: ₹1,500.00 — धन्यवाद & thanks", u);
+}
+
+static void
+sender_sms_twilio_shape(void)
+{
+	char body[200];
+	unique_body(body, sizeof body, "sms");
+	char *id = note_put("SMS", "+919812345678", "", body);
+	T_REQUIRE(id != NULL);
+	T_ASSERT(status_is(id, "SENT", 10000));
+	struct json_object *m = stub_message("twilio", body);
+	T_REQUIRE(m != NULL);
+	T_EQ_STR(t_jstr(m, "to"), "+919812345678");
+	const char *from = getenv("TWILIO_FROM");
+	T_EQ_STR(t_jstr(m, "from"), from ? from : "+15005550006");
+	const char *sid = t_jstr(m, "id");
+	T_ASSERT(sid != NULL && strncmp(sid, "SM", 2) == 0 && strlen(sid) == 34);
+	struct resp rs;
+	note_get(&rs, id);
+	T_EQ_STR(t_jstr(rs.json, "providerMessageId"), sid);
+	T_EQ_INT(t_jint(rs.json, "attempts", -1), 1);
+	t_resp_free(&rs);
+	json_object_put(m);
+	free(id);
+}
+
+static void
+sender_whatsapp_meta_shape(void)
+{
+	char body[200];
+	unique_body(body, sizeof body, "wa");
+	char *id = note_put("WHATSAPP", "+91 98123-45678", "", body);
+	T_REQUIRE(id != NULL);
+	T_ASSERT(status_is(id, "SENT", 10000));
+	struct json_object *m = stub_message("whatsapp", body);
+	T_REQUIRE(m != NULL);
+	T_EQ_STR(t_jstr(m, "to"), "919812345678");   /* digits only */
+	const char *wamid = t_jstr(m, "id");
+	T_ASSERT(wamid != NULL && strncmp(wamid, "wamid.", 6) == 0);
+	struct resp rs;
+	note_get(&rs, id);
+	T_EQ_STR(t_jstr(rs.json, "providerMessageId"), wamid);
+	t_resp_free(&rs);
+	json_object_put(m);
+	free(id);
+}
+
+/* provider fails twice with status, then takes the message: SENT, 3. */
+static void
+fails_twice(const char *channel, const char *provider, int status)
+{
+	char fault[160], body[200];
+	snprintf(fault, sizeof fault, "{\"provider\":\"%s\",\"fail\":2,\"status\":%d}", provider,
+	    status);
+	T_REQUIRE(stub_post("reset", NULL) && stub_post("fault", fault));
+	unique_body(body, sizeof body, provider);
+	char *id = note_put(channel, "+919812345670", "", body);
+	T_REQUIRE(id != NULL);
+	T_ASSERT(status_is(id, "SENT", 15000));
+	struct resp rs;
+	note_get(&rs, id);
+	T_EQ_INT(t_jint(rs.json, "attempts", -1), 3);
+	t_resp_free(&rs);
+	struct json_object *m = stub_message(provider, body);
+	T_ASSERT(m != NULL);
+	json_object_put(m);
+	free(id);
+}
+
+static void
+sender_sms_500_twice_then_sent_attempts_3(void)
+{
+	fails_twice("SMS", "twilio", 500);
+}
+
+static void
+sender_whatsapp_429_twice_then_sent_attempts_3(void)
+{
+	fails_twice("WHATSAPP", "whatsapp", 429);
+}
+
+static void
+sender_sms_and_whatsapp_refused_failed_at_once(void)
+{
+	T_REQUIRE(stub_post("reset", NULL));
+	T_REQUIRE(stub_post("fault", "{\"provider\":\"twilio\",\"refuse\":\"+919800000001\"}"));
+	T_REQUIRE(stub_post("fault", "{\"provider\":\"whatsapp\",\"refuse\":\"919800000001\"}"));
+	char *sms = note_put("SMS", "+919800000001", "", "refused by Twilio");
+	char *wa = note_put("WHATSAPP", "+919800000001", "", "refused by Meta");
+	T_REQUIRE(sms != NULL && wa != NULL);
+	T_ASSERT(status_is(sms, "FAILED", 10000));
+	T_ASSERT(status_is(wa, "FAILED", 10000));
+	struct resp rs;
+	note_get(&rs, sms);
+	T_EQ_INT(t_jint(rs.json, "attempts", -1), 1);
+	const char *err = t_jstr(rs.json, "lastError");
+	t_check(err != NULL && strncmp(err, "HTTP 400: 21211 ", 16) == 0, __FILE__, __LINE__,
+	    "lastError %s", err ? err : "(null)");
+	t_resp_free(&rs);
+	note_get(&rs, wa);
+	T_EQ_INT(t_jint(rs.json, "attempts", -1), 1);
+	err = t_jstr(rs.json, "lastError");
+	t_check(err != NULL && strncmp(err, "HTTP 400: 131030 ", 17) == 0, __FILE__, __LINE__,
+	    "lastError %s", err ? err : "(null)");
+	t_resp_free(&rs);
+	T_ASSERT(stub_post("reset", NULL));
+	free(sms);
+	free(wa);
+}
+
+static void
+sender_hanging_sms_does_not_delay_email(void)
+{
+	char to[160], body[200];
+	address(to, sizeof to, "it-sender-beside");
+	unique_body(body, sizeof body, "hang");
+	/* every Twilio call hangs 5 s: past NOTIFY_TIMEOUT_MS (2 s) */
+	T_REQUIRE(stub_post("reset", NULL));
+	T_REQUIRE(stub_post("fault", "{\"provider\":\"twilio\",\"hangMs\":5000}"));
+	char *sms = note_put("SMS", "+919812345671", "", body);
+	T_REQUIRE(sms != NULL);
+	/* the SMS lane is in its call */
+	T_ASSERT(t_db_wait(DB, "1", 5000, "SELECT attempts FROM notifications WHERE id = $1", sms,
+	    (char *)NULL));
+	int after = t_smtp_last();
+	double t0 = t_now();
+	char *mail = note_put("EMAIL", to, "Beside a hanging SMS", "arrives at once");
+	T_REQUIRE(mail != NULL);
+	int got = t_smtp_wait(to, after, 1, 10);
+	double took = t_now() - t0;
+	printf("email at the SMTP stand-in %.0f ms after it was recorded, Twilio hanging\n",
+	    took * 1000);
+	T_EQ_INT(got, 1);
+	T_ASSERT(took < 1.0);
+	T_ASSERT(status_is(mail, "SENT", 5000));
+	char *st = t_db_value(DB, "SELECT status FROM notifications WHERE id = $1", sms,
+	    (char *)NULL);
+	T_EQ_STR(st, "PENDING");   /* still trying */
+	free(st);
+	/* Twilio answers again: the SMS goes after its timeouts and backoff */
+	T_ASSERT(stub_post("reset", NULL));
+	T_ASSERT(status_is(sms, "SENT", 20000));
+	free(sms);
+	free(mail);
 }
 
 /* ---- the sender's processes ---- */
@@ -616,6 +825,12 @@ static const struct t_case cases[] = {
 	T_CASE(sender_email_crlf_in_subject_injects_nothing),
 	T_CASE(sender_email_fails_twice_then_sent_attempts_3),
 	T_CASE(sender_email_refused_failed_at_once_then_admin_retry_sent),
+	T_CASE(sender_sms_twilio_shape),
+	T_CASE(sender_whatsapp_meta_shape),
+	T_CASE(sender_sms_500_twice_then_sent_attempts_3),
+	T_CASE(sender_whatsapp_429_twice_then_sent_attempts_3),
+	T_CASE(sender_sms_and_whatsapp_refused_failed_at_once),
+	T_CASE(sender_hanging_sms_does_not_delay_email),
 	T_CASE(sender_log_channel_without_providers),
 	T_CASE(sender_child_killed_mid_burst_500_each_sent_once),
 	T_CASE(sender_two_at_once_no_message_twice),
