@@ -45,7 +45,8 @@ WORKERS  := $(patsubst workers/%.c,%,$(foreach f,$(wildcard workers/*.c),\
               $(if $(findstring _,$(notdir $(f))),,$(f))))
 # cron/job.c is the job runner cron calls (cron/README.md)
 CRON     := $(if $(wildcard cron/job.c),cron-job) $(if $(wildcard cron/audit.c),audit)
-STUBS    := $(if $(wildcard t/razorpay/*.c),razorpay-stub) $(if $(wildcard t/smtp/*.c),smtp-stub)
+STUBS    := $(if $(wildcard t/razorpay/*.c),razorpay-stub) $(if $(wildcard t/smtp/*.c),smtp-stub) \
+            $(if $(wildcard t/notify-stub/*.c),notify-stub)
 
 # services.conf lists the services (scripts/README.md): every program under
 # fcgi/ but the gateway's own health program must have its line there.
@@ -139,6 +140,10 @@ $(BIN)/audit: $(BUILD)/cron/audit.o $(CORE_LIB)
 	$(CC) $(LDFLAGS) -o $@ $< $(CORE_LIB) $(CORE_LIBS)
 
 $(BIN)/razorpay-stub: $$(patsubst %.c,$(BUILD)/%.o,$$(wildcard t/razorpay/*.c)) $(COMMON_LIB) $(CORE_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(COMMON_LIB) $(CORE_LIB) $(LIBS)
+
+$(BIN)/notify-stub: $$(patsubst %.c,$(BUILD)/%.o,$$(wildcard t/notify-stub/*.c)) $(COMMON_LIB) $(CORE_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(COMMON_LIB) $(CORE_LIB) $(LIBS)
 

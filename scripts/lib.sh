@@ -141,16 +141,24 @@ lib_stub_conf() {
 # lib_stub_start VAR POOL_SIZE: spawn the pool (the stack's .env is loaded by then) and wait
 # until it answers through nginx.
 lib_stub_start() {
-	local var=$1 run=$1/run i code
-	rm -f "$run/razorpay-stub.sock"
-	printf 'starting the Razorpay stand-in on 127.0.0.1:%s\n' "$RAZORPAY_STUB_PORT"
-	SERVICE_NAME=razorpay-stub POOL_SIZE=${2:-4} \
-		LOG_FILE=$var/log/razorpay-stub.log \
-		spawn-fcgi -s "$run/razorpay-stub.sock" -M 0600 -P "$run/razorpay-stub.pid" \
-		-- "$BIN_DIR/razorpay-stub" </dev/null >>"$var/log/spawn-fcgi.log" 2>&1 || return 1
+	lib_fcgi_stub_start "$1" razorpay-stub "$RAZORPAY_STUB_PORT" "${2:-4}" "the Razorpay stand-in"
+}
+
+# lib_fcgi_stub_start VAR NAME PORT POOL_SIZE WHAT: spawn the stand-in pool
+# $BIN_DIR/NAME (socket and pid file VAR/run/NAME.{sock,pid}, log
+# VAR/log/NAME.log) and wait until GET /_stub/health answers 200 through
+# nginx on 127.0.0.1:PORT.
+lib_fcgi_stub_start() {
+	local var=$1 name=$2 port=$3 run=$1/run i code
+	rm -f "$run/$name.sock"
+	printf 'starting %s on 127.0.0.1:%s\n' "$5" "$port"
+	SERVICE_NAME=$name POOL_SIZE=${4:-4} \
+		LOG_FILE=$var/log/$name.log \
+		spawn-fcgi -s "$run/$name.sock" -M 0600 -P "$run/$name.pid" \
+		-- "$BIN_DIR/$name" </dev/null >>"$var/log/spawn-fcgi.log" 2>&1 || return 1
 	for ((i = 0; i < 40; i++)); do
 		code=$(curl -s -o /dev/null -w '%{http_code}' -m 2 \
-			"http://127.0.0.1:$RAZORPAY_STUB_PORT/_stub/health" 2>/dev/null) || code=000
+			"http://127.0.0.1:$port/_stub/health" 2>/dev/null) || code=000
 		[[ $code == 200 ]] && return 0
 		sleep 0.25
 	done
@@ -226,4 +234,46 @@ lib_smtp_stub_start() {
 		sleep 0.1
 	done
 	return 1
+}
+
+# lib_notify_stub_env EXCLUDED_PORTS...: pick NOTIFY_STUB_PORT and export
+# what the stand-in and the stack's sender read: TWILIO_API_BASE,
+# TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_FROM, WHATSAPP_API_BASE,
+# WHATSAPP_PHONE_NUMBER_ID, WHATSAPP_TOKEN (random per run).
+lib_notify_stub_env() {
+	NOTIFY_STUB_PORT=$(lib_pick_port "$@") || return 1
+	TWILIO_ACCOUNT_SID=AC$(lib_rand_hex 16)
+	TWILIO_AUTH_TOKEN=$(lib_rand_hex 16)
+	WHATSAPP_PHONE_NUMBER_ID=$(printf '1%05d%05d%04d' $((RANDOM % 100000)) $((RANDOM % 100000)) \
+		$((RANDOM % 10000)))
+	WHATSAPP_TOKEN=EAAG$(lib_rand_hex 24)
+	export NOTIFY_STUB_PORT TWILIO_ACCOUNT_SID TWILIO_AUTH_TOKEN WHATSAPP_PHONE_NUMBER_ID \
+		WHATSAPP_TOKEN TWILIO_FROM=+15005550006
+	export TWILIO_API_BASE=http://127.0.0.1:$NOTIFY_STUB_PORT/2010-04-01
+	export WHATSAPP_API_BASE=http://127.0.0.1:$NOTIFY_STUB_PORT/v19.0
+}
+
+# lib_notify_stub_conf VAR: its nginx server block on NOTIFY_STUB_PORT,
+# added to the file NGINX_EXTRA_HTTP names (the Razorpay stand-in's) or to
+# VAR/stubs.nginx.conf; before the stack starts.  nginx waits 130 s for an
+# answer (a hanging call: NS_HANG_MAX is 120 s).
+lib_notify_stub_conf() {
+	local var=$1 conf=${NGINX_EXTRA_HTTP:-$1/stubs.nginx.conf}
+	cat >>"$conf" <<-EOF
+		# Written by scripts/lib.sh (tests): the Twilio and WhatsApp stand-in (t/notify-stub/).
+		server {
+		    listen 127.0.0.1:$NOTIFY_STUB_PORT;
+		    server_name _;
+		    set \$gw_internal 0;
+		    fastcgi_read_timeout 130s;
+		    error_page 502 503 504 =503 @stub_down;
+		    location / {
+		        fastcgi_pass unix:$var/run/notify-stub.sock;
+		    }
+		    location @stub_down {
+		        return 503 '{"code":20503,"message":"notify-stub is not running","status":503}';
+		    }
+		}
+	EOF
+	export NGINX_EXTRA_HTTP=$conf
 }

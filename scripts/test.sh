@@ -25,8 +25,13 @@
 # The notification providers' stand-ins, when built: smtp-stub (t/smtp/README.md)
 # on SMTP_STUB_PORT, its messages in SMTP_STUB_DIR, started before the stack
 # (pid in $VAR_DIR/run/smtp-stub.pid); the stack gets SMTP_URL, SMTP_USER,
-# SMTP_PASSWORD and SMTP_FROM pointing at it.  Every variable they export is
-# also written to $VAR_DIR/stubs.env (for KEEP_STACK=1 by hand).
+# SMTP_PASSWORD and SMTP_FROM pointing at it.  notify-stub (t/notify-stub/README.md),
+# Twilio's and Meta's APIs: a pool like the Razorpay stand-in's
+# (TEST_NOTIFY_POOL_SIZE workers, default 8) on NOTIFY_STUB_PORT; the stack
+# gets TWILIO_API_BASE, TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_FROM,
+# WHATSAPP_API_BASE, WHATSAPP_PHONE_NUMBER_ID and WHATSAPP_TOKEN.  Every
+# variable they export is also written to $VAR_DIR/stubs.env (for
+# KEEP_STACK=1 by hand).
 #
 # Last line printed: "N passed, N failed" (CUnit tests: ran - failed, failed;
 # a binary that exits non-zero without a failed test counts as one failure).
@@ -114,6 +119,7 @@ teardown() {
 	fi
 	lib_stub_stop "$TEST_VAR"
 	lib_prog_stop "$TEST_VAR" smtp-stub
+	lib_prog_stop "$TEST_VAR" notify-stub
 	if ((STACK_UP)) || [[ -d $TEST_VAR/run ]]; then
 		"$STACK" stop || {
 			FAILED=$((FAILED + 1))
@@ -202,7 +208,9 @@ for k in JWT_SECRET JWT_EXPIRES_IN REFRESH_TOKEN_EXPIRES_IN RAZORPAY_KEY_ID \
 	TWILIO_AUTH_TOKEN TWILIO_FROM WHATSAPP_API_BASE WHATSAPP_PHONE_NUMBER_ID WHATSAPP_TOKEN; do
 	unset "$k"
 done
-while IFS= read -r k; do unset "$k"; done < <(compgen -v | grep -E '_(DATABASE_URL|POOL_SIZE)$' || true)
+# (TEST_POOL_SIZE and the other TEST_* knobs are this script's own: kept.)
+while IFS= read -r k; do unset "$k"; done < <(compgen -v | grep -E '_(DATABASE_URL|POOL_SIZE)$' |
+	grep -v '^TEST_' || true)
 # The relay's heartbeat and the health bounds (workers/README.md).
 unset RELAY_HEARTBEAT_FILE RELAY_HEARTBEAT_MS RELAY_STALE_SECONDS RELAY_WATCHDOG_SECONDS \
 	OUTBOX_MAX_WAIT_SECONDS
@@ -250,6 +258,18 @@ if [[ -x $BIN_DIR/smtp-stub ]]; then
 		FAILURES+=("smtp-stub: did not start (log: smtp-stub.log)")
 	fi
 fi
+if [[ -x $BIN_DIR/notify-stub ]]; then
+	lib_notify_stub_env "$PORT" "$INTERNAL_PORT" "$PG_PORT" "$RAZORPAY_STUB_PORT" \
+		"${SMTP_STUB_PORT:-0}" || {
+		echo "test: no free port" >&2
+		exit 1
+	}
+	for k in NOTIFY_STUB_PORT TWILIO_API_BASE TWILIO_ACCOUNT_SID TWILIO_AUTH_TOKEN TWILIO_FROM \
+		WHATSAPP_API_BASE WHATSAPP_PHONE_NUMBER_ID WHATSAPP_TOKEN; do
+		printf '%s=%s\n' "$k" "${!k}"
+	done >>"$TEST_VAR/stubs.env"
+	lib_notify_stub_conf "$TEST_VAR"
+fi
 note "starting a throwaway stack in $TEST_VAR (port $PORT, internal $INTERNAL_PORT, postgres $PG_PORT)"
 STACK_UP=1
 if ! "$STACK" run; then
@@ -266,6 +286,11 @@ lib_env_load "$ENV_FILE" # the stack's secrets and database URLs, for the tests
 if [[ -x $STUB_BIN ]] && ! lib_stub_start "$TEST_VAR" "${TEST_STUB_POOL_SIZE:-4}"; then
 	FAILED=$((FAILED + 1))
 	FAILURES+=("razorpay-stub: did not start (log: razorpay-stub.log)")
+fi
+if [[ -x $BIN_DIR/notify-stub ]] && ! lib_fcgi_stub_start "$TEST_VAR" notify-stub \
+	"$NOTIFY_STUB_PORT" "${TEST_NOTIFY_POOL_SIZE:-8}" "the Twilio and WhatsApp stand-in"; then
+	FAILED=$((FAILED + 1))
+	FAILURES+=("notify-stub: did not start (log: notify-stub.log)")
 fi
 
 # ---- 3. integration tests ----

@@ -62,4 +62,33 @@ int t_smtp_find(const char *rcpt, int after, int *seqs, int max);
  * `after` are to rcpt (NULL: any): how many there are then. */
 int t_smtp_wait(const char *rcpt, int after, int n, double secs);
 
+/* ---- Twilio and WhatsApp (notify-stub) ---- */
+
+/* POST http://127.0.0.1:$NOTIFY_STUB_PORT + path with a JSON body (NULL:
+ * none); t_notify_get: GET. */
+long t_notify_post(struct resp *rs, const char *path, const char *json);
+long t_notify_get(struct resp *rs, const char *path);
+/* POST /_stub/fault {"provider":provider<members>} (members: more of the
+ * object, ",\"fail\":2,\"status\":500"); true on its 200. */
+bool t_notify_fault(const char *provider, const char *members);
+/* POST /_stub/reset; true on its 200.  It forgets every message: a suite
+ * that shares the stand-in with a sender counts from a mark instead. */
+bool t_notify_reset(void);
+/* GET /_stub/messages?provider=provider into rs: its "total" (-1 when the
+ * call failed); rs->json holds {"data":[{id,to,from,body,at,type}],
+ * "total","calls"}. */
+long t_notify_messages(struct resp *rs, const char *provider);
+/* Polls every 50 ms for up to secs until the provider's total reaches n:
+ * the total then (-1 when the stand-in does not answer). */
+long t_notify_wait(const char *provider, long n, double secs);
+/* A provider's API call as the stack's sender makes it, with the stack's
+ * credentials (TWILIO_*, WHATSAPP_*): t_twilio_send POSTs the form To,
+ * From (TWILIO_FROM) and Body, every value percent-encoded (to NULL: no
+ * To); t_whatsapp_send POSTs json as it is. */
+long t_twilio_send(struct resp *rs, const char *to, const char *body);
+/* "Authorization: Basic base64(TWILIO_ACCOUNT_SID:TWILIO_AUTH_TOKEN)" into
+ * out; returns out. */
+char *t_twilio_basic(char *out, size_t n);
+long t_whatsapp_send(struct resp *rs, const char *json);
+
 #endif

@@ -1,13 +1,7 @@
-/* it_stubs: the notification providers' stand-ins themselves, before any
- * sender leans on them: the SMTP server (t/smtp/) driven by libcurl as the
- * sender drives it (one easy handle reused, CURLOPT_MAIL_FROM/RCPT,
- * CURLOPT_UPLOAD with a read callback, AUTH) and by hand over a raw socket,
- * and the Twilio / Meta stand-in (t/notify-stub/) through its port.
- *
- * Faults are global to a stand-in, so the cases that inject one first wait
- * until nothing else (a sender of the stack) is sending. */
-#include "../lib/t.h"
-#include "../lib/notify.h"
+/* The SMTP stand-in (t/smtp/) driven by libcurl as the sender drives it
+ * (one easy handle reused, CURLOPT_MAIL_FROM/RCPT, CURLOPT_UPLOAD with a
+ * read callback, AUTH) and by hand over a raw socket. */
+#include "stubs.h"
 #include <curl/curl.h>
 #include <openssl/evp.h>
 #include <pthread.h>
@@ -526,23 +520,6 @@ smtp_many_connections_at_once(void)
 	T_EQ_INT(t_smtp_find(r, mark, NULL, 0), N);
 }
 
-static int
-suite_init(void)
-{
-	curl_global_init(CURL_GLOBAL_DEFAULT);
-	if (t_env("SMTP_STUB_PORT") == NULL || t_env("SMTP_STUB_DIR") == NULL ||
-	    t_env("SMTP_URL") == NULL)
-		return -1;
-	return t_smtp_ctl("XCTL RESET") == 250 ? 0 : -1;
-}
-
-static int
-suite_clean(void)
-{
-	t_smtp_ctl("XCTL RESET");
-	return 0;
-}
-
 static const struct t_case cases[] = {
 	T_CASE(smtp_curl_two_messages_one_handle),
 	T_CASE(smtp_curl_bad_password_535),
@@ -558,8 +535,4 @@ static const struct t_case cases[] = {
 	T_CASE(smtp_many_connections_at_once),
 };
 
-int
-main(void)
-{
-	return t_run("stubs", cases, T_NCASES(cases), suite_init, suite_clean);
-}
+const struct t_suite stubs_smtp_suite = T_SUITE("smtp", cases);
