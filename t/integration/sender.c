@@ -243,45 +243,13 @@ sender_email_refused_failed_at_once_then_admin_retry_sent(void)
 
 /* ---- SMS (Twilio) and WhatsApp (Meta) ---- */
 
-/* The notify stand-in's URL for path ("/_stub/reset"), or NULL. */
-static const char *
-stub_url(char *out, size_t n, const char *path)
-{
-	const char *port = t_env("NOTIFY_STUB_PORT");
-	if (port == NULL)
-		return NULL;
-	snprintf(out, n, "http://127.0.0.1:%s%s", port, path);
-	return out;
-}
-
-/* POSTs json to the stand-in's /_stub/<what>; true on a 2xx. */
-static bool
-stub_post(const char *what, const char *json)
-{
-	char url[256], path[64];
-	snprintf(path, sizeof path, "/_stub/%s", what);
-	if (stub_url(url, sizeof url, path) == NULL)
-		return false;
-	struct resp rs;
-	t_post_json(&rs, url, NULL, json ? json : "{}");
-	bool ok = rs.status >= 200 && rs.status <= 299;
-	if (!ok)
-		fprintf(stderr, "POST %s %s: %ld %s\n", path, json ? json : "", rs.status, rs.body);
-	t_resp_free(&rs);
-	return ok;
-}
-
 /* The message with this body the stand-in accepted for provider: its
  * JSON (json-c, the caller puts it), or NULL. */
 static struct json_object *
 stub_message(const char *provider, const char *body)
 {
-	char url[256], path[80];
-	snprintf(path, sizeof path, "/_stub/messages?provider=%s", provider);
-	if (stub_url(url, sizeof url, path) == NULL)
-		return NULL;
 	struct resp rs;
-	t_get(&rs, url, NULL);
+	t_notify_messages(&rs, provider);
 	struct json_object *found = NULL, *data = t_jget(rs.json, "data");
 	size_t n = data ? json_object_array_length(data) : 0;
 	for (size_t i = 0; i < n && found == NULL; i++) {
@@ -352,10 +320,9 @@ sender_whatsapp_meta_shape(void)
 static void
 fails_twice(const char *channel, const char *provider, int status)
 {
-	char fault[160], body[200];
-	snprintf(fault, sizeof fault, "{\"provider\":\"%s\",\"fail\":2,\"status\":%d}", provider,
-	    status);
-	T_REQUIRE(stub_post("reset", NULL) && stub_post("fault", fault));
+	char fault[80], body[200];
+	snprintf(fault, sizeof fault, ",\"fail\":2,\"status\":%d", status);
+	T_REQUIRE(t_notify_reset() && t_notify_fault(provider, fault));
 	unique_body(body, sizeof body, provider);
 	char *id = note_put(channel, "+919812345670", "", body);
 	T_REQUIRE(id != NULL);
@@ -385,9 +352,9 @@ sender_whatsapp_429_twice_then_sent_attempts_3(void)
 static void
 sender_sms_and_whatsapp_refused_failed_at_once(void)
 {
-	T_REQUIRE(stub_post("reset", NULL));
-	T_REQUIRE(stub_post("fault", "{\"provider\":\"twilio\",\"refuse\":\"+919800000001\"}"));
-	T_REQUIRE(stub_post("fault", "{\"provider\":\"whatsapp\",\"refuse\":\"919800000001\"}"));
+	T_REQUIRE(t_notify_reset());
+	T_REQUIRE(t_notify_fault("twilio", ",\"refuse\":\"+919800000001\""));
+	T_REQUIRE(t_notify_fault("whatsapp", ",\"refuse\":\"919800000001\""));
 	char *sms = note_put("SMS", "+919800000001", "", "refused by Twilio");
 	char *wa = note_put("WHATSAPP", "+919800000001", "", "refused by Meta");
 	T_REQUIRE(sms != NULL && wa != NULL);
@@ -406,7 +373,7 @@ sender_sms_and_whatsapp_refused_failed_at_once(void)
 	t_check(err != NULL && strncmp(err, "HTTP 400: 131030 ", 17) == 0, __FILE__, __LINE__,
 	    "lastError %s", err ? err : "(null)");
 	t_resp_free(&rs);
-	T_ASSERT(stub_post("reset", NULL));
+	T_ASSERT(t_notify_reset());
 	free(sms);
 	free(wa);
 }
@@ -418,8 +385,8 @@ sender_hanging_sms_does_not_delay_email(void)
 	address(to, sizeof to, "it-sender-beside");
 	unique_body(body, sizeof body, "hang");
 	/* every Twilio call hangs 5 s: past NOTIFY_TIMEOUT_MS (2 s) */
-	T_REQUIRE(stub_post("reset", NULL));
-	T_REQUIRE(stub_post("fault", "{\"provider\":\"twilio\",\"hangMs\":5000}"));
+	T_REQUIRE(t_notify_reset());
+	T_REQUIRE(t_notify_fault("twilio", ",\"hangMs\":5000"));
 	char *sms = note_put("SMS", "+919812345671", "", body);
 	T_REQUIRE(sms != NULL);
 	/* the SMS lane is in its call */
@@ -441,7 +408,7 @@ sender_hanging_sms_does_not_delay_email(void)
 	T_EQ_STR(st, "PENDING");   /* still trying */
 	free(st);
 	/* Twilio answers again: the SMS goes after its timeouts and backoff */
-	T_ASSERT(stub_post("reset", NULL));
+	T_ASSERT(t_notify_reset());
 	T_ASSERT(status_is(sms, "SENT", 20000));
 	free(sms);
 	free(mail);
@@ -807,7 +774,8 @@ sender_health_stale_when_it_stops_beating(void)
 static int
 suite_init(void)
 {
-	if (t_env(DB) == NULL || t_env("SMTP_STUB_PORT") == NULL || t_env("SMTP_FROM") == NULL)
+	if (t_env(DB) == NULL || t_env("SMTP_STUB_PORT") == NULL || t_env("SMTP_FROM") == NULL ||
+	    t_env("NOTIFY_STUB_PORT") == NULL)
 		return -1;
 	admin = t_token(ROLE_ADMIN, "it-sender-admin@example.com");
 	return admin != NULL && t_smtp_ctl("XCTL RESET") == 250 ? 0 : -1;
