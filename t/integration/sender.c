@@ -619,7 +619,7 @@ burst_put(const char *to, int n)
 }
 
 static void
-sender_child_killed_mid_burst_500_each_sent_once(void)
+sender_child_killed_mid_burst_500_all_sent_at_most_one_twice(void)
 {
 	char to[160];
 	address(to, sizeof to, "it-sender-burst");
@@ -800,7 +800,7 @@ static const struct t_case cases[] = {
 	T_CASE(sender_sms_and_whatsapp_refused_failed_at_once),
 	T_CASE(sender_hanging_sms_does_not_delay_email),
 	T_CASE(sender_log_channel_without_providers),
-	T_CASE(sender_child_killed_mid_burst_500_each_sent_once),
+	T_CASE(sender_child_killed_mid_burst_500_all_sent_at_most_one_twice),
 	T_CASE(sender_two_at_once_no_message_twice),
 	T_CASE(sender_health_degraded_by_a_late_notification),
 	T_CASE(sender_health_stale_when_it_stops_beating),
