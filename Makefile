@@ -110,6 +110,19 @@ $(SERVICES_H): services.conf scripts/services.awk
 	awk -f scripts/services.awk services.conf > $@.tmp || { rm -f $@.tmp; exit 1; }
 	mv $@.tmp $@
 
+# The notification service's message templates, compiled into its logic.o
+# (fcgi/notification/README.md, "Templates"); the directory is a
+# prerequisite too, so a template added or removed regenerates the table.
+NOTIFY_TPL   := $(sort $(wildcard fcgi/notification/templates/*.txt))
+NOTIFY_TPL_H := $(BUILD)/gen/notify_templates.h
+$(NOTIFY_TPL_H): fcgi/notification/templates.awk fcgi/notification/templates $(NOTIFY_TPL)
+	@mkdir -p $(dir $@)
+	@echo "templates.awk: $(words $(NOTIFY_TPL)) templates -> $@"
+	@LC_ALL=C awk -f fcgi/notification/templates.awk $(NOTIFY_TPL) </dev/null > $@.tmp || \
+	    { rm -f $@.tmp; exit 1; }
+	@mv $@.tmp $@
+$(BUILD)/fcgi/notification/logic.o: $(NOTIFY_TPL_H)
+
 $(CORE_LIB): $(CORE_OBJ)
 	@rm -f $@
 	ar rcs $@ $^

@@ -52,4 +52,54 @@ extern const char NOTIFY_UNKNOWN[];
 int notify_render(struct buf *out, const char *tmpl,
     const char *(*value)(void *arg, const char *name), void *arg, enum render_to to);
 
+/* ---- templates and messages ---- */
+
+/* The templates of fcgi/notification/templates/, compiled in (the
+ * Makefile's gen/notify_templates.h): name is the file's without ".txt"
+ * ("ORDER_PAID.seller.email"). */
+struct notify_template {
+	const char *name;
+	const char *text;
+};
+extern const struct notify_template notify_templates[];
+extern const size_t notify_ntemplates;
+/* The template for an event type, the recipient's side (the seller's
+ * variant, "<TYPE>.seller.<channel>", or the customer's, "<TYPE>.<channel>")
+ * and one channel bit; NULL when there is none (the channel is not used). */
+const char *notify_template(const char *type, bool seller, unsigned ch);
+
+/* A payout's status as its messages say it ("requested", "approved", ...)
+ * and the sentence that follows; NULL for a status that is not one. */
+const char *notify_payout_word(const char *status);
+const char *notify_payout_note(const char *status);
+
+/* An amount in currency: INR (or NULL) as notify_money writes it, another
+ * currency as "USD 1500.00". */
+char *notify_amount(char *out, size_t n, int64_t paise, const char *currency);
+
+/* What a message is rendered from: the event's payload and its recipient.
+ * A placeholder takes its value from the payload (orderId, payoutId,
+ * email; total, subtotal, commission, amount, refunded from the *Paise
+ * members in the payload's currency; items from items[] as "Name × 2";
+ * status and statusNote from a payout's status; reason and notes, which
+ * may be absent) or from the recipient (firstName, "there" without one). */
+struct notify_facts {
+	struct arena *a;            /* where values and the message are kept */
+	const struct jv *payload;   /* the event's payload object */
+	const char *first_name;     /* the recipient's, or NULL */
+	const char *missing;        /* out: the payload member a template needed and lacked */
+};
+/* A rendered message (arena memory). */
+struct notify_msg {
+	const char *subject;        /* email only, else NULL */
+	const char *body;           /* trailing blanks and newlines cut */
+};
+/* Renders tmpl with f's facts into m; email: tmpl starts with a
+ * "Subject: " line and a blank line, the subject rendered for a header (no
+ * control character survives), the rest for a body.  0; -1 for a fault of
+ * the template (an unknown placeholder, an email template without its
+ * subject); -2 when the payload lacks a fact the template needs
+ * (f->missing names the member). */
+int notify_message(const char *tmpl, bool email, struct notify_facts *f, struct notify_msg *m);
+
 #endif

@@ -42,6 +42,26 @@ const struct stmt notification_stmts[N__MAX] = {
 	[N_RETRY] = { "note_retry",
 	    "UPDATE notifications n SET status = 'PENDING', next_attempt_at = now() "
 	    "WHERE n.id = $1 AND n.status = 'FAILED' RETURNING " NOTE_COLS, 1, false },
+	/* One row always: whether user $1 has a contact, the contact, and the
+	 * preferences (the defaults without a row). */
+	[N_RECIPIENT] = { "recipient",
+	    "SELECT c.user_id IS NOT NULL AS known, c.email, c.phone, c.first_name, "
+	    "coalesce(p.email, true) AS p_email, coalesce(p.sms, false) AS p_sms, "
+	    "coalesce(p.whatsapp, true) AS p_whatsapp FROM (SELECT $1::uuid AS user_id) u "
+	    "LEFT JOIN contacts c USING (user_id) LEFT JOIN preferences p USING (user_id)",
+	    1, true },
+	/* $2..$4 email, phone, first name; $5 true: replace a stored contact
+	 * (USER_REGISTERED), false: keep it (an answer from auth). */
+	[N_CONTACT_PUT] = { "contact_put",
+	    "INSERT INTO contacts AS c (user_id, email, phone, first_name) "
+	    "VALUES ($1::uuid, $2, $3, $4) ON CONFLICT (user_id) DO UPDATE SET "
+	    "email = excluded.email, phone = excluded.phone, first_name = excluded.first_name, "
+	    "updated_at = now() WHERE $5::boolean", 5, false },
+	/* One (event, user, channel) once, whatever the relay repeats. */
+	[N_NOTE_INSERT] = { "note_insert",
+	    "INSERT INTO notifications (user_id, type, channel, recipient, subject, body, "
+	    "event_id) VALUES ($1::uuid, $2, $3, $4, $5, $6, $7::uuid) "
+	    "ON CONFLICT (event_id, user_id, channel) DO NOTHING", 7, false },
 	/* The sender's queue: rows due and not sent yet, and how long the
 	 * oldest has been due (the partial index notifications_due). */
 	[N_DUE] = { "note_due",
@@ -58,6 +78,8 @@ static const struct route routes[] = {
 	  notifications_list_query },
 	{ "GET",   "/notifications/:id",         ROLE_ANY, notifications_get, 0, NULL },
 	{ "POST",  "/notifications/:id/retry",   ROLE_ADMIN, notifications_retry, 0, NULL },
+	{ "POST",  "/internal/notification/events", ROUTE_PUBLIC, notification_events,
+	  ROUTE_INTERNAL, NULL },
 };
 
 static const struct service notification = {

@@ -15,6 +15,9 @@ enum notification_stmt {
 	N_LIST,
 	N_GET,
 	N_RETRY,
+	N_RECIPIENT,
+	N_CONTACT_PUT,
+	N_NOTE_INSERT,
 	N_DUE,
 	N__MAX
 };
@@ -41,6 +44,8 @@ extern const struct qparam notifications_list_query[];
 void notifications_get(struct req *r);     /* GET /notifications/:id */
 void notifications_retry(struct req *r);   /* POST /notifications/:id/retry */
 
+/* ---- events.c ---- */
+void notification_events(struct req *r);   /* POST /internal/notification/events */
 /* ---- health.c ---- */
 /* GET /notifications/health's queue: {"due": N, "oldestDueSeconds": S}. */
 void notifications_health_put(struct req *r, struct jw *w);

@@ -151,6 +151,7 @@ created_payload(struct buf *b, const char *id, const struct draft *d)
 		jw_obj_open(&w);
 		jw_kstr(&w, "productId", l->product_id);
 		jw_kstr(&w, "variantId", l->variant_id);
+		jw_kstr(&w, "productName", l->product_name);
 		jw_kint(&w, "quantity", l->quantity);
 		jw_kint(&w, "sellerPricePaise", l->seller_price);
 		jw_kint(&w, "commissionPaise", l->commission);

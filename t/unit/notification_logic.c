@@ -5,6 +5,8 @@
 #include "../lib/t.h"
 #include "../../fcgi/notification/logic.h"
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static void
@@ -173,6 +175,230 @@ render_bad_templates(void)
 	buf_free(&b);
 }
 
+
+/* ---- templates and messages ---- */
+
+static const char *const sides[] = { "", ".seller" };
+static const unsigned chans[] = { CH_EMAIL, CH_SMS, CH_WHATSAPP };
+static const char *const types[] = { "USER_REGISTERED", "ORDER_CREATED", "ORDER_PAID",
+	"ORDER_SHIPPED", "ORDER_DELIVERED", "ORDER_CANCELLED", "PAYMENT_FAILED",
+	"PAYMENT_REFUNDED", "PAYOUT_STATUS_CHANGED" };
+
+/* A payload with every fact a template may name. */
+static const char full_payload[] =
+	"{\"orderId\":\"6f1c1e9e-0000-4000-8000-000000000001\","
+	"\"payoutId\":\"6f1c1e9e-0000-4000-8000-000000000002\",\"email\":\"asha@example.com\","
+	"\"reason\":\"card declined\",\"notes\":\"AWB 123\",\"currency\":\"INR\","
+	"\"totalPaise\":300000,\"subtotalPaise\":300000,\"commissionPaise\":30000,"
+	"\"amountPaise\":150010,\"refundedPaise\":150010,\"status\":\"APPROVED\","
+	"\"items\":[{\"productName\":\"Blue Kurta\",\"quantity\":2}]}";
+
+static struct jv *
+parse(struct arena *a, const char *json)
+{
+	char err[128];
+	struct jv *v = json_parse(a, json, strlen(json), err, sizeof err);
+	T_ASSERT(v != NULL);
+	return v;
+}
+
+/* Every template renders from a full payload; each (type, side, channel)
+ * a recipient can have has its template, and no other exists. */
+static void
+templates_complete_and_render(void)
+{
+	struct arena *a = arena_new(8192);
+	struct notify_facts f = { a, parse(a, full_payload), "Asha", NULL };
+	size_t expected = 0;
+	for (size_t t = 0; t < sizeof types / sizeof types[0]; t++)
+		for (int side = 0; side < 2; side++)
+			for (size_t c = 0; c < 3; c++) {
+				int who = notify_audience(types[t]);
+				bool hears = (who & (side ? HEAR_SELLER : HEAR_CUSTOMER)) != 0;
+				const char *tmpl = notify_template(types[t], side, chans[c]);
+				t_check((tmpl != NULL) == hears, __FILE__, __LINE__, "%s%s.%s: %s", types[t],
+				    sides[side], notify_channel_file(chans[c]),
+				    hears ? "missing" : "should not exist");
+				if (tmpl == NULL)
+					continue;
+				expected++;
+				struct notify_msg m;
+				bool email = chans[c] == CH_EMAIL;
+				int rc = notify_message(tmpl, email, &f, &m);
+				t_check(rc == 0, __FILE__, __LINE__, "%s%s.%s renders: %d", types[t],
+				    sides[side], notify_channel_file(chans[c]), rc);
+				if (rc != 0)
+					continue;
+				T_ASSERT(strstr(m.body, "{{") == NULL && m.body[0] != '\0');
+				T_ASSERT(email == (m.subject != NULL));
+				T_ASSERT(strncmp(tmpl, "Subject:", 8) == 0 || !email);
+				T_ASSERT(strncmp(m.body, "Subject:", 8) != 0);
+				if (m.subject != NULL)
+					T_ASSERT(m.subject[0] != '\0' && strpbrk(m.subject, "\r\n") == NULL);
+			}
+	T_EQ_INT((long long)notify_ntemplates, (long long)expected);
+	arena_free(a);
+}
+
+static void
+template_lookup(void)
+{
+	const char *t = notify_template("ORDER_PAID", true, CH_EMAIL);
+	T_ASSERT(t != NULL && strncmp(t, "Subject: Commission pending", 27) == 0);
+	T_ASSERT(notify_template("ORDER_PAID", false, CH_SMS) != NULL);
+	T_ASSERT(notify_template("ORDER_PAID", false, CH_SMS) != notify_template("ORDER_PAID",
+	    true, CH_SMS));
+	T_ASSERT(notify_template("PAYOUT_STATUS_CHANGED", false, CH_EMAIL) == NULL);
+	T_ASSERT(notify_template("ORDER_SHIPPED", true, CH_EMAIL) == NULL);
+	T_ASSERT(notify_template("PAYMENT_SUCCESS", false, CH_EMAIL) == NULL);
+	T_ASSERT(notify_template("ORDER_PAID", false, CH_EMAIL | CH_SMS) == NULL);
+	T_ASSERT(notify_template("ORDER_PAID", false, 0) == NULL);
+	T_ASSERT(notify_template(NULL, false, CH_EMAIL) == NULL);
+}
+
+static void
+payout_words_and_amounts(void)
+{
+	T_EQ_STR(notify_payout_word("PENDING"), "requested");
+	T_EQ_STR(notify_payout_word("APPROVED"), "approved");
+	T_EQ_STR(notify_payout_word("REJECTED"), "rejected");
+	T_EQ_STR(notify_payout_word("COMPLETED"), "completed");
+	T_ASSERT(notify_payout_word("approved") == NULL && notify_payout_word(NULL) == NULL);
+	T_ASSERT(strstr(notify_payout_note("REJECTED"), "back in your wallet") != NULL);
+	T_ASSERT(notify_payout_note("LOST") == NULL);
+	char m[48];
+	T_EQ_STR(notify_amount(m, sizeof m, 150000, "INR"), "\u20b91,500.00");
+	T_EQ_STR(notify_amount(m, sizeof m, 150000, NULL), "\u20b91,500.00");
+	T_EQ_STR(notify_amount(m, sizeof m, 15000000, "USD"), "USD 150000.00");
+	T_EQ_STR(notify_amount(m, sizeof m, 5, "EURO"), "EUR 0.05");
+}
+
+/* Renders one template text with payload and name: rc, message in m. */
+static int
+message(struct arena *a, const char *tmpl, bool email, const char *payload, const char *name,
+    struct notify_msg *m, const char **missing)
+{
+	struct notify_facts f = { a, parse(a, payload), name, NULL };
+	int rc = notify_message(tmpl, email, &f, m);
+	if (missing != NULL)
+		*missing = f.missing;
+	return rc;
+}
+
+static void
+message_facts(void)
+{
+	struct arena *a = arena_new(8192);
+	struct notify_msg m;
+	const char *tmpl = "Subject: Order {{orderId}}: {{total}}\n\nHi {{firstName}},\n"
+	    "{{items}}\nCommission {{commission}}. {{notes}}\n\n";
+	const char *p = "{\"orderId\":\"o-1\",\"totalPaise\":15000000,\"commissionPaise\":1,"
+	    "\"currency\":\"INR\",\"items\":[{\"productName\":\"Blue Kurta\",\"quantity\":2},"
+	    "{\"productId\":\"x\",\"quantity\":1}]}";
+	T_EQ_INT(message(a, tmpl, true, p, "Asha", &m, NULL), 0);
+	T_EQ_STR(m.subject, "Order o-1: \u20b91,50,000.00");
+	/* Absent notes render as nothing; the trailing blanks are cut. */
+	T_EQ_STR(m.body, "Hi Asha,\nBlue Kurta \u00d7 2, an item \u00d7 1\nCommission \u20b90.01.");
+	/* No name: "there"; no items: nothing. */
+	T_EQ_INT(message(a, "Hi {{firstName}}:{{items}}.", false,
+	    "{\"items\":[]}", NULL, &m, NULL), 0);
+	T_EQ_STR(m.body, "Hi there:.");
+	T_ASSERT(m.subject == NULL);
+	T_EQ_INT(message(a, "Hi {{firstName}}", false, "{}", "", &m, NULL), 0);
+	T_EQ_STR(m.body, "Hi there");
+	/* A payout's status in words. */
+	T_EQ_INT(message(a, "Payout {{status}}: {{amount}}. {{statusNote}}", false,
+	    "{\"status\":\"PENDING\",\"amountPaise\":50000}", NULL, &m, NULL), 0);
+	T_EQ_STR(m.body, "Payout requested: \u20b9500.00. We will tell you when it is approved.");
+	arena_free(a);
+}
+
+static void
+message_many_items(void)
+{
+	struct arena *a = arena_new(8192);
+	char p[2048] = "{\"items\":[";
+	for (int i = 0; i < 12; i++)
+		snprintf(p + strlen(p), sizeof p - strlen(p), "%s{\"productName\":\"P%d\","
+		    "\"quantity\":1}", i ? "," : "", i);
+	strcat(p, "]}");
+	struct notify_msg m;
+	T_EQ_INT(message(a, "{{items}}", false, p, NULL, &m, NULL), 0);
+	T_ASSERT(t_contains(m.body, "P9 \u00d7 1 and 2 more"));
+	T_ASSERT(!t_contains(m.body, "P10"));
+	arena_free(a);
+}
+
+/* A fact a template needs and the payload lacks (or gives as something
+ * else than a whole number of paise) is -2 naming the member. */
+static void
+message_bad_missing_fact(void)
+{
+	struct arena *a = arena_new(8192);
+	struct notify_msg m;
+	const char *missing;
+	static const char *const bad[] = { "{\"orderId\":\"o\"}", "{\"orderId\":\"o\","
+	    "\"totalPaise\":\"300\"}", "{\"orderId\":\"o\",\"totalPaise\":1.5}",
+	    "{\"orderId\":\"o\",\"totalPaise\":null}",
+	    "{\"orderId\":\"o\",\"totalPaise\":99999999999999999999}" };
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		T_EQ_INT(message(a, "Order {{orderId}}: {{total}}", false, bad[i], NULL, &m, &missing),
+		    -2);
+		T_EQ_STR(missing, "totalPaise");
+	}
+	T_EQ_INT(message(a, "{{orderId}}", false, "{\"orderId\":\"\"}", NULL, &m, &missing), -2);
+	T_EQ_STR(missing, "orderId");
+	T_EQ_INT(message(a, "{{status}}", false, "{\"status\":\"LOST\"}", NULL, &m, &missing),
+	    -2);
+	T_EQ_STR(missing, "status");
+	/* In the subject too. */
+	T_EQ_INT(message(a, "Subject: {{total}}\n\nx", true, "{}", NULL, &m, &missing), -2);
+	T_EQ_STR(missing, "totalPaise");
+	arena_free(a);
+}
+
+/* A template's own fault is -1 with nothing missing. */
+static void
+message_bad_template(void)
+{
+	struct arena *a = arena_new(8192);
+	struct notify_msg m;
+	const char *missing;
+	static const char *const bad[] = { "no subject", "Subject: x\nbody", "Subject: x",
+	    "subject: x\n\nbody", "Subject: {{nobody}}\n\nbody", "Subject: x\n\n{{nobody}}",
+	    "Subject: x\n\n{{firstName" };
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		T_EQ_INT(message(a, bad[i], true, "{}", NULL, &m, &missing), -1);
+		T_ASSERT(missing == NULL);
+	}
+	T_EQ_INT(message(a, "{{nobody}}", false, "{}", NULL, &m, &missing), -1);
+	arena_free(a);
+}
+
+/* A name with CR/LF stays on the subject's line and adds no body line;
+ * Devanagari arrives byte for byte. */
+static void
+message_names_crlf_and_devanagari(void)
+{
+	struct arena *a = arena_new(8192);
+	struct notify_msg m;
+	const char *tmpl = notify_template("USER_REGISTERED", false, CH_EMAIL);
+	T_REQUIRE(tmpl != NULL);
+	const char *p = "{\"email\":\"eve@example.com\"}";
+	T_EQ_INT(message(a, tmpl, true, p, "Eve\r\nBcc: all@example.com", &m, NULL), 0);
+	T_EQ_STR(m.subject, "Welcome, Eve Bcc: all@example.com");
+	T_ASSERT(t_contains(m.body, "Hi Eve Bcc: all@example.com,\n"));
+	T_ASSERT(!t_contains(m.body, "\nBcc"));
+	const char *hindi = "\u0905\u0928\u0928\u094d\u092f\u093e";    /* अनन्या */
+	T_EQ_INT(message(a, tmpl, true, p, hindi, &m, NULL), 0);
+	char want[64];
+	snprintf(want, sizeof want, "Welcome, %s", hindi);
+	T_EQ_STR(m.subject, want);
+	snprintf(want, sizeof want, "Hi %s,\n", hindi);
+	T_ASSERT(t_contains(m.body, want));
+	arena_free(a);
+}
+
 static const struct t_case cases[] = {
 	T_CASE(audience_per_event),
 	T_CASE(audience_unknown_types),
@@ -183,6 +409,14 @@ static const struct t_case cases[] = {
 	T_CASE(render_values),
 	T_CASE(render_no_header_injection),
 	T_CASE(render_bad_templates),
+	T_CASE(templates_complete_and_render),
+	T_CASE(template_lookup),
+	T_CASE(payout_words_and_amounts),
+	T_CASE(message_facts),
+	T_CASE(message_many_items),
+	T_CASE(message_bad_missing_fact),
+	T_CASE(message_bad_template),
+	T_CASE(message_names_crlf_and_devanagari),
 };
 
 int

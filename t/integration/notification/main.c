@@ -3,8 +3,8 @@
  *
  * Users: tokens are minted (the service keeps no user of its own, and
  * preferences need none registered), each case with a fresh user id so
- * that no case sees another's rows.  This file: the tokens and the
- * helpers the files share. */
+ * that no case sees another's rows; purchase.c registers its users through
+ * auth.  This file: the tokens and the helpers the files share. */
 #include "../../lib/t.h"
 #include "../../lib/http.h"
 #include "notification.h"
@@ -25,6 +25,52 @@ user_new(enum role role, char *id)
 	return t_mint(sub, email, role, TOKEN_ACCESS, 3600, 0, NULL);
 }
 
+#define CHANNELS_SQL \
+	"SELECT coalesce(string_agg(channel, ',' ORDER BY channel), '') FROM notifications " \
+	"WHERE user_id = $1 AND type = $2"
+
+char *
+note_channels(const char *user, const char *type)
+{
+	return t_db_value(NOTIFY_DB, CHANNELS_SQL, user, type, NULL);
+}
+
+bool
+note_wait(const char *user, const char *type, const char *want)
+{
+	return t_db_wait(NOTIFY_DB, want, 20000, CHANNELS_SQL, user, type, NULL);
+}
+
+char *
+note_field(const char *user, const char *type, const char *channel, const char *col)
+{
+	return t_db_value(NOTIFY_DB, "SELECT CASE $4 WHEN 'subject' THEN subject "
+	    "WHEN 'body' THEN body WHEN 'recipient' THEN recipient END FROM notifications "
+	    "WHERE user_id = $1 AND type = $2 AND channel = $3 ORDER BY created_at DESC LIMIT 1",
+	    user, type, channel, col, NULL);
+}
+
+void
+note_check(const char *user, const char *type, const char *channel, const char *col,
+    const char *want, bool part, const char *file, int line)
+{
+	char *got = note_field(user, type, channel, col);
+	if (part)
+		t_check(t_contains(got, want), file, line, "%s %s %s: \"%s\" in \"%s\"", type,
+		    channel, col, want, got ? got : "(none)");
+	else
+		t_check_str(got, want, col, file, line);
+	free(got);
+}
+
+void
+notes_check(const char *user, const char *type, const char *want, const char *file, int line)
+{
+	char *got = note_channels(user, type);
+	t_check_str(got, want, type, file, line);
+	free(got);
+}
+
 static int
 suite_init(void)
 {
@@ -43,6 +89,8 @@ suite_clean(void)
 static const struct t_suite *const suites[] = {
 	&notification_preferences_suite,
 	&notification_notifications_suite,
+	&notification_events_suite,
+	&notification_purchase_suite,
 };
 
 int
