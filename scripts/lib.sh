@@ -119,23 +119,35 @@ lib_pick_port() {
 # lib_stub_conf VAR: the nginx server block for RAZORPAY_STUB_PORT (before the stack
 # starts, so nginx comes up with it).
 lib_stub_conf() {
-	local var=$1 conf=$1/razorpay-stub.nginx.conf
-	cat >"$conf" <<-EOF
-		# Written by scripts/lib.sh (tests, bench): the Razorpay stand-in (t/razorpay/).
+	local conf=$1/razorpay-stub.nginx.conf
+	: >"$conf"
+	lib_stub_server "$1" razorpay-stub "$RAZORPAY_STUB_PORT" "$conf" \
+		'{"error":{"code":"SERVER_ERROR","description":"razorpay-stub is not running","source":"NA","step":"NA","reason":"NA","metadata":{}}}'
+	export NGINX_EXTRA_HTTP=$conf
+}
+
+# lib_stub_server VAR NAME PORT CONF DOWN_BODY [TIMEOUT]: append to CONF the server
+# block for the stand-in pool NAME: 127.0.0.1:PORT, every path to the socket
+# VAR/run/NAME.sock (waiting TIMEOUT for an answer, nginx's 60s by default), and a
+# 503 with DOWN_BODY (JSON in the provider's shape) when the pool is down.
+lib_stub_server() {
+	local var=$1 name=$2 port=$3 conf=$4 down=$5 timeout=${6:-60s}
+	cat >>"$conf" <<-EOF
+		# Written by scripts/lib.sh (tests, bench): the stand-in $name (t/README.md).
 		server {
-		    listen 127.0.0.1:$RAZORPAY_STUB_PORT;
+		    listen 127.0.0.1:$port;
 		    server_name _;
 		    set \$gw_internal 0;
+		    fastcgi_read_timeout $timeout;
 		    error_page 502 503 504 =503 @stub_down;
 		    location / {
-		        fastcgi_pass unix:$var/run/razorpay-stub.sock;
+		        fastcgi_pass unix:$var/run/$name.sock;
 		    }
 		    location @stub_down {
-		        return 503 '{"error":{"code":"SERVER_ERROR","description":"razorpay-stub is not running","source":"NA","step":"NA","reason":"NA","metadata":{}}}';
+		        return 503 '$down';
 		    }
 		}
 	EOF
-	export NGINX_EXTRA_HTTP=$conf
 }
 
 # lib_stub_start VAR POOL_SIZE: spawn the pool (the stack's .env is loaded by then) and wait
@@ -258,22 +270,8 @@ lib_notify_stub_env() {
 # VAR/stubs.nginx.conf; before the stack starts.  nginx waits 130 s for an
 # answer (a hanging call: NS_HANG_MAX is 120 s).
 lib_notify_stub_conf() {
-	local var=$1 conf=${NGINX_EXTRA_HTTP:-$1/stubs.nginx.conf}
-	cat >>"$conf" <<-EOF
-		# Written by scripts/lib.sh (tests): the Twilio and WhatsApp stand-in (t/notify-stub/).
-		server {
-		    listen 127.0.0.1:$NOTIFY_STUB_PORT;
-		    server_name _;
-		    set \$gw_internal 0;
-		    fastcgi_read_timeout 130s;
-		    error_page 502 503 504 =503 @stub_down;
-		    location / {
-		        fastcgi_pass unix:$var/run/notify-stub.sock;
-		    }
-		    location @stub_down {
-		        return 503 '{"code":20503,"message":"notify-stub is not running","status":503}';
-		    }
-		}
-	EOF
+	local conf=${NGINX_EXTRA_HTTP:-$1/stubs.nginx.conf}
+	lib_stub_server "$1" notify-stub "$NOTIFY_STUB_PORT" "$conf" \
+		'{"code":20503,"message":"notify-stub is not running","status":503}' 130s
 	export NGINX_EXTRA_HTTP=$conf
 }

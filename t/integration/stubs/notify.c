@@ -88,6 +88,15 @@ all_hex(const char *s, size_t n)
 	return true;
 }
 
+/* A WhatsApp text message to digits into out; returns out. */
+static char *
+wa_text(char *out, size_t n, const char *digits, const char *text)
+{
+	snprintf(out, n, "{\"messaging_product\":\"whatsapp\",\"to\":\"%s\",\"type\":\"text\","
+	    "\"text\":{\"body\":\"%s\"}}", digits, text);
+	return out;
+}
+
 #define BODY_UTF8 "\xe0\xa4\xa8\xe0\xa4\xae\xe0\xa4\xb8\xe0\xa5\x8d\xe0\xa4\xa4\xe0\xa5\x87 " \
 	"Asha, order #A1 paid: \xe2\x82\xb9" "1,500.00 & more"
 
@@ -317,8 +326,7 @@ twilio_hang_holds_only_its_worker(void)
 	t_sleep_ms(200);
 	char body[200];
 	number_new(wa, digits);                        /* a fresh number for WhatsApp */
-	snprintf(body, sizeof body, "{\"messaging_product\":\"whatsapp\",\"to\":\"%s\","
-	    "\"type\":\"text\",\"text\":{\"body\":\"not held\"}}", digits);
+	wa_text(body, sizeof body, digits, "not held");
 	struct resp rs;
 	T_EQ_INT(t_whatsapp_send(&rs, body), 200);
 	t_check(rs.secs < 0.5, __FILE__, __LINE__, "WhatsApp took %.2f s", rs.secs);
@@ -451,8 +459,7 @@ whatsapp_fail_twice_500_then_200(void)
 {
 	char to[20], digits[20], body[300];
 	number_new(to, digits);
-	snprintf(body, sizeof body, "{\"messaging_product\":\"whatsapp\",\"to\":\"%s\","
-	    "\"type\":\"text\",\"text\":{\"body\":\"retry me\"}}", digits);
+	wa_text(body, sizeof body, digits, "retry me");
 	notify_quiet("whatsapp");
 	long before, c0, after, c1;
 	counts("whatsapp", &before, &c0);
@@ -486,8 +493,7 @@ whatsapp_refuse_131030(void)
 	number_new(to, digits);
 	snprintf(f, sizeof f, ",\"refuse\":\"%s\"", digits);
 	T_REQUIRE(t_notify_fault("whatsapp", f));
-	snprintf(body, sizeof body, "{\"messaging_product\":\"whatsapp\",\"to\":\"%s\","
-	    "\"type\":\"text\",\"text\":{\"body\":\"no\"}}", digits);
+	wa_text(body, sizeof body, digits, "no");
 	for (int i = 0; i < 2; i++) {
 		struct resp rs;
 		t_whatsapp_send(&rs, body);
@@ -503,8 +509,7 @@ whatsapp_hang(void)
 {
 	char to[20], digits[20], body[300];
 	number_new(to, digits);
-	snprintf(body, sizeof body, "{\"messaging_product\":\"whatsapp\",\"to\":\"%s\","
-	    "\"type\":\"text\",\"text\":{\"body\":\"slow\"}}", digits);
+	wa_text(body, sizeof body, digits, "slow");
 	notify_quiet("whatsapp");
 	T_REQUIRE(t_notify_fault("whatsapp", ",\"hangMs\":700"));
 	struct resp rs;

@@ -72,6 +72,19 @@ mail_send(CURL *h, const char *rcpt, const char *msg, long *code)
 	return rc;
 }
 
+/* One message on a handle of its own (mail_handle, mail_send, cleanup). */
+static CURLcode
+mail_once(const char *rcpt, const char *msg, long timeout_ms, long *code)
+{
+	CURL *h = mail_handle(NULL, timeout_ms);
+	*code = 0;
+	if (h == NULL)
+		return CURLE_FAILED_INIT;
+	CURLcode rc = mail_send(h, rcpt, msg, code);
+	curl_easy_cleanup(h);
+	return rc;
+}
+
 /* A fresh recipient "<tag-<unique>@customer.example>" into out. */
 static char *
 rcpt_new(char *out, size_t n, const char *tag)
@@ -208,10 +221,7 @@ smtp_fail_rcpt_550(void)
 	T_EQ_INT(t_smtp_find(r, mark, NULL, 0), 0);
 	T_EQ_INT(t_smtp_find(ok, mark, NULL, 0), 1);
 	T_EQ_INT(t_smtp_ctl("XCTL RESET"), 250);
-	h = mail_handle(NULL, 10000);
-	T_REQUIRE(h != NULL);
-	T_EQ_INT(mail_send(h, r, msg_plain, &code), CURLE_OK);   /* RESET forgot it */
-	curl_easy_cleanup(h);
+	T_EQ_INT(mail_once(r, msg_plain, 10000, &code), CURLE_OK);   /* RESET forgot it */
 	T_EQ_INT(t_smtp_find(r, mark, NULL, 0), 1);
 }
 
@@ -248,12 +258,9 @@ static void *
 slow_send(void *arg)
 {
 	struct slow *s = arg;
-	CURL *h = mail_handle(NULL, 10000);
 	double t0 = t_now();
-	s->rc = h ? mail_send(h, s->rcpt, msg_plain, &s->code) : CURLE_FAILED_INIT;
+	s->rc = mail_once(s->rcpt, msg_plain, 10000, &s->code);
 	s->secs = t_now() - t0;
-	if (h != NULL)
-		curl_easy_cleanup(h);
 	return NULL;
 }
 
@@ -273,11 +280,8 @@ smtp_hang_holds_only_its_connection(void)
 	T_REQUIRE(pthread_create(&th, NULL, slow_send, &s) == 0);
 	T_ASSERT(t_smtp_wait(s.rcpt, mark, 1, 0.4) == 0);  /* held: not there yet */
 	double t0 = t_now();
-	CURL *h = mail_handle(NULL, 10000);
-	T_ASSERT(h != NULL && mail_send(h, fast, msg_plain, &code) == CURLE_OK);
+	T_EQ_INT(mail_once(fast, msg_plain, 10000, &code), CURLE_OK);
 	double fast_secs = t_now() - t0;
-	if (h != NULL)
-		curl_easy_cleanup(h);
 	pthread_join(th, NULL);
 	t_check(fast_secs < 0.8, __FILE__, __LINE__, "the other client took %.2f s", fast_secs);
 	T_EQ_INT(s.rc, CURLE_OK);
@@ -331,11 +335,8 @@ smtp_hang_client_gone_drops_message(void)
 	t_sleep_ms(200);
 	T_EQ_INT(t_smtp_find(r, mark, NULL, 0), 0);
 	long code = 0;
-	CURL *h = mail_handle(NULL, 3000);
-	T_REQUIRE(h != NULL);
 	double t0 = t_now();
-	T_EQ_INT(mail_send(h, r, msg_plain, &code), CURLE_OK);
-	curl_easy_cleanup(h);
+	T_EQ_INT(mail_once(r, msg_plain, 3000, &code), CURLE_OK);
 	t_check(t_now() - t0 < 1, __FILE__, __LINE__, "the next message took %.2f s", t_now() - t0);
 	T_EQ_INT(t_smtp_find(r, mark, NULL, 0), 1);
 }
