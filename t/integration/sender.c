@@ -416,23 +416,6 @@ sender_hanging_sms_does_not_delay_email(void)
 
 /* ---- the sender's processes ---- */
 
-/* The supervisor's one live child, waiting up to ms for one other than
- * not; 0 when there is none. */
-static pid_t
-sender_child(pid_t parent, pid_t not, long ms)
-{
-	pid_t kids[T_MAXKIDS];
-	double end = t_now() + (double)ms / 1000.0;
-	for (;;) {
-		int n = t_children(parent, kids);
-		if (n == 1 && kids[0] != not)
-			return kids[0];
-		if (t_now() > end)
-			return 0;
-		t_sleep_ms(20);
-	}
-}
-
 /* Starts another sender (its own supervisor), without a heartbeat file,
  * logging to VAR_DIR/log/<name>.log; with env ("NAME=value" pairs,
  * NULL-terminated; "NAME=" unsets NAME).  Its pid, or 0. */
@@ -488,7 +471,7 @@ stack_sender_start(void)
 	if (t_stack("ensure") != 0)
 		return false;
 	pid_t pid = t_stack_pid("sender");
-	return pid > 0 && sender_child(pid, 0, 5000) > 0;
+	return pid > 0 && t_only_child(pid, 0, 5000) > 0;
 }
 
 /* ---- the log channel ---- */
@@ -625,7 +608,7 @@ sender_child_killed_mid_burst_500_all_sent_at_most_one_twice(void)
 	address(to, sizeof to, "it-sender-burst");
 	pid_t parent = t_stack_pid("sender");
 	T_REQUIRE(parent > 0 && t_alive(parent));
-	pid_t child = sender_child(parent, 0, 5000);
+	pid_t child = t_only_child(parent, 0, 5000);
 	T_REQUIRE(child > 0);
 	int after = t_smtp_last();
 	double t0 = t_now();
@@ -648,7 +631,7 @@ sender_child_killed_mid_burst_500_all_sent_at_most_one_twice(void)
 	T_ASSERT(n >= BURST && n <= BURST + 1);
 	/* the same supervisor, a new child */
 	T_EQ_INT(t_stack_pid("sender"), parent);
-	pid_t again = sender_child(parent, child, 2000);
+	pid_t again = t_only_child(parent, child, 2000);
 	T_ASSERT(again > 0 && again != child);
 	/* at most one row was attempted twice: the one in flight */
 	T_ASSERT(t_db_count(DB, "SELECT count(*) FROM notifications WHERE recipient = $1 AND "
@@ -695,42 +678,24 @@ health_pool(const char *stale, const char *max_wait)
 	return T_ASSERT(pid > 0);
 }
 
-/* Polls GET /health for up to secs until it answers code with the
- * sender's status sender (NULL: any); rs holds the last answer. */
-static bool
-health_until(struct resp *rs, long code, const char *sender, double secs)
-{
-	double end = t_now() + secs;
-	for (;;) {
-		t_get(rs, "/health", NULL);
-		const char *st = t_jstr(rs->json, "sender.status");
-		if (rs->status == code && (sender == NULL || (st && strcmp(st, sender) == 0)))
-			return true;
-		if (t_now() > end)
-			return false;
-		t_resp_free(rs);
-		t_sleep_ms(200);
-	}
-}
-
 static void
 sender_health_degraded_by_a_late_notification(void)
 {
 	struct resp rs;
 	T_REQUIRE(health_pool("86400", "3"));
-	T_REQUIRE(health_until(&rs, 200, "up", 10));
+	T_REQUIRE(t_wait_health(&rs, 200, "sender.status", "up", 10));
 	T_ASSERT(t_jint(rs.json, "services.notification.notifications.due", -1) >= 0);
 	t_resp_free(&rs);
 	/* A sender that beats no more but is not stale yet: only the wait
 	 * tells. */
-	pid_t parent = t_stack_pid("sender"), child = sender_child(parent, 0, 2000);
+	pid_t parent = t_stack_pid("sender"), child = t_only_child(parent, 0, 2000);
 	T_REQUIRE(parent > 0 && child > 0);
 	kill(parent, SIGSTOP);
 	kill(child, SIGSTOP);
 	char to[160];
 	address(to, sizeof to, "it-sender-late");
 	char *id = note_put("EMAIL", to, "Late", "waits");
-	bool degraded = health_until(&rs, 503, "up", 10);
+	bool degraded = t_wait_health(&rs, 503, "sender.status", "up", 10);
 	if (T_ASSERT(degraded)) {
 		T_EQ_STR(t_jstr(rs.json, "status"), "degraded");
 		T_EQ_STR(t_jstr(rs.json, "services.notification.status"), "up");
@@ -742,7 +707,7 @@ sender_health_degraded_by_a_late_notification(void)
 	kill(child, SIGCONT);
 	kill(parent, SIGCONT);
 	T_ASSERT(id != NULL && status_is(id, "SENT", 10000));
-	T_ASSERT(health_until(&rs, 200, "up", 10));
+	T_ASSERT(t_wait_health(&rs, 200, "sender.status", "up", 10));
 	t_resp_free(&rs);
 	free(id);
 }
@@ -752,22 +717,22 @@ sender_health_stale_when_it_stops_beating(void)
 {
 	struct resp rs;
 	T_REQUIRE(health_pool("3", NULL));
-	T_REQUIRE(health_until(&rs, 200, "up", 10));
+	T_REQUIRE(t_wait_health(&rs, 200, "sender.status", "up", 10));
 	t_resp_free(&rs);
-	pid_t parent = t_stack_pid("sender"), child = sender_child(parent, 0, 2000);
+	pid_t parent = t_stack_pid("sender"), child = t_only_child(parent, 0, 2000);
 	T_REQUIRE(parent > 0 && child > 0);
 	kill(parent, SIGSTOP);
 	kill(child, SIGKILL);
-	bool stale = health_until(&rs, 503, "stale", 10);
+	bool stale = t_wait_health(&rs, 503, "sender.status", "stale", 10);
 	if (T_ASSERT(stale)) {
 		T_EQ_STR(t_jstr(rs.json, "status"), "degraded");
 		T_ASSERT(t_jint(rs.json, "sender.heartbeatAgeSeconds", -1) >= 3);
 	}
 	t_resp_free(&rs);
 	kill(parent, SIGCONT);
-	T_ASSERT(health_until(&rs, 200, "up", 10));
+	T_ASSERT(t_wait_health(&rs, 200, "sender.status", "up", 10));
 	t_resp_free(&rs);
-	T_ASSERT(sender_child(parent, child, 2000) > 0);
+	T_ASSERT(t_only_child(parent, child, 2000) > 0);
 	T_ASSERT(health_pool(NULL, NULL));
 }
 
