@@ -537,7 +537,7 @@ if ((ORDERS)) && [[ -x $BIN_DIR/audit ]]; then
 	note "the audit over the bench's data (stack.sh audit --grace 0)"
 	audit_rc=0
 	"$STACK" audit --grace 0 >"$BENCH_VAR/audit.out" 2>&1 || audit_rc=$?
-	AUDIT_LINE=$(grep '^audit: ' "$BENCH_VAR/audit.out" | tail -n 1)
+	AUDIT_LINE=$(grep '^audit: ' "$BENCH_VAR/audit.out" | tail -n 1 || true)
 	audit_n=$(psql "$ORDER_DATABASE_URL" -X -At -c "SELECT count(*) FROM orders") || audit_n='?'
 	if [[ -z $AUDIT_LINE ]]; then
 		NOTES+=("the audit printed no summary (exit $audit_rc): $(head -c 300 "$BENCH_VAR/audit.out")")

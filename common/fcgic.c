@@ -4,6 +4,7 @@
  * an idle connection).  It saves the gateway's two hops per call; see
  * fcgic.h for when http_internal uses it. */
 #include "fcgic.h"
+#include "clock.h"
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -29,14 +30,6 @@ enum {
 	RESPONSE_MAX = 4 << 20,
 };
 
-static long
-ms_now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* The socket is blocking with SO_SNDTIMEO/SO_RCVTIMEO set to the call's
  * timeout: one system call per read or write in the common case (a reply
  * usually arrives in one read), against the deadline for the whole call. */
@@ -44,7 +37,7 @@ static int
 write_all(int fd, const char *p, size_t n, long deadline)
 {
 	while (n > 0) {
-		if (ms_now() >= deadline) {
+		if (mono_ms() >= deadline) {
 			errno = ETIMEDOUT;
 			return -1;
 		}
@@ -77,7 +70,7 @@ need(int fd, struct inbuf *in, size_t n, long deadline)
 	in->len -= in->off;
 	in->off = 0;
 	while (in->len < n) {
-		if (ms_now() >= deadline) {
+		if (mono_ms() >= deadline) {
 			errno = ETIMEDOUT;
 			return -1;
 		}
@@ -266,7 +259,7 @@ int
 fcgic_call(const char *sock_path, const struct fcgic_req *q, long timeout_ms,
     long *status, struct buf *body, char *err, size_t errlen)
 {
-	long deadline = ms_now() + timeout_ms;
+	long deadline = mono_ms() + timeout_ms;
 	int fd = connect_to(sock_path, timeout_ms, err, errlen);
 	if (fd < 0)
 		return fd;

@@ -86,6 +86,14 @@ httpc_cleanup(void)
 	}
 }
 
+static size_t max_response = 4 << 20;
+
+void
+httpc_max_response(size_t bytes)
+{
+	max_response = bytes;
+}
+
 struct sink {
 	struct buf b;
 	size_t max;
@@ -177,7 +185,7 @@ httpc_call_on(struct httpc *hc, struct arena *a, const char *request_id, const c
 	memset(resp, 0, sizeof *resp);
 	CURL *c = curl_handle(hc);
 	struct curl_slist *h = headers(request_id, body != NULL, extra_headers);
-	struct sink s = { .max = 4 << 20 };
+	struct sink s = { .max = max_response };
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);

@@ -58,6 +58,12 @@ int httpc_internal(struct arena *a, const char *request_id, const char *method,
     const char *path, const char *body, size_t body_len, long timeout_ms,
     struct http_resp *resp);
 
+/* The largest answer httpc_call (and httpc_call_on) keeps, in bytes
+ * (default 4 MiB); a larger one fails the call with "response too
+ * large".  For the process: the audit raises it for its documents (one
+ * row per order). */
+void httpc_max_response(size_t bytes);
+
 /* Frees the process's curl handle and libcurl's global state (at exit,
  * after every httpc_free). */
 void httpc_cleanup(void);

@@ -1,4 +1,5 @@
 #include "req.h"
+#include "clock.h"
 #include "log.h"
 #include <ctype.h>
 #include <stdarg.h>
@@ -24,7 +25,7 @@ req_init(struct req *r, FCGX_Request *f)
 int
 req_begin(struct req *r, size_t body_max)
 {
-	clock_gettime(CLOCK_MONOTONIC, &r->t0);
+	r->t0 = mono_s();
 	r->now = time(NULL);
 	r->status = 0;
 	r->authed = false;
@@ -312,9 +313,7 @@ param_uuid_or_reply(struct req *r, const char *name)
 long
 req_elapsed_ms(const struct req *r)
 {
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (long)((t.tv_sec - r->t0.tv_sec) * 1000 + (t.tv_nsec - r->t0.tv_nsec) / 1000000);
+	return (long)((mono_s() - r->t0) * 1000);
 }
 
 void
@@ -339,10 +338,7 @@ req_end(struct req *r)
 	if (r->status != 204 && r->out.len)
 		FCGX_PutStr(r->out.p, (int)r->out.len, o);
 
-	struct timespec t1;
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	double ms = (double)(t1.tv_sec - r->t0.tv_sec) * 1e3 +
-	    (double)(t1.tv_nsec - r->t0.tv_nsec) / 1e6;
+	double ms = (mono_s() - r->t0) * 1e3;
 	log_request(r->request_id, r->method, r->path, r->status, ms,
 	    r->authed ? r->user.sub : NULL);
 

@@ -30,7 +30,7 @@ struct qval {
 struct req {
 	struct arena *a;
 	FCGX_Request *fcgi;
-	struct timespec t0;
+	double t0;                 /* start, mono_s() */
 	time_t now;
 
 	const char *method;        /* "GET" */

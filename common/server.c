@@ -1,4 +1,5 @@
 #include "server.h"
+#include "clock.h"
 #include "config.h"
 #include "log.h"
 #include "outbox.h"
@@ -235,14 +236,6 @@ spawn(void)
 	return pid;
 }
 
-static double
-now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* The master's signals: SIGTERM/SIGINT stop the pool, SIGCHLD wakes it;
  * all three blocked outside sigsuspend (the mask before: unblocked). */
 static void
@@ -282,7 +275,7 @@ reap(pid_t *pids, const double *started, long n)
 				log_warn("worker %d exited with %d, replacing it",
 				    (int)dead, WEXITSTATUS(status));
 			/* A worker that dies at once: do not spin. */
-			if (now_s() - started[i] < 0.5 && !stopping)
+			if (mono_s() - started[i] < 0.5 && !stopping)
 				usleep(200 * 1000);
 		}
 	}
@@ -295,7 +288,7 @@ stop_workers(pid_t *pids, long n)
 	for (long i = 0; i < n; i++)
 		if (pids[i] > 0)
 			kill(pids[i], SIGTERM);
-	double deadline = now_s() + 5;
+	double deadline = mono_s() + 5;
 	for (;;) {
 		int live = 0;
 		for (long i = 0; i < n; i++) {
@@ -308,11 +301,11 @@ stop_workers(pid_t *pids, long n)
 		}
 		if (live == 0)
 			break;
-		if (now_s() > deadline) {
+		if (mono_s() > deadline) {
 			for (long i = 0; i < n; i++)
 				if (pids[i] > 0)
 					kill(pids[i], SIGKILL);
-			deadline = now_s() + 60;
+			deadline = mono_s() + 60;
 		}
 		usleep(20 * 1000);
 	}
@@ -331,7 +324,7 @@ master_run(long n)
 			if (pids[i] > 0)
 				continue;
 			pids[i] = spawn();
-			started[i] = now_s();
+			started[i] = mono_s();
 		}
 		sigsuspend(&unblocked);   /* wakes on SIGCHLD, SIGTERM, SIGINT */
 		reap(pids, started, n);

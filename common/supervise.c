@@ -1,6 +1,7 @@
 /* Supervision of a daemon: the parent that restarts its child, the child's
  * heartbeat, and the reader of a heartbeat (supervise.h). */
 #include "supervise.h"
+#include "clock.h"
 #include "config.h"
 #include "log.h"
 #include <errno.h>
@@ -26,14 +27,6 @@ static double hb_interval = 2.0;  /* seconds */
 static double hb_next;            /* monotonic time the next beat is due */
 static bool hb_failed;            /* the last write failed (logged once) */
 static double watchdog;           /* seconds, 0: off */
-
-static double
-mono_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static double
 wall_s(void)

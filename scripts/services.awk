@@ -1,5 +1,6 @@
-# services.awk: services.conf -> services.h, the relay's routing table
-# (workers/relay.c includes it).  Run by the Makefile:
+# services.awk: services.conf -> services.h: the relay's routing table
+# (workers/relay_rules.c) and each service's health path (fcgi/health).
+# Run by the Makefile:
 #
 #   awk -f scripts/services.awk services.conf > build/<mode>/gen/services.h
 #
@@ -24,6 +25,10 @@ function fail(msg) {
 	if (name in seen)
 		fail("service '" name "' listed twice")
 	seen[name] = 1
+	split($2, prefix, ",")
+	if (prefix[1] !~ /^\/[a-z][a-z0-9-]*$/)
+		fail("bad first prefix '" prefix[1] "' (/name)")
+	health = health (nsvc++ > 0 ? ", \\\n" : "") "\t{ \"" name "\", \"" prefix[1] "/health\" }"
 	if ($6 == "-")
 		next
 	n = split($6, subs, ",")
@@ -69,6 +74,11 @@ END {
 	print "#define SERVICES_SUBSCRIPTIONS \\"
 	for (i = 0; i < ntypes; i++)
 		printf "\t{ \"%s\", { %s } }%s\n", types[i], row[types[i]], i + 1 < ntypes ? ", \\" : ""
+	print ""
+	print "/* { service, its health path (its first public prefix + /health) }, one"
+	print " * per service in the file's order: the gateway's GET /health asks these. */"
+	print "#define SERVICES_HEALTH \\"
+	print health
 	print ""
 	print "#endif"
 }

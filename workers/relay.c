@@ -20,6 +20,7 @@
  * child writes RELAY_HEARTBEAT_FILE every RELAY_HEARTBEAT_MS (2000), idle
  * or busy (between the events of a long batch too); GET /health reads it. */
 #include "arena.h"
+#include "clock.h"
 #include "config.h"
 #include "crypto.h"
 #include "dbconn.h"
@@ -85,14 +86,6 @@ static double backoff_max;
 static struct arena *A;        /* a batch's results and answers, reset after it */
 static volatile sig_atomic_t stopping;
 
-static double
-now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static void
 on_signal(int sig)
 {
@@ -107,7 +100,7 @@ static void
 source_check(struct source *s)
 {
 	if (!dbconn_up(&s->db)) {
-		double t = now_s();
+		double t = mono_s();
 		if (s->retry_connect <= t)
 			s->retry_connect = t + 2;
 		return;
@@ -253,7 +246,7 @@ relay_next_due(struct source *s)
 	s->due = 0;
 	if (res != NULL && PQntuples(res) == 1 && !db_isnull(res, 0, "wait")) {
 		double wait = atof(db_get(res, 0, "wait"));
-		s->due = now_s() + (wait > 0 ? wait : 0);
+		s->due = mono_s() + (wait > 0 ? wait : 0);
 	} else if (res != NULL) {
 		s->retrying = false;   /* nothing pending any more */
 	}
@@ -337,7 +330,7 @@ on_notify(const char *payload, bool self, void *arg)
 	(void)self;
 	struct source *s = arg;
 	if (!s->dirty)
-		s->dirty_at = now_s();
+		s->dirty_at = mono_s();
 	s->dirty = true;
 }
 
@@ -376,12 +369,12 @@ relay_wake(fd_set *fds, double *wake)
 static void
 relay_sleep(double next_poll)
 {
-	double wake = next_poll, beat = now_s() + supervise_heartbeat();
+	double wake = next_poll, beat = mono_s() + supervise_heartbeat();
 	if (beat < wake)
 		wake = beat;
 	fd_set fds;
 	int maxfd = relay_wake(&fds, &wake);
-	double dt = wake - now_s();
+	double dt = wake - mono_s();
 	if (dt < 0) dt = 0;
 	struct timeval tv = { (time_t)dt, (suseconds_t)((dt - (double)(time_t)dt) * 1e6) };
 	if (select(maxfd + 1, &fds, NULL, NULL, &tv) < 0 && errno != EINTR)
@@ -398,7 +391,7 @@ relay_sleep(double next_poll)
 static void
 relay_turn(bool poll)
 {
-	double t = now_s();
+	double t = mono_s();
 	for (int i = 0; i < nsources && !stopping; i++) {
 		struct source *s = &sources[i];
 		if (!dbconn_up(&s->db)) {
@@ -441,7 +434,7 @@ relay_run(void)
 	double next_poll = 0;
 	while (!stopping) {
 		supervise_heartbeat();
-		double t = now_s();
+		double t = mono_s();
 		bool poll = t >= next_poll;
 		if (poll)
 			next_poll = t + (double)poll_ms / 1000.0;

@@ -24,6 +24,7 @@
  * every lane shows signs of life (a lane stuck longer than a provider call
  * may take stops the heartbeat, and the watchdog restarts the child). */
 #include "arena.h"
+#include "clock.h"
 #include "config.h"
 #include "crypto.h"
 #include "dbconn.h"
@@ -97,18 +98,10 @@ static double stuck_s;                 /* a lane quiet this long is stuck */
 static int stop_pipe[2] = { -1, -1 };  /* readable once stopping */
 static volatile sig_atomic_t stopping;
 
-static double
-now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static void
 lane_alive(struct lane *l)
 {
-	atomic_store(&l->alive_ms, (long long)(now_s() * 1000));
+	atomic_store(&l->alive_ms, (long long)(mono_s() * 1000));
 }
 
 static void
@@ -192,7 +185,7 @@ lane_next_due(struct lane *l)
 	l->due = 0;
 	if (res != NULL && PQntuples(res) == 1 && !db_isnull(res, 0, "wait")) {
 		double wait = atof(db_get(res, 0, "wait"));
-		l->due = now_s() + (wait > 0 ? wait : 0);
+		l->due = mono_s() + (wait > 0 ? wait : 0);
 	}
 	arena_reset(l->a);
 }
@@ -234,7 +227,7 @@ lane_sleep(struct lane *l, double until)
 {
 	if (l->due > 0 && l->due < until)
 		until = l->due;
-	double dt = until - now_s();
+	double dt = until - mono_s();
 	if (dt < 0)
 		dt = 0;
 	if (dt > 1)
@@ -255,10 +248,10 @@ static bool
 lane_connect(struct lane *l, double *retry_at)
 {
 	if (!dbconn_up(&l->db)) {
-		if (now_s() < *retry_at)
+		if (mono_s() < *retry_at)
 			return false;
 		if (dbconn_connect(&l->db, db_url) != 0) {
-			*retry_at = now_s() + 2;
+			*retry_at = mono_s() + 2;
 			return false;
 		}
 	}
@@ -283,7 +276,7 @@ lane_main(void *arg)
 			lane_sleep(l, retry_at);
 			continue;
 		}
-		double t = now_s();
+		double t = mono_s();
 		bool poll_due = t >= next_poll;
 		if (poll_due)
 			next_poll = t + (double)poll_ms / 1000.0;
@@ -300,7 +293,7 @@ lane_main(void *arg)
 static bool
 lanes_alive(void)
 {
-	long long now_ms = (long long)(now_s() * 1000);
+	long long now_ms = (long long)(mono_s() * 1000);
 	for (int i = 0; i < CH__MAX; i++)
 		if ((double)(now_ms - atomic_load(&lanes[i].alive_ms)) > stuck_s * 1000)
 			return false;

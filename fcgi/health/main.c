@@ -10,6 +10,7 @@
 #include "client_outbox.h"
 #include "config.h"
 #include "server.h"
+#include "services.h"   /* generated from services.conf */
 #include "supervise.h"
 #include "valid.h"
 #include <curl/curl.h>
@@ -19,17 +20,15 @@
 
 #define MAX_SERVICES 16
 
+/* Each service's health path, from services.conf (scripts/services.awk). */
+static const struct { const char *name, *path; } health_paths[] = { SERVICES_HEALTH };
+
 static const char *
 health_path(const char *svc)
 {
-	if (strcmp(svc, "product") == 0) return "/products/health";
-	if (strcmp(svc, "order") == 0) return "/orders/health";
-	if (strcmp(svc, "payment") == 0) return "/payments/health";
-	if (strcmp(svc, "wallet") == 0) return "/wallets/health";
-	if (strcmp(svc, "share-link") == 0) return "/share-links/health";
-	if (strcmp(svc, "notification") == 0) return "/notifications/health";
-	if (strcmp(svc, "pricing") == 0) return "/pricing/health";
-	if (strcmp(svc, "auth") == 0) return "/auth/health";
+	for (size_t i = 0; i < sizeof health_paths / sizeof health_paths[0]; i++)
+		if (strcmp(health_paths[i].name, svc) == 0)
+			return health_paths[i].path;
 	return NULL;
 }
 

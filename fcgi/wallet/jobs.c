@@ -28,6 +28,7 @@
  * With RAZORPAYX_ACCOUNT_NUMBER set, approved payouts go out through
  * RazorpayX Payouts instead (razorpayx.c). */
 #include "wallet.h"
+#include "clock.h"
 #include "config.h"
 #include "crypto.h"
 #include "log.h"
@@ -70,11 +71,11 @@ jobs_release(struct req *r)
 		reply_error(r, 400, "this job takes no body");
 		return;
 	}
-	double end = jobs_mono() + JOBS_RUN_SECONDS;
+	double end = mono_s() + JOBS_RUN_SECONDS;
 	int n = 0;
 	bool more = false;
 	for (;;) {
-		if (n >= RELEASE_MAX || jobs_mono() > end) {
+		if (n >= RELEASE_MAX || mono_s() > end) {
 			more = true;
 			break;
 		}

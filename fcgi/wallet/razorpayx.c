@@ -32,6 +32,7 @@
  * should not retry (applied, recorded, unchanged, ignored: not ours, not a
  * payout event); only a database outage answers 503.  No outgoing call. */
 #include "wallet.h"
+#include "clock.h"
 #include "config.h"
 #include "log.h"
 #include "razorpay.h"
@@ -228,11 +229,11 @@ void
 rzpx_settle(struct req *r)
 {
 	const char *after = "00000000-0000-0000-0000-000000000000";
-	double end = jobs_mono() + JOBS_RUN_SECONDS;
+	double end = mono_s() + JOBS_RUN_SECONDS;
 	int completed = 0, rejected = 0, in_flight = 0, errors = 0;
 	bool more = false;
 	for (int n = 0;; n++) {
-		if (n >= RZPX_MAX || jobs_mono() > end) {
+		if (n >= RZPX_MAX || mono_s() > end) {
 			more = true;
 			break;
 		}

@@ -125,14 +125,6 @@ void jobs_release(struct req *r);          /* POST /internal/wallet/jobs/release
 void jobs_settle(struct req *r);           /* POST /internal/wallet/jobs/settle */
 /* Reads WALLET_SETTLEMENT_DIR; 0 or -1. */
 int jobs_config(void);
-/* Seconds on the monotonic clock: a job's run limit (jobs.c, razorpayx.c). */
-static inline double
-jobs_mono(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 /* A job's longest run, seconds; "more": the next run goes on. */
 #define JOBS_RUN_SECONDS 20
 

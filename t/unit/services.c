@@ -1,6 +1,7 @@
 /* services.h, generated from services.conf by scripts/services.awk, against
  * the file itself: the relay's routing table holds exactly the file's
- * subscriptions (TYPE or TYPE?key per consumer), one row per event type.
+ * subscriptions (TYPE or TYPE?key per consumer), one row per event type,
+ * and each service's health path (its first prefix + /health).
  * The file is $REPO/services.conf, or ./services.conf (make runs the units
  * from the top of the tree). */
 #include "../lib/t.h"
@@ -45,6 +46,23 @@ routed(const char *type, const char *svc, const char *key)
 	return false;
 }
 
+static const struct { const char *name, *path; } health[] = { SERVICES_HEALTH };
+#define NHEALTH (sizeof health / sizeof health[0])
+static int health_seen;
+
+/* The line's health row: the service's first prefix + /health, in the
+ * file's order. */
+static void
+check_health(const char *name, const char *prefixes, int lineno)
+{
+	char want[300];
+	snprintf(want, sizeof want, "%.*s/health", (int)strcspn(prefixes, ","), prefixes);
+	int i = health_seen++;
+	t_check(i < (int)NHEALTH && strcmp(health[i].name, name) == 0 &&
+	    strcmp(health[i].path, want) == 0, __FILE__, __LINE__,
+	    "services.conf:%d: %s's health row is not %s", lineno, name, want);
+}
+
 /* Checks every subscription of one services.conf line; returns how many
  * it has. */
 static int
@@ -56,6 +74,7 @@ check_line(char *line, int lineno)
 		T_FAIL("services.conf:%d: not six fields", lineno);
 		return 0;
 	}
+	check_health(name, prefixes, lineno);
 	if (strcmp(consumes, "-") == 0)
 		return 0;
 	int n = 0;
@@ -96,6 +115,7 @@ services_table_matches_file(void)
 		for (int c = 0; c < SERVICES_MAX_CONSUMERS && subs[i].consumers[c].name; c++)
 			in_table++;
 	T_EQ_INT(in_table, in_file);   /* nothing routed that the file does not say */
+	T_EQ_INT(health_seen, (int)NHEALTH);
 	T_ASSERT(in_file > 0);
 }
 

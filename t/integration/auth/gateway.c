@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 static void
 gateway_health_ok(void)
@@ -146,34 +145,6 @@ gateway_security_headers(void)
 	}
 }
 
-static void
-gateway_undeployed_service_503(void)
-{
-	/* A prefix whose pool is not built/deployed answers a JSON 503. */
-	static const struct { const char *path, *svc; } prefixes[] = {
-		{ "/products", "product" }, { "/categories", "product" },
-		{ "/pricing/calculate", "pricing" }, { "/orders", "order" },
-		{ "/payments", "payment" }, { "/wallets", "wallet" },
-		{ "/share-links", "share-link" }, { "/notifications", "notification" },
-	};
-	const char *bin = getenv("BIN_DIR");
-	int tried = 0;
-	for (size_t i = 0; i < sizeof prefixes / sizeof prefixes[0]; i++) {
-		char p[512];
-		struct stat st;
-		snprintf(p, sizeof p, "%s/%s", bin ? bin : "", prefixes[i].svc);
-		if (bin != NULL && stat(p, &st) == 0)
-			continue;           /* deployed: its own suite covers it */
-		struct resp rs;
-		t_get(&rs, prefixes[i].path, NULL);
-		T_ERROR(&rs, 503, NULL);
-		t_resp_free(&rs);
-		tried++;
-	}
-	if (tried == 0)
-		printf("(every service is deployed: nothing to check)\n");
-}
-
 static const char *
 cors_origin(void)
 {
@@ -266,7 +237,6 @@ static const struct t_case cases[] = {
 	T_CASE(gateway_request_id_generated),
 	T_CASE(gateway_request_id_bad_replaced),
 	T_CASE(gateway_security_headers),
-	T_CASE(gateway_undeployed_service_503),
 	T_CASE(gateway_cors_preflight_allowed),
 	T_CASE(gateway_cors_bad_origin_refused),
 	T_CASE(gateway_body_too_large_413),
