@@ -14,12 +14,18 @@
 # started as scripts/test.sh starts it)
 # are built, the latency from a signed payment.captured webhook being
 # accepted to its order being PAID, over BENCH_WEBHOOKS orders, measured
-# inside PostgreSQL (bench/webhooks.sh).
+# inside PostgreSQL (bench/webhooks.sh).  When the notification service, the
+# sender and the SMTP stand-in are built: the sender's latency (a
+# notification recorded -> its message at the stand-in) over BENCH_EMAILS
+# emails at BENCH_EMAIL_RATE a second, and its rate over BENCH_EMAIL_BURST
+# emails queued at once (bench/sender.sh).
 #
 # Knobs (bench/README.md): BENCH_DURATION (10s), BENCH_WARMUP (2s),
 # BENCH_CONNECTIONS ("16 64"), BENCH_THREADS (2), BENCH_POOL_SIZE (2),
 # BENCH_WEBHOOKS (1000), BENCH_WEBHOOK_RATE (200 a second), BENCH_VISITORS (5000),
-# BENCH_RESULTS (bench/results.md), BENCH_KEEP=1 (leave the stack running).
+# BENCH_EMAILS (1000), BENCH_EMAIL_RATE (200 a second), BENCH_EMAIL_BURST
+# (5000), BENCH_RESULTS (bench/results.md), BENCH_KEEP=1 (leave the stack
+# running).
 #
 # Exit status: 0 when the bench ran (targets missed or not), non-zero when it
 # could not run or measured errors (non-2xx responses).
@@ -41,12 +47,18 @@ POOL=${BENCH_POOL_SIZE:-2}
 RESULTS=${BENCH_RESULTS:-$REPO/bench/results.md}
 WEBHOOKS=${BENCH_WEBHOOKS:-1000}
 WEBHOOK_SEND_RATE=${BENCH_WEBHOOK_RATE:-200}
+EMAILS=${BENCH_EMAILS:-1000}
+EMAIL_RATE=${BENCH_EMAIL_RATE:-200}
+EMAIL_BURST=${BENCH_EMAIL_BURST:-5000}
 # The issue's targets, at 64 connections, as a share of the hello ceiling.
 TARGET_CONNS=64
 # POST /orders: absolute targets at 16 connections.
 ORDER_TARGET_CONNS=16 ORDER_TARGET_RPS=1000 ORDER_TARGET_P99=50
 # Webhook -> PAID: p50 and p99 in ms.
 PAID_TARGET_P50=20 PAID_TARGET_P99=100
+# The sender (issue 13): notification -> message at the SMTP stand-in p50
+# and p99 in ms; emails a second through one sender.
+SND_TARGET_P50=50 SND_TARGET_P99=250 SND_TARGET_RATE=500
 
 note() { printf 'bench: %s\n' "$*"; }
 die() {
@@ -72,6 +84,14 @@ if ! [[ ${BENCH_VISITORS:=5000} =~ ^[1-9][0-9]{0,8}$ ]]; then
 	die "BENCH_VISITORS='$BENCH_VISITORS' must be 1..999999999 (the share link's visitors)"
 fi
 export BENCH_VISITORS
+for v in EMAILS EMAIL_BURST; do
+	if ! [[ ${!v} =~ ^[0-9]+$ ]] || ((${!v} > 100000)); then
+		die "BENCH_$v='${!v}' must be 0..100000 (0 skips that sender measurement)"
+	fi
+done
+if ! [[ $EMAIL_RATE =~ ^[1-9][0-9]*$ ]] || ((EMAIL_RATE > 1000)); then
+	die "BENCH_EMAIL_RATE='$EMAIL_RATE' must be 1..1000 (emails a second)"
+fi
 ((${#CONNS[@]} > 0)) || die "BENCH_CONNECTIONS is empty"
 for c in "${CONNS[@]}"; do
 	if ! [[ $c =~ ^[1-9][0-9]*$ ]] || ((c < THREADS)); then
@@ -168,6 +188,7 @@ for k in JWT_SECRET JWT_EXPIRES_IN REFRESH_TOKEN_EXPIRES_IN RAZORPAY_KEY_ID \
 	unset "$k"
 done
 while IFS= read -r k; do unset "$k"; done < <(compgen -v | grep -E '_(DATABASE_URL|POOL_SIZE)$' || true)
+while IFS= read -r k; do unset "$k"; done < <(compgen -v | grep -E '^(SENDER|NOTIFY|SMTP|TWILIO|WHATSAPP)_' || true)
 
 BENCH_VAR=$(mktemp -d /tmp/rsb-bench.XXXXXX)
 chmod 755 "$BENCH_VAR" # the postgres user must traverse it when we are root
@@ -208,6 +229,25 @@ if [[ -z $WH_SKIP ]]; then
 	export WEBHOOK_RATE=$((WEBHOOK_SEND_RATE * 4 > 1000 ? WEBHOOK_SEND_RATE * 4 : 1000))r/s
 	export WEBHOOK_BURST=1000
 	lib_stub_conf "$BENCH_VAR"
+fi
+# The sender's measurement needs the notification service, the sender and
+# the SMTP stand-in, started before the stack as scripts/test.sh does (the
+# sender sends to it as soon as it runs; stack.sh stop stops it by its pid
+# file).
+SND_SKIP=""
+if ((EMAILS == 0 && EMAIL_BURST == 0)); then
+	SND_SKIP="BENCH_EMAILS=0 and BENCH_EMAIL_BURST=0"
+else
+	for p in notification sender smtp-stub; do
+		[[ -x $BIN_DIR/$p ]] && continue
+		SND_SKIP="$BIN_DIR/$p is not built"
+		break
+	done
+fi
+if [[ -z $SND_SKIP ]]; then
+	lib_smtp_stub_env "$BENCH_VAR" "$PORT" "$INTERNAL_PORT" "$PG_PORT" "${RAZORPAY_STUB_PORT:-0}" ||
+		die "no free port"
+	lib_smtp_stub_start "$BENCH_VAR" >/dev/null || die "smtp-stub: did not start (its log: $LOG/smtp-stub.log)"
 fi
 LOADAVG_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo '?')
 
@@ -524,6 +564,16 @@ else
 	NOTES+=("webhook -> PAID not measured: $WH_SKIP")
 	note "${NOTES[-1]}"
 fi
+# The sender (bench/sender.sh): sets SND_* and adds to NOTES.
+SND_N=0 SND_RATE_N=0
+if [[ -z $SND_SKIP ]]; then
+	# shellcheck source=bench/sender.sh
+	. "$REPO/bench/sender.sh"
+	sender_measure
+else
+	NOTES+=("the sender not measured: $SND_SKIP")
+	note "${NOTES[-1]}"
+fi
 # The audit (cron/audit.c) over everything the runs left: the seeded
 # catalog, every order of the POST /orders runs, the paid ones' payments and
 # credits. --grace 0: nothing is skipped as young. Sets AUDIT_LINE.
@@ -622,6 +672,25 @@ OUT=$BENCH_VAR/results.md
 		printf '| webhook accepted -> order PAID | p50 ≤ %s ms, p99 ≤ %s ms | - | not measured (Notes) |\n' \
 			"$PAID_TARGET_P50" "$PAID_TARGET_P99"
 	fi
+	if ((SND_N > 0)); then
+		for t in "p50|$SND_P50|$SND_TARGET_P50" "p99|$SND_P99|$SND_TARGET_P99"; do
+			IFS='|' read -r what got want <<<"$t"
+			if awk -v a="$got" -v b="$want" 'BEGIN {exit !(a <= b)}'; then met=yes; else met="**no**"; fi
+			printf '| notification -> email at the SMTP stand-in, %s emails | %s ≤ %s ms | %s ms | %s |\n' \
+				"$(commas "$SND_N")" "$what" "$want" "$got" "$met"
+		done
+	else
+		printf '| notification -> email at the SMTP stand-in | p50 ≤ %s ms, p99 ≤ %s ms | - | not measured (Notes) |\n' \
+			"$SND_TARGET_P50" "$SND_TARGET_P99"
+	fi
+	if ((SND_RATE_N > 0)); then
+		met=yes
+		((SND_RATE >= SND_TARGET_RATE)) || met="**no**"
+		printf '| emails a second through one sender, %s queued | ≥ %s/s | %s/s | %s |\n' \
+			"$(commas "$SND_RATE_N")" "$SND_TARGET_RATE" "$(commas "$SND_RATE")" "$met"
+	else
+		printf '| emails a second through one sender | ≥ %s/s | - | not measured (Notes) |\n' "$SND_TARGET_RATE"
+	fi
 	# shellcheck disable=SC2016 # backquotes for markdown
 	if ((PAID_N > 0)); then
 		printf '\n## Webhook -> PAID (%s orders)\n\n' "$(commas "$PAID_N")"
@@ -638,6 +707,15 @@ OUT=$BENCH_VAR/results.md
 		printf '| webhook accepted -> relay claims PAYMENT_SUCCESS | %s | %s | %s |\n' "$PICK_P50" "$PICK_P99" "$PICK_MAX"
 		printf '| relay claim -> order PAID | %s | %s | %s |\n' "$APPLY_P50" "$APPLY_P99" "$APPLY_MAX"
 		printf '| POST /payments/webhook answer (nginx `$request_time`) | %s | %s | - |\n' "$WH_RT_P50" "$WH_RT_P99"
+	fi
+	if ((SND_N > 0)); then
+		printf '\n## The sender (%s emails)\n\n' "$(commas "$SND_N")"
+		printf -- '- %s notifications recorded one a transaction at %s a second (bench/sender.sh), sent by the stack'"'"'s one\n' \
+			"$(commas "$SND_N")" "$EMAIL_RATE"
+		printf -- '  sender over SMTP to the stand-in (one kept connection); from the row'"'"'s `created_at` to the\n'
+		printf -- '  modification time of its message file at the stand-in (one clock); %s sent twice\n\n' "$SND_DUP"
+		printf '| span | p50 ms | p99 ms | max ms |\n|---|--:|--:|--:|\n'
+		printf '| notification recorded -> email at the stand-in | %s | %s | %s |\n' "$SND_P50" "$SND_P99" "$SND_MAX"
 	fi
 	if [[ -n $AUDIT_LINE ]]; then
 		printf '\n## The audit\n\n'

@@ -5,9 +5,17 @@
 #include <curl/curl.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
-static CURL *handle;
+/* A curl easy handle and the connections it keeps alive. */
+struct httpc {
+	CURL *c;
+};
+
+static struct httpc process;   /* httpc_call's */
+static bool global_done;
 static char internal_base[256];
 
 const char *
@@ -36,13 +44,45 @@ httpc_internal_dir(void)
 	return dir;
 }
 
+/* libcurl's global state, once (before any handle). */
+static void
+global_init(void)
+{
+	if (!global_done) {
+		curl_global_init(CURL_GLOBAL_DEFAULT);
+		global_done = true;
+	}
+}
+
+struct httpc *
+httpc_new(void)
+{
+	global_init();
+	struct httpc *h = xmalloc(sizeof *h);
+	if ((h->c = curl_easy_init()) == NULL)
+		die_oom();
+	return h;
+}
+
+void
+httpc_free(struct httpc *h)
+{
+	if (h != NULL) {
+		curl_easy_cleanup(h->c);
+		free(h);
+	}
+}
+
 void
 httpc_cleanup(void)
 {
-	if (handle != NULL) {
-		curl_easy_cleanup(handle);
+	if (process.c != NULL) {
+		curl_easy_cleanup(process.c);
+		process.c = NULL;
+	}
+	if (global_done) {
 		curl_global_cleanup();
-		handle = NULL;
+		global_done = false;
 	}
 }
 
@@ -84,27 +124,39 @@ resp_body(struct arena *a, struct http_resp *resp, const struct buf *b)
 		resp->json = json_parse(a, resp->body, resp->len, err, sizeof err);
 }
 
-/* The process's handle: made once, reset between calls (which keeps its
- * live connections). */
+/* h's handle (the process's when NULL): made once, reset between calls
+ * (which keeps its live connections). */
 static CURL *
-curl_handle(void)
+curl_handle(struct httpc *h)
 {
-	if (handle == NULL) {
-		curl_global_init(CURL_GLOBAL_DEFAULT);
-		if ((handle = curl_easy_init()) == NULL)
+	if (h == NULL)
+		h = &process;
+	if (h->c == NULL) {
+		global_init();
+		if ((h->c = curl_easy_init()) == NULL)
 			die_oom();
 	} else {
-		curl_easy_reset(handle);
+		curl_easy_reset(h->c);
 	}
-	return handle;
+	return h->c;
+}
+
+/* Whether extra names a Content-Type of its own. */
+static bool
+has_content_type(const char *const *extra)
+{
+	for (const char *const *e = extra; e != NULL && *e != NULL; e++)
+		if (strncasecmp(*e, "Content-Type:", 13) == 0)
+			return true;
+	return false;
 }
 
 static struct curl_slist *
-headers(const char *request_id, bool json_body, const char *const *extra)
+headers(const char *request_id, bool body, const char *const *extra)
 {
 	struct curl_slist *h = NULL;
 	h = curl_slist_append(h, "Accept: application/json");
-	if (json_body)
+	if (body && !has_content_type(extra))
 		h = curl_slist_append(h, "Content-Type: application/json");
 	if (request_id != NULL) {
 		char rid[128];
@@ -121,8 +173,17 @@ httpc_call(struct arena *a, const char *request_id, const char *method, const ch
     const char *body, size_t body_len, const char *const *extra_headers,
     const char *userpwd, long timeout_ms, struct http_resp *resp)
 {
+	return httpc_call_on(NULL, a, request_id, method, url, body, body_len, extra_headers,
+	    userpwd, timeout_ms, resp);
+}
+
+int
+httpc_call_on(struct httpc *hc, struct arena *a, const char *request_id, const char *method,
+    const char *url, const char *body, size_t body_len, const char *const *extra_headers,
+    const char *userpwd, long timeout_ms, struct http_resp *resp)
+{
 	memset(resp, 0, sizeof *resp);
-	CURL *c = curl_handle();
+	CURL *c = curl_handle(hc);
 	struct curl_slist *h = headers(request_id, body != NULL, extra_headers);
 	struct sink s = { .max = max_response };
 	curl_easy_setopt(c, CURLOPT_URL, url);

@@ -109,6 +109,8 @@ server_health(struct req *r)
 		jw_kint(&w, "oldestPendingSeconds", db_get_ll(res, 0, "oldest"));
 		jw_obj_close(&w);
 	}
+	if (res != NULL && service->health != NULL)
+		service->health(r, &w);
 	jw_obj_close(&w);
 	reply_w(r, res ? 200 : 503);
 }

@@ -25,6 +25,10 @@ struct service {
 	 * (rows changed within that many seconds; 0: all), one row whose
 	 * column "doc" is the JSON answer. */
 	const struct stmt *audit;
+	/* Optional: more members of GET /<prefix>/health's object, written
+	 * after the outbox while the database answers (the notification
+	 * service's due notifications). */
+	void (*health)(struct req *r, struct jw *w);
 };
 
 int server_main(int argc, char **argv, const struct service *svc);

@@ -1,7 +1,8 @@
 # shellcheck shell=bash
-# daemons.sh: the background daemons of workers/ (the relay, the coming
-# sender), each started when built, as its own supervisor (setsid; pid in
-# $RUN/<name>.pid).  Sourced by scripts/stack.sh, not run.
+# daemons.sh: the background daemons of workers/ (the relay; the sender,
+# with the notification service), each started when built, as its own
+# supervisor (setsid; pid in $RUN/<name>.pid).  Sourced by scripts/stack.sh,
+# not run.
 
 read -ra WORKER_PROGRAMS <<<"${WORKER_PROGRAMS:-relay sender}"
 
@@ -15,11 +16,21 @@ start_worker() {
 	printf '%s' "$!" >"$pidf"
 }
 
-# start_workers: each built daemon of WORKER_PROGRAMS.
+# worker_wanted NAME: whether the stack runs that daemon when it is built:
+# the sender only beside the notification service, whose rows it sends.
+worker_wanted() {
+	[[ -x $BIN_DIR/$1 ]] || return 1
+	case $1 in
+	sender) [[ " $SERVICES " == *" notification "* ]] ;;
+	*) return 0 ;;
+	esac
+}
+
+# start_workers: each built daemon of WORKER_PROGRAMS that is wanted.
 start_workers() {
 	local w
 	for w in "${WORKER_PROGRAMS[@]}"; do
-		[[ -x $BIN_DIR/$w ]] && start_worker "$w"
+		worker_wanted "$w" && start_worker "$w"
 	done
 	return 0
 }

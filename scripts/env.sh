@@ -134,6 +134,14 @@ load_config() {
 	else
 		unset RELAY_HEARTBEAT_FILE
 	fi
+	# The sender's (workers/README.md), the same way; its log channel
+	# (a channel with no provider configured) writes here.
+	if [[ " ${WORKER_PROGRAMS[*]} " == *" sender "* ]] && worker_wanted sender; then
+		export SENDER_HEARTBEAT_FILE=${SENDER_HEARTBEAT_FILE:-$RUN/sender.heartbeat}
+	else
+		unset SENDER_HEARTBEAT_FILE
+	fi
+	export NOTIFY_LOG_FILE=${NOTIFY_LOG_FILE:-$LOG/notifications.log}
 }
 
 # load_gateway_config: nginx's settings (nginx/README.md), defaults and

@@ -217,6 +217,10 @@ unset SHARE_BASE_URL STOREFRONT_URL
 # The relay's heartbeat and the health bounds (workers/README.md).
 unset RELAY_HEARTBEAT_FILE RELAY_HEARTBEAT_MS RELAY_STALE_SECONDS RELAY_WATCHDOG_SECONDS \
 	OUTBOX_MAX_WAIT_SECONDS
+# The sender's (workers/README.md): the developer's providers never leak in;
+# retries come quickly and a provider that hangs times out in 2 s.
+while IFS= read -r k; do unset "$k"; done < <(compgen -v | grep -E '^(SENDER|NOTIFY|SMTP|TWILIO|WHATSAPP)_' || true)
+export NOTIFY_BACKOFF_BASE_MS=${TEST_NOTIFY_BACKOFF_BASE_MS:-100} NOTIFY_TIMEOUT_MS=2000
 
 TEST_VAR=$(mktemp -d /tmp/rsb-test.XXXXXX)
 chmod 755 "$TEST_VAR" # the postgres user must traverse it when we are root

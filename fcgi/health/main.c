@@ -2,8 +2,9 @@
  *
  * GET /health asks every deployed service for its own health through the
  * internal listener, in parallel, and reports all: each service up or
- * down with its outbox (pending events, the oldest one's wait), and the
- * relay's heartbeat.  GET /admin/events/dead
+ * down with its outbox (pending events, the oldest one's wait; the
+ * notification service's due notifications too), and the relay's and the
+ * sender's heartbeats.  GET /admin/events/dead
  * and POST /admin/events/:eventId/retry (ADMIN) gather the dead events of
  * every service's outbox and put one back in the relay's queue. */
 #include "client_outbox.h"
@@ -60,6 +61,24 @@ num(const struct jv *o, const char *key)
 	return end != v->s && *end == '\0' && n >= 0 ? n : -1;
 }
 
+/* The notification service's queue as it reported it (nothing for the
+ * others): notifications due and how long the oldest has waited.  False
+ * when that is longer than NOTIFY_MAX_WAIT_SECONDS (60). */
+static bool
+notifications_put(struct jw *w, const struct jv *root)
+{
+	const struct jv *q = json_get(root, "notifications");
+	long long due = num(q, "due"), oldest = num(q, "oldestDueSeconds");
+	if (due < 0 || oldest < 0)
+		return true;
+	jw_key(w, "notifications");
+	jw_obj_open(w);
+	jw_kint(w, "due", due);
+	jw_kint(w, "oldestDueSeconds", oldest);
+	jw_obj_close(w);
+	return oldest <= config_long("NOTIFY_MAX_WAIT_SECONDS", 60);
+}
+
 /* services.<name>: whether it answered 200, and its outbox as it reported
  * it (null when it did not).  Returns false when the service is down or
  * its oldest pending event has waited longer than max_wait seconds. */
@@ -88,24 +107,28 @@ service_put(struct req *r, struct jw *w, struct probe *p, long max_wait)
 	} else {
 		jw_knull(w, "outbox");
 	}
+	ok = notifications_put(w, root) && ok;
 	jw_obj_close(w);
 	return ok;
 }
 
-/* relay: its heartbeat (RELAY_HEARTBEAT_FILE, written by workers/relay's
- * child every RELAY_HEARTBEAT_MS): "up" when at most RELAY_STALE_SECONDS
- * old, "stale" when older, "down" when there is none, "unknown" when no
- * heartbeat file is configured (the relay is not deployed).  Returns
- * false when stale or down. */
+/* A daemon of workers/ (the relay, the sender): its heartbeat (<NAME>_
+ * HEARTBEAT_FILE, written by its child every <NAME>_HEARTBEAT_MS): "up"
+ * when at most <NAME>_STALE_SECONDS (10) old, "stale" when older, "down"
+ * when there is none, "unknown" when no heartbeat file is configured (the
+ * daemon is not deployed).  Returns false when stale or down. */
 static bool
-relay_put(struct jw *w)
+daemon_put(struct jw *w, const char *name, const char *upper)
 {
-	const char *path = config_str("RELAY_HEARTBEAT_FILE", NULL);
-	long stale = config_long("RELAY_STALE_SECONDS", 10);
+	char file[64], stale_var[64];
+	snprintf(file, sizeof file, "%s_HEARTBEAT_FILE", upper);
+	snprintf(stale_var, sizeof stale_var, "%s_STALE_SECONDS", upper);
+	const char *path = config_str(file, NULL);
+	long stale = config_long(stale_var, 10);
 	double age = path != NULL ? supervise_heartbeat_age(path) : -1;
 	const char *status = path == NULL ? "unknown" : age < 0 ? "down" :
 	    age > (double)stale ? "stale" : "up";
-	jw_key(w, "relay");
+	jw_key(w, name);
 	jw_obj_open(w);
 	jw_kstr(w, "status", status);
 	if (age >= 0)
@@ -116,9 +139,10 @@ relay_put(struct jw *w)
 	return path == NULL || strcmp(status, "up") == 0;
 }
 
-/* GET /health: 200 "ok" when every service answers, the relay's
- * heartbeat is fresh and no service's oldest pending event has waited
- * longer than OUTBOX_MAX_WAIT_SECONDS (60); else 503 "degraded". */
+/* GET /health: 200 "ok" when every service answers, the relay's and the
+ * sender's heartbeats are fresh, no service's oldest pending event has
+ * waited longer than OUTBOX_MAX_WAIT_SECONDS (60) and no notification
+ * longer than NOTIFY_MAX_WAIT_SECONDS (60); else 503 "degraded". */
 static void
 health_all(struct req *r)
 {
@@ -166,7 +190,8 @@ health_all(struct req *r)
 	}
 	curl_multi_cleanup(m);
 	jw_obj_close(&w);
-	all = relay_put(&w) && all;
+	all = daemon_put(&w, "relay", "RELAY") && all;
+	all = daemon_put(&w, "sender", "SENDER") && all;
 	jw_kstr(&w, "status", all ? "ok" : "degraded");
 	jw_obj_close(&w);
 	reply_w(r, all ? 200 : 503);

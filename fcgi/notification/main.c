@@ -62,6 +62,12 @@ const struct stmt notification_stmts[N__MAX] = {
 	    "INSERT INTO notifications (user_id, type, channel, recipient, subject, body, "
 	    "event_id) VALUES ($1::uuid, $2, $3, $4, $5, $6, $7::uuid) "
 	    "ON CONFLICT (event_id, user_id, channel) DO NOTHING", 7, false },
+	/* The sender's queue: rows due and not sent yet, and how long the
+	 * oldest has been due (the partial index notifications_due). */
+	[N_DUE] = { "note_due",
+	    "SELECT count(*) AS due, coalesce(floor(extract(epoch FROM "
+	    "now() - min(next_attempt_at)))::bigint, 0) AS oldest FROM notifications "
+	    "WHERE status = 'PENDING' AND next_attempt_at <= now()", 0, true },
 };
 
 static const struct route routes[] = {
@@ -84,6 +90,7 @@ static const struct service notification = {
 	.nstmts = N__MAX,
 	.cli = NULL,
 	.audit = NULL,
+	.health = notifications_health_put,
 };
 
 int

@@ -18,6 +18,7 @@ enum notification_stmt {
 	N_RECIPIENT,
 	N_CONTACT_PUT,
 	N_NOTE_INSERT,
+	N_DUE,
 	N__MAX
 };
 extern const struct stmt notification_stmts[N__MAX];
@@ -45,5 +46,8 @@ void notifications_retry(struct req *r);   /* POST /notifications/:id/retry */
 
 /* ---- events.c ---- */
 void notification_events(struct req *r);   /* POST /internal/notification/events */
+/* ---- health.c ---- */
+/* GET /notifications/health's queue: {"due": N, "oldestDueSeconds": S}. */
+void notifications_health_put(struct req *r, struct jw *w);
 
 #endif

@@ -35,23 +35,6 @@ static struct t_shop shop;
 
 /* ---- processes ---- */
 
-/* The supervisor's one live child (the relay proper), waiting up to ms
- * for one other than not; 0 when there is none. */
-static pid_t
-relay_child(pid_t parent, pid_t not, long ms)
-{
-	pid_t kids[T_MAXKIDS];
-	double end = t_now() + (double)ms / 1000.0;
-	for (;;) {
-		int n = t_children(parent, kids);
-		if (n == 1 && kids[0] != not)
-			return kids[0];
-		if (t_now() > end)
-			return 0;
-		t_sleep_ms(20);
-	}
-}
-
 /* "$STACK" cmd with extra environment (env: "A=1 B=2" or ""), its output
  * into out: the exit status, or -1. */
 static int
@@ -78,24 +61,6 @@ health_pool(const char *stale, const char *max_wait)
 	pid_t pid = t_stack_restart("health", "OUTBOX_MAX_WAIT_SECONDS", max_wait);
 	unsetenv("RELAY_STALE_SECONDS");
 	return T_ASSERT(pid > 0);
-}
-
-/* Polls GET /health for up to secs until it answers code with the relay's
- * status relay (NULL: any); rs holds the last answer (free it). */
-static bool
-health_until(struct resp *rs, long code, const char *relay, double secs)
-{
-	double end = t_now() + secs;
-	for (;;) {
-		t_get(rs, "/health", NULL);
-		const char *st = t_jstr(rs->json, "relay.status");
-		if (rs->status == code && (relay == NULL || (st && strcmp(st, relay) == 0)))
-			return true;
-		if (t_now() > end)
-			return false;
-		t_resp_free(rs);
-		t_sleep_ms(200);
-	}
 }
 
 /* The rule, checked on an answer: "ok" with 200 exactly when every
@@ -161,7 +126,7 @@ relay_child_killed_mid_burst_200_orders_paid(void)
 	static struct t_buy b[BURST];
 	pid_t parent = t_stack_pid("relay");
 	T_REQUIRE(parent > 0 && t_alive(parent));
-	pid_t child = relay_child(parent, 0, 2000);
+	pid_t child = t_only_child(parent, 0, 2000);
 	T_REQUIRE(child > 0);
 	double t0 = t_now();
 	for (int i = 0; i < BURST; i++)
@@ -190,7 +155,7 @@ relay_child_killed_mid_burst_200_orders_paid(void)
 	T_EQ_INT(t_stack_pid("relay"), parent);
 	T_ASSERT(t_alive(parent));
 	T_ASSERT(!t_alive(child));
-	pid_t again = relay_child(parent, child, 2000);
+	pid_t again = t_only_child(parent, child, 2000);
 	T_ASSERT(again > 0 && again != child);
 	char needle[80];
 	snprintf(needle, sizeof needle, "(pid %d) killed by signal 9", (int)child);
@@ -221,21 +186,21 @@ health_degraded_while_relay_down_then_ok(void)
 {
 	struct resp rs;
 	T_REQUIRE(health_pool("3", "86400"));
-	bool up = health_until(&rs, 200, "up", 10);
+	bool up = t_wait_health(&rs, 200, "relay.status", "up", 10);
 	if (T_ASSERT(up)) {
 		T_EQ_STR(t_jstr(rs.json, "status"), "ok");
 		T_ASSERT(t_jint(rs.json, "relay.heartbeatAgeSeconds", -1) >= 0);
 		T_ASSERT(t_jint(rs.json, "relay.heartbeatAgeSeconds", 99) <= 3);
 	}
 	t_resp_free(&rs);
-	pid_t parent = t_stack_pid("relay"), child = relay_child(parent, 0, 2000);
+	pid_t parent = t_stack_pid("relay"), child = t_only_child(parent, 0, 2000);
 	T_REQUIRE(up && parent > 0 && child > 0);
 
 	/* Nobody restarts the relay now. */
 	T_REQUIRE(kill(parent, SIGSTOP) == 0);
 	kill(child, SIGKILL);
 	double t0 = t_now();
-	bool degraded = health_until(&rs, 503, "stale", 10);
+	bool degraded = t_wait_health(&rs, 503, "relay.status", "stale", 10);
 	double after = t_now() - t0;
 	if (T_ASSERT(degraded)) {
 		printf("GET /health degraded %.1f s after the relay died\n", after);
@@ -245,18 +210,18 @@ health_degraded_while_relay_down_then_ok(void)
 		T_EQ_STR(t_jstr(rs.json, "services.order.status"), "up");
 	}
 	t_resp_free(&rs);
-	T_EQ_INT(relay_child(parent, 0, 0), 0);
+	T_EQ_INT(t_only_child(parent, 0, 0), 0);
 
 	/* The supervisor again: a new child within its backoff, beating. */
 	kill(parent, SIGCONT);
 	t0 = t_now();
-	bool back = health_until(&rs, 200, "up", 10);
+	bool back = t_wait_health(&rs, 200, "relay.status", "up", 10);
 	if (T_ASSERT(back)) {
 		printf("GET /health ok %.1f s after SIGCONT\n", t_now() - t0);
 		T_EQ_STR(t_jstr(rs.json, "status"), "ok");
 	}
 	t_resp_free(&rs);
-	pid_t again = relay_child(parent, child, 2000);
+	pid_t again = t_only_child(parent, child, 2000);
 	T_ASSERT(again > 0 && again != child);
 	health_pool(NULL, NULL);
 }
@@ -334,7 +299,7 @@ health_degraded_when_event_waits_past_bound(void)
 static void
 relay_sigterm_stops_supervisor_and_child(void)
 {
-	pid_t parent = t_stack_pid("relay"), child = relay_child(parent, 0, 2000);
+	pid_t parent = t_stack_pid("relay"), child = t_only_child(parent, 0, 2000);
 	T_REQUIRE(parent > 0 && child > 0);
 	T_REQUIRE(kill(parent, SIGTERM) == 0);
 	T_ASSERT(t_wait_gone(parent, 10000));
@@ -344,13 +309,13 @@ relay_sigterm_stops_supervisor_and_child(void)
 	T_ASSERT(strstr(out, "starting relay") != NULL);
 	pid_t again = t_stack_pid("relay");
 	T_ASSERT(again > 0 && again != parent && t_alive(again));
-	T_ASSERT(relay_child(again, 0, 2000) > 0);
+	T_ASSERT(t_only_child(again, 0, 2000) > 0);
 }
 
 static void
 ensure_restarts_killed_supervisor_and_pool(void)
 {
-	pid_t parent = t_stack_pid("relay"), child = relay_child(parent, 0, 2000);
+	pid_t parent = t_stack_pid("relay"), child = t_only_child(parent, 0, 2000);
 	pid_t pricing = t_stack_pid("pricing"), nginx = t_stack_pid("nginx");
 	T_REQUIRE(parent > 0 && child > 0 && pricing > 0 && nginx > 0);
 	char out[4096];
@@ -370,11 +335,11 @@ ensure_restarts_killed_supervisor_and_pool(void)
 	T_ASSERT(strstr(out, "starting pricing") != NULL);
 	pid_t again = t_stack_pid("relay");
 	T_ASSERT(again > 0 && again != parent && t_alive(again));
-	T_ASSERT(relay_child(again, 0, 2000) > 0);
+	T_ASSERT(t_only_child(again, 0, 2000) > 0);
 	T_ASSERT(t_stack_pid("pricing") != pricing && t_alive(t_stack_pid("pricing")));
 	T_EQ_INT(t_stack_pid("nginx"), nginx);
 	struct resp rs;
-	T_ASSERT(health_until(&rs, 200, "up", 10));
+	T_ASSERT(t_wait_health(&rs, 200, "relay.status", "up", 10));
 	t_resp_free(&rs);
 	T_ASSERT(t_pool_full("pricing", 1, 5000));
 	t_get(&rs, "/pricing/health", NULL);
@@ -402,11 +367,11 @@ static void
 watchdog_kills_child_that_stops_beating(void)
 {
 	T_REQUIRE(t_stack_restart("relay", "RELAY_WATCHDOG_SECONDS", "4") > 0);
-	pid_t parent = t_stack_pid("relay"), child = relay_child(parent, 0, 2000);
+	pid_t parent = t_stack_pid("relay"), child = t_only_child(parent, 0, 2000);
 	T_REQUIRE(parent > 0 && child > 0);
 	T_REQUIRE(kill(child, SIGSTOP) == 0);
 	double t0 = t_now();
-	pid_t again = relay_child(parent, child, 15000);
+	pid_t again = t_only_child(parent, child, 15000);
 	T_ASSERT(again > 0);
 	printf("a stopped child replaced after %.1f s\n", t_now() - t0);
 	T_ASSERT(!t_alive(child));
@@ -414,7 +379,7 @@ watchdog_kills_child_that_stops_beating(void)
 	snprintf(needle, sizeof needle, "(pid %d) has not beaten for", (int)child);
 	T_ASSERT(log_has(needle));
 	struct resp rs;
-	T_ASSERT(health_until(&rs, 200, "up", 10));
+	T_ASSERT(t_wait_health(&rs, 200, "relay.status", "up", 10));
 	t_resp_free(&rs);
 	if (t_alive(child))
 		kill(child, SIGKILL);

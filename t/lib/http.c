@@ -236,6 +236,22 @@ t_wait_json(struct resp *rs, const char *url, const char *token, const char *pat
 }
 
 bool
+t_wait_health(struct resp *rs, long code, const char *path, const char *want, double secs)
+{
+	double end = t_now() + secs;
+	for (;;) {
+		t_get(rs, "/health", NULL);
+		const char *st = path ? t_jstr(rs->json, path) : NULL;
+		if (rs->status == code && (path == NULL || (st && strcmp(st, want) == 0)))
+			return true;
+		if (t_now() > end)
+			return false;
+		t_resp_free(rs);
+		t_sleep_ms(200);
+	}
+}
+
+bool
 t_wait_up(const char *url, double secs)
 {
 	double end = t_now() + secs;

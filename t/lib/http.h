@@ -58,6 +58,12 @@ bool t_wait_json(struct resp *rs, const char *url, const char *token, const char
  * (a pool restarted with t_stack_restart is up).  True when it did. */
 bool t_wait_up(const char *url, double secs);
 
+/* Polls GET /health every 200 ms for up to secs until it answers code with
+ * the string member at path ("relay.status", "sender.status"; NULL: any)
+ * reading want.  True when it did; rs keeps the last answer (free it). */
+bool t_wait_health(struct resp *rs, long code, const char *path, const char *want,
+    double secs);
+
 /* Sends n requests at once (curl multi; no 429 retry): t_http_parallel n
  * copies of one, t_http_many with bodies body[0..n) (a NULL entry: none).
  * Fills status[i] (0 on a transport error) and, when bodies is not NULL,

@@ -201,6 +201,21 @@ t_pool_full(const char *name, int want, long ms)
 	return false;
 }
 
+pid_t
+t_only_child(pid_t parent, pid_t not, long ms)
+{
+	pid_t kids[T_MAXKIDS];
+	double end = t_now() + (double)ms / 1000.0;
+	for (;;) {
+		int n = t_children(parent, kids);
+		if (n == 1 && kids[0] != not)
+			return kids[0];
+		if (t_now() > end)
+			return 0;
+		t_sleep_ms(20);
+	}
+}
+
 bool
 t_wait_gone(pid_t pid, long ms)
 {

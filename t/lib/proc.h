@@ -39,6 +39,10 @@ int t_children(pid_t pid, pid_t *out);
 bool t_alive(pid_t pid);
 /* Waits up to ms for pid to be gone (t_alive false); true when it is. */
 bool t_wait_gone(pid_t pid, long ms);
+/* A supervisor's one live child (a daemon of workers/: the relay, the
+ * sender), waiting up to ms for one other than not (0: any); 0 when
+ * there is none by then. */
+pid_t t_only_child(pid_t parent, pid_t not, long ms);
 int t_kill_children(const char *name, int sig);
 bool t_pool_full(const char *name, int want, long ms);
 

@@ -4,12 +4,15 @@
  * with the attempts kept, 409 otherwise).  The rows are written straight
  * into notification_db, as the consumer will write them. */
 #include "notification.h"
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 /* A notification of user with type, channel and status, created `ago`
- * seconds ago, with attempts; its id (malloc'd) or NULL. */
+ * seconds ago, with attempts; its id (malloc'd) or NULL.  A PENDING one is
+ * due tomorrow: the stack's sender (workers/sender.c) would send one due
+ * now at once, and these cases read them as they were written. */
 static char *
 note_insert(const char *user, const char *type, const char *channel, const char *status,
     int ago, int attempts)
@@ -19,12 +22,15 @@ note_insert(const char *user, const char *type, const char *channel, const char 
 	snprintf(att, sizeof att, "%d", attempts);
 	char *id = t_db_write_value(NOTIFY_DB,
 	    "INSERT INTO notifications (user_id, type, channel, recipient, subject, body, "
-	    "status, attempts, last_error, event_id, created_at, sent_at) VALUES ($1, $2, $3, "
+	    "status, attempts, last_error, event_id, created_at, sent_at, next_attempt_at) "
+	    "VALUES ($1, $2, $3, "
 	    "CASE $3 WHEN 'EMAIL' THEN 'n@example.com' ELSE '+919800000001' END, "
 	    "CASE $3 WHEN 'EMAIL' THEN 'Your order' END, 'Body of ' || $2, $4, $5::int, "
 	    "CASE $4 WHEN 'FAILED' THEN '550 mailbox unavailable' END, gen_random_uuid(), "
 	    "now() - make_interval(secs => $6::int), "
-	    "CASE $4 WHEN 'SENT' THEN now() END) RETURNING id",
+	    "CASE $4 WHEN 'SENT' THEN now() END, "
+	    "now() + CASE $4 WHEN 'PENDING' THEN interval '1 day' ELSE interval '0' END) "
+	    "RETURNING id",
 	    user, type, channel, status, att, ago_s, NULL);
 	t_check(id != NULL, __FILE__, __LINE__, "notification inserted");
 	return id;
@@ -193,6 +199,21 @@ retry(struct resp *rs, const char *id, const char *tok)
 	return t_http(rs, "POST", url, tok, NULL, NULL, 0, NULL);
 }
 
+/* The stack's sender (workers/sender.c), its supervisor and its child,
+ * stopped (SIGSTOP) while a case looks at a row it would send at once,
+ * and continued after (SIGCONT). */
+static void
+sender_pause(bool pause)
+{
+	pid_t pid = t_stack_pid("sender"), kids[T_MAXKIDS];
+	if (pid <= 0)
+		return;   /* no sender deployed */
+	int n = t_children(pid, kids), sig = pause ? SIGSTOP : SIGCONT;
+	kill(pid, sig);
+	for (int i = 0; i < n; i++)
+		kill(kids[i], sig);
+}
+
 static void
 retry_failed_back_to_pending(void)
 {
@@ -201,6 +222,7 @@ retry_failed_back_to_pending(void)
 	char *n1 = note_insert(a, "ORDER_PAID", "EMAIL", "FAILED", 3600, 6);
 	T_REQUIRE(n1 != NULL);
 	struct resp rs;
+	sender_pause(true);
 	retry(&rs, n1, admin);
 	if (T_STATUS(&rs, 200)) {
 		T_EQ_STR(t_jstr(rs.json, "id"), n1);
@@ -216,6 +238,7 @@ retry_failed_back_to_pending(void)
 	retry(&rs, n1, admin);
 	T_ERROR(&rs, 409, "PENDING");
 	t_resp_free(&rs);
+	sender_pause(false);
 	free(ta); free(n1);
 }
 
