@@ -10,7 +10,8 @@
  *	purchase.c       through the gateway and the relay: registration's
  *	                 welcome (a CR/LF name, a Devanagari one), a whole
  *	                 purchase and a payout, the customer's and the
- *	                 reseller's rows
+ *	                 reseller's rows, and what the sender delivered to the
+ *	                 stand-ins (delivered.c: each row once, nothing else)
  *
  * main.c holds what the files share: the admin token, a fresh user's
  * token, and the readers of the rows the consumer writes. */
@@ -48,6 +49,18 @@ void notes_check(const char *user, const char *type, const char *want, const cha
 #define NOTE_HAS(user, type, channel, col, part) \
 	note_check((user), (type), (channel), (col), (part), true, __FILE__, __LINE__)
 #define NOTES_ARE(user, type, want) notes_check((user), (type), (want), __FILE__, __LINE__)
+
+/* delivered.c: what reached the stand-ins for user, against its rows.
+ * delivered_all_sent waits (30 s) until every row of user is SENT. */
+bool delivered_all_sent(const char *user);
+/* Each email at the SMTP stand-in to address is one of user's EMAIL rows
+ * (subject and body), each row once. */
+void delivered_mailbox(const char *user, const char *address);
+/* Each message of provider ("twilio", "whatsapp") to `to` (as the provider
+ * has it: "+9198..." at Twilio, digits at Meta) is one of user's rows of
+ * channel, each row once. */
+void delivered_texts(const char *user, const char *provider, const char *channel,
+    const char *to);
 
 extern const struct t_suite notification_preferences_suite;
 extern const struct t_suite notification_notifications_suite;

@@ -10,9 +10,13 @@
  * (RAZORPAY_STUB_PORT). */
 #include "notification.h"
 #include "../../lib/pay.h"
+#include "../../lib/db.h"
+#include "../../lib/notify.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 /* A user registered through POST /auth/register with role, first name
  * (JSON text of a string) and phone: token and id into u, e-mail into
@@ -36,14 +40,15 @@ register_user(const char *role, const char *first_json, const char *phone, struc
 	return ok;
 }
 
-/* Waits for user's rows of each of types[0..n) on email and WhatsApp,
- * once each. */
+/* Waits for user's rows of each of types[0..n) on the channels want
+ * ("EMAIL,WHATSAPP"), once each. */
 static void
-wait_each(const char *user, const char *const *types, size_t n, const char *whose)
+wait_each(const char *user, const char *const *types, size_t n, const char *want,
+    const char *whose)
 {
 	for (size_t i = 0; i < n; i++)
-		t_check(note_wait(user, types[i], "EMAIL,WHATSAPP"), __FILE__, __LINE__,
-		    "the %s's %s on email and WhatsApp, once each", whose, types[i]);
+		t_check(note_wait(user, types[i], want), __FILE__, __LINE__,
+		    "the %s's %s on %s, once each", whose, types[i], want);
 }
 
 /* ---- registration ---- */
@@ -123,6 +128,7 @@ purchase_register_devanagari_name_intact(void)
 struct buyer {
 	struct t_user c, s;            /* customer, reseller */
 	char order[64], product[200];
+	char cphone[16], sphone[16];   /* "+9198........", this run's own */
 };
 
 /* Order two at 1500.00 from the reseller, pay through the stand-in, wait
@@ -170,7 +176,8 @@ purchase_customer_rows(const struct buyer *b)
 	const char *c = b->c.id;
 	static const char *const types[] = { "ORDER_CREATED", "ORDER_PAID", "ORDER_SHIPPED",
 		"ORDER_DELIVERED" };
-	wait_each(c, types, T_NCASES(types), "customer");
+	/* The customer turned SMS on after the welcome. */
+	wait_each(c, types, T_NCASES(types), "EMAIL,SMS,WHATSAPP", "customer");
 	char want[400];
 	snprintf(want, sizeof want, "Order %s placed: \u20b93,000.00", b->order);
 	NOTE_IS(c, "ORDER_CREATED", "EMAIL", "subject", want);
@@ -185,7 +192,8 @@ purchase_customer_rows(const struct buyer *b)
 	NOTE_HAS(c, "ORDER_SHIPPED", "WHATSAPP", "body", "AWB 42 by BlueDart");
 	snprintf(want, sizeof want, "Order %s delivered", b->order);
 	NOTE_IS(c, "ORDER_DELIVERED", "EMAIL", "subject", want);
-	NOTE_IS(c, "ORDER_DELIVERED", "WHATSAPP", "recipient", "+919811111111");
+	NOTE_IS(c, "ORDER_DELIVERED", "WHATSAPP", "recipient", b->cphone);
+	NOTE_IS(c, "ORDER_DELIVERED", "SMS", "recipient", b->cphone);
 }
 
 static void
@@ -193,7 +201,7 @@ purchase_reseller_rows(const struct buyer *b)
 {
 	const char *s = b->s.id;
 	static const char *const types[] = { "ORDER_CREATED", "ORDER_PAID", "ORDER_DELIVERED" };
-	wait_each(s, types, T_NCASES(types), "reseller");
+	wait_each(s, types, T_NCASES(types), "EMAIL,WHATSAPP", "reseller");
 	/* The customer's rows of the shipment exist: its event is applied. */
 	NOTES_ARE(s, "ORDER_SHIPPED", "");
 	char want[400];
@@ -208,7 +216,7 @@ purchase_reseller_rows(const struct buyer *b)
 	NOTE_IS(s, "ORDER_PAID", "EMAIL", "subject", pending);
 	snprintf(want, sizeof want, "Commission on its way: \u20b9300.00 for order %s", b->order);
 	NOTE_IS(s, "ORDER_DELIVERED", "EMAIL", "subject", want);
-	NOTE_IS(s, "ORDER_PAID", "WHATSAPP", "recipient", "+919822222222");
+	NOTE_IS(s, "ORDER_PAID", "WHATSAPP", "recipient", b->sphone);
 	NOTE_HAS(s, "ORDER_PAID", "WHATSAPP", "body", "Hi Ravi, order");
 	/* GET /notifications agrees: the reseller's order messages. */
 	struct resp rs;
@@ -253,20 +261,59 @@ purchase_payout_rows(const struct buyer *b)
 	free(payout);
 }
 
+/* What the sender delivered for the purchase: every row SENT; the
+ * customer's and the reseller's mailboxes at the SMTP stand-in, their
+ * WhatsApp texts at Meta's and the customer's SMS at Twilio's hold exactly
+ * their rows, each once. */
+static void
+purchase_delivered(const struct buyer *b, const char *ce, const char *se)
+{
+	T_ASSERT(delivered_all_sent(b->c.id));
+	T_ASSERT(delivered_all_sent(b->s.id));
+	delivered_mailbox(b->c.id, ce);
+	delivered_mailbox(b->s.id, se);
+	/* Welcome, placed, paid, shipped, delivered; welcome, sale, commission
+	 * pending, on its way, payout requested and approved. */
+	T_EQ_INT(t_smtp_find(ce, 0, NULL, 0), 5);
+	T_EQ_INT(t_smtp_find(se, 0, NULL, 0), 6);
+	delivered_texts(b->c.id, "whatsapp", "WHATSAPP", b->cphone + 1);
+	delivered_texts(b->s.id, "whatsapp", "WHATSAPP", b->sphone + 1);
+	delivered_texts(b->c.id, "twilio", "SMS", b->cphone);
+	delivered_texts(b->s.id, "twilio", "SMS", b->sphone);
+	T_EQ_INT(t_db_count(NOTIFY_DB, "SELECT count(*) FROM notifications WHERE user_id = $1 "
+	    "AND channel = 'SMS'", b->c.id, NULL), 4);
+	/* GET /notifications agrees: every one SENT. */
+	struct resp rs;
+	t_get(&rs, "/notifications?status=SENT&take=100", b->c.token);
+	if (T_STATUS(&rs, 200))
+		T_EQ_INT(t_jint(rs.json, "total", -1), 5 + 4 + 5);
+	t_resp_free(&rs);
+}
+
 static void
 purchase_customer_and_reseller_then_payout(void)
 {
 	struct buyer b;
 	memset(&b, 0, sizeof b);
 	char ce[120], se[120];
-	T_REQUIRE(register_user("RESELLER", "\"Ravi\"", "+919822222222", &b.s, se));
-	T_REQUIRE(register_user("CUSTOMER", "\"Asha\"", "+919811111111", &b.c, ce));
+	unsigned salt = (unsigned)getpid() * 7919u + (unsigned)time(NULL);
+	snprintf(b.cphone, sizeof b.cphone, "+9198%08u", salt % 100000000u);
+	snprintf(b.sphone, sizeof b.sphone, "+9197%08u", salt % 100000000u);
+	T_REQUIRE(register_user("RESELLER", "\"Ravi\"", b.sphone, &b.s, se));
+	T_REQUIRE(register_user("CUSTOMER", "\"Asha\"", b.cphone, &b.c, ce));
+	/* The customer turns SMS on once the welcome is recorded. */
+	T_REQUIRE(note_wait(b.c.id, "USER_REGISTERED", "EMAIL,WHATSAPP"));
+	struct resp rs;
+	t_send_json(&rs, "PATCH", "/notifications/preferences", b.c.token, "{\"sms\":true}");
+	T_STATUS(&rs, 200);
+	t_resp_free(&rs);
 	if (purchase_run(&b)) {
 		purchase_customer_rows(&b);
 		NOTE_IS(b.c.id, "ORDER_PAID", "EMAIL", "recipient", ce);
 		purchase_reseller_rows(&b);
 		NOTE_IS(b.s.id, "ORDER_PAID", "EMAIL", "recipient", se);
 		purchase_payout_rows(&b);
+		purchase_delivered(&b, ce, se);
 	}
 	t_user_free(&b.c);
 	t_user_free(&b.s);
