@@ -1,5 +1,6 @@
 /* The sender's decisions and formats (sender_rules.h). */
 #include "sender_rules.h"
+#include "valid.h"
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
@@ -400,6 +401,71 @@ sender_meta_json(struct buf *out, const char *digits, const char *body)
 	jw_kstr(&w, "body", body);
 	jw_obj_close(&w);
 	jw_obj_close(&w);
+}
+
+int
+sender_wa_template_parse(const char *s, char name[128], char lang[16])
+{
+	const char *colon = s ? strchr(s, ':') : NULL;
+	if (colon == NULL)
+		return -1;
+	size_t nn = (size_t)(colon - s), nl = strlen(colon + 1);
+	if (nn == 0 || nn >= 128 || nl < 2 || nl >= 16 ||
+	    strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789_") != nn ||
+	    strspn(colon + 1, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_") != nl)
+		return -1;
+	memcpy(name, s, nn);
+	name[nn] = '\0';
+	memcpy(lang, colon + 1, nl + 1);
+	return 0;
+}
+
+void
+sender_meta_template_json(struct buf *out, const char *digits, const char *name,
+    const char *lang, const char *body)
+{
+	struct buf one = { 0 };
+	for (const char *c = body; *c != '\0'; c++) {
+		bool space = (unsigned char)*c <= ' ' || *c == 0x7f;
+		if (!space)
+			buf_addc(&one, *c);
+		else if (one.len > 0 && one.p[one.len - 1] != ' ')
+			buf_addc(&one, ' ');
+	}
+	while (one.len > 0 && one.p[one.len - 1] == ' ')
+		one.len--;
+	buf_addc(&one, '\0');
+	one.p[utf8_cut(one.p, 1000)] = '\0';
+	struct jw w;
+	jw_init(&w, out);
+	jw_obj_open(&w);
+	jw_kstr(&w, "messaging_product", "whatsapp");
+	jw_kstr(&w, "recipient_type", "individual");
+	jw_kstr(&w, "to", digits);
+	jw_kstr(&w, "type", "template");
+	jw_key(&w, "template");
+	jw_obj_open(&w);
+	jw_kstr(&w, "name", name);
+	jw_key(&w, "language");
+	jw_obj_open(&w);
+	jw_kstr(&w, "code", lang);
+	jw_obj_close(&w);
+	jw_key(&w, "components");
+	jw_arr_open(&w);
+	jw_obj_open(&w);
+	jw_kstr(&w, "type", "body");
+	jw_key(&w, "parameters");
+	jw_arr_open(&w);
+	jw_obj_open(&w);
+	jw_kstr(&w, "type", "text");
+	jw_kstr(&w, "text", one.p);
+	jw_obj_close(&w);
+	jw_arr_close(&w);
+	jw_obj_close(&w);
+	jw_arr_close(&w);
+	jw_obj_close(&w);
+	jw_obj_close(&w);
+	buf_free(&one);
 }
 
 /* A non-empty string of at most 128 bytes without control characters. */

@@ -101,6 +101,18 @@ size_t sender_digits(const char *phone, char *out, size_t n);
  * "individual","to":digits,"type":"text","text":{"preview_url":false,
  * "body":body}}. */
 void sender_meta_json(struct buf *out, const char *digits, const char *body);
+/* WHATSAPP_TEMPLATE ("order_update:en": an approved template's name, a
+ * colon, its language code) into name and lang; 0, or -1 when malformed. */
+int sender_wa_template_parse(const char *s, char name[128], char lang[16]);
+/* Meta's template message: the template name in lang, its body's one
+ * parameter the message's text on one line (Meta refuses a parameter with
+ * a line break, a tab or a run of spaces: each run of them becomes one
+ * space), cut at a character to 1,000 bytes:
+ * {"messaging_product":"whatsapp","recipient_type":"individual","to":digits,
+ * "type":"template","template":{"name":name,"language":{"code":lang},
+ * "components":[{"type":"body","parameters":[{"type":"text","text":...}]}]}}. */
+void sender_meta_template_json(struct buf *out, const char *digits, const char *name,
+    const char *lang, const char *body);
 
 /* The provider's id for a message it took: Twilio's "sid", Meta's
  * "messages"[0]."id"; NULL when the answer has none. */

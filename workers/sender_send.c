@@ -74,6 +74,13 @@ providers_load(struct providers *p, char *why, size_t n)
 	p->wa_base = config_str("WHATSAPP_API_BASE", "https://graph.facebook.com/v19.0");
 	p->wa_phone_id = config_str("WHATSAPP_PHONE_NUMBER_ID", NULL);
 	p->wa_token = config_str("WHATSAPP_TOKEN", NULL);
+	const char *tpl = config_str("WHATSAPP_TEMPLATE", NULL);
+	if (tpl != NULL && *tpl != '\0' &&
+	    sender_wa_template_parse(tpl, p->wa_template, p->wa_lang) != 0) {
+		snprintf(why, n, "WHATSAPP_TEMPLATE is an approved template's name and its language "
+		    "code, \"order_update:en\"");
+		return -1;
+	}
 	p->log_file = config_str("NOTIFY_LOG_FILE", "var/log/notifications.log");
 	p->timeout_ms = config_long("NOTIFY_TIMEOUT_MS", 10000);
 	if (p->timeout_ms < 100) p->timeout_ms = 100;
@@ -327,8 +334,9 @@ send_sms(struct outlet *o, struct arena *a, const struct note *n, struct outcome
 	http_outcome(a, rc, &r, sender_twilio_sid, out);
 }
 
-/* WhatsApp: Meta's Cloud API, a JSON text message to the number's digits
- * with a bearer token; the answer's messages[0].id. */
+/* WhatsApp: Meta's Cloud API, a JSON text message (or, with
+ * WHATSAPP_TEMPLATE, that template with the text as its parameter) to the
+ * number's digits with a bearer token; the answer's messages[0].id. */
 static void
 send_whatsapp(struct outlet *o, struct arena *a, const struct note *n, struct outcome *out)
 {
@@ -339,7 +347,10 @@ send_whatsapp(struct outlet *o, struct arena *a, const struct note *n, struct ou
 		return;
 	}
 	struct buf json = { 0 };
-	sender_meta_json(&json, digits, n->body);
+	if (o->p->wa_template[0] != '\0')
+		sender_meta_template_json(&json, digits, o->p->wa_template, o->p->wa_lang, n->body);
+	else
+		sender_meta_json(&json, digits, n->body);
 	const char *const hdrs[] = { o->bearer, NULL };
 	struct http_resp r;
 	int rc = httpc_call_on(o->http, a, NULL, "POST", o->url, json.p, json.len, hdrs, NULL,

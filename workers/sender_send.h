@@ -22,6 +22,7 @@ struct providers {
 	struct sender_from from;
 	const char *twilio_base, *twilio_sid, *twilio_token, *twilio_from;
 	const char *wa_base, *wa_phone_id, *wa_token;
+	char wa_template[128], wa_lang[16];   /* WHATSAPP_TEMPLATE; "": text messages */
 	const char *log_file;
 	long timeout_ms;
 };

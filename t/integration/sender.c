@@ -474,6 +474,33 @@ stack_sender_start(void)
 	return pid > 0 && t_only_child(pid, 0, 5000) > 0;
 }
 
+/* With WHATSAPP_TEMPLATE a sender sends the approved template, the text
+ * as its one parameter on one line (the stand-in, as Meta, refuses a
+ * parameter with a line break, a tab or five spaces). */
+static void
+sender_whatsapp_template_when_configured(void)
+{
+	T_REQUIRE(stack_sender_stop());
+	const char *env[] = { "WHATSAPP_TEMPLATE=order_update:en", NULL };
+	pid_t own = sender_start("it-sender-template", env);
+	T_ASSERT(own > 0);
+	char body[200], want[260];
+	unique_body(body, sizeof body, "tpl");
+	char text[260];
+	snprintf(text, sizeof text, "Hi Asha,\n\n%s\n", body);
+	char *id = note_put("WHATSAPP", "+919812345678", "", text);
+	T_ASSERT(id != NULL && status_is(id, "SENT", 10000));
+	sender_stop(own);
+	T_ASSERT(stack_sender_start());
+	snprintf(want, sizeof want, "order_update: Hi Asha, %s", body);
+	struct json_object *m = stub_message("whatsapp", want);
+	T_REQUIRE(m != NULL);
+	T_EQ_STR(t_jstr(m, "type"), "template");
+	T_EQ_STR(t_jstr(m, "to"), "919812345678");
+	json_object_put(m);
+	free(id);
+}
+
 /* ---- the log channel ---- */
 
 static void
@@ -760,6 +787,7 @@ static const struct t_case cases[] = {
 	T_CASE(sender_email_refused_failed_at_once_then_admin_retry_sent),
 	T_CASE(sender_sms_twilio_shape),
 	T_CASE(sender_whatsapp_meta_shape),
+	T_CASE(sender_whatsapp_template_when_configured),
 	T_CASE(sender_sms_500_twice_then_sent_attempts_3),
 	T_CASE(sender_whatsapp_429_twice_then_sent_attempts_3),
 	T_CASE(sender_sms_and_whatsapp_refused_failed_at_once),

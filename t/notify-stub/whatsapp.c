@@ -129,6 +129,12 @@ wa_template(struct req *r, const struct jv *t, struct buf *out)
 			const char *text = json_str(ps->items[k], "text");
 			if (text == NULL)
 				continue;
+			if (strpbrk(text, "\n\t") != NULL || strstr(text, "     ") != NULL) {
+				wa_error(r, 400, 132018, 0, false, NULL, "(#132018) There was an issue "
+				    "with the parameters in your template. Param text cannot have "
+				    "new-line/tab characters or more than 4 consecutive spaces");
+				return false;
+			}
 			buf_adds(out, sep);
 			buf_adds(out, text);
 			sep = " | ";

@@ -478,6 +478,47 @@ sender_meta_json_shape(void)
 	buf_free(&b);
 }
 
+static void
+sender_meta_template_shape(void)
+{
+	struct buf b = { 0 };
+	sender_meta_template_json(&b, "919812345678", "order_update", "en",
+	    "Hi \"Priya\",\n\nyour order\t\tis   paid: \u20b91,500.00\n");
+	buf_addc(&b, '\0');
+	T_EQ_STR(b.p, "{\"messaging_product\":\"whatsapp\",\"recipient_type\":\"individual\","
+	    "\"to\":\"919812345678\",\"type\":\"template\",\"template\":{\"name\":\"order_update\","
+	    "\"language\":{\"code\":\"en\"},\"components\":[{\"type\":\"body\",\"parameters\":"
+	    "[{\"type\":\"text\",\"text\":\"Hi \\\"Priya\\\", your order is paid: \u20b91,500.00\"}]}]}}");
+	buf_free(&b);
+	/* A long text is cut at a character, to at most 1,000 bytes. */
+	char big[3001] = { 0 };
+	for (int i = 0; i < 1000; i++)
+		memcpy(big + 3 * i, "\u0928", 3);          /* न, three bytes */
+	b = (struct buf){ 0 };
+	sender_meta_template_json(&b, "91", "t", "hi", big);
+	buf_addc(&b, '\0');
+	const char *text = strstr(b.p, "\"text\":\"") + 8;
+	T_EQ_INT((long long)(strchr(text, '"') - text), 999);
+	buf_free(&b);
+}
+
+static void
+sender_wa_template_setting(void)
+{
+	char name[128], lang[16];
+	T_EQ_INT(sender_wa_template_parse("order_update:en", name, lang), 0);
+	T_EQ_STR(name, "order_update");
+	T_EQ_STR(lang, "en");
+	T_EQ_INT(sender_wa_template_parse("order_update:en_US", name, lang), 0);
+	T_EQ_STR(lang, "en_US");
+	T_EQ_INT(sender_wa_template_parse("order_update", name, lang), -1);
+	T_EQ_INT(sender_wa_template_parse(":en", name, lang), -1);
+	T_EQ_INT(sender_wa_template_parse("Order Update:en", name, lang), -1);
+	T_EQ_INT(sender_wa_template_parse("order:e", name, lang), -1);
+	T_EQ_INT(sender_wa_template_parse("order:en\"x", name, lang), -1);
+	T_EQ_INT(sender_wa_template_parse(NULL, name, lang), -1);
+}
+
 static struct jv *
 parse(struct arena *a, const char *s)
 {
@@ -573,6 +614,8 @@ static const struct t_case cases[] = {
 	T_CASE(sender_twilio_form_encoded),
 	T_CASE(sender_digits_of_numbers),
 	T_CASE(sender_meta_json_shape),
+	T_CASE(sender_meta_template_shape),
+	T_CASE(sender_wa_template_setting),
 	T_CASE(sender_answers_ids),
 	T_CASE(sender_errors_from_answers),
 	T_CASE(sender_log_line_json),
