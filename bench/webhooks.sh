@@ -179,6 +179,24 @@ webhooks_measure() {
 	else
 		note "  relay idle after $((SECONDS - t0)) s"
 	fi
+	# ... and the sender a backlog (the notifications of those orders: the
+	# customer's and the reseller's, on each of their channels): measure
+	# once it is sent, and say what it was.
+	if [[ -n ${NOTIFICATION_DATABASE_URL:-} ]]; then
+		t0=$SECONDS
+		while ((SECONDS - t0 < 300)); do
+			pending=$(wh_psql "$NOTIFICATION_DATABASE_URL" -c "SELECT count(*) FROM notifications
+				WHERE status = 'PENDING'")
+			((pending == 0)) && break
+			sleep 0.5
+		done
+		local made
+		made=$(wh_psql "$NOTIFICATION_DATABASE_URL" -c "SELECT count(*) || ' notifications (' ||
+			coalesce(string_agg(n || ' ' || channel, ', ' ORDER BY channel), '') || ')'
+			FROM (SELECT channel, count(*) AS n FROM notifications GROUP BY channel) c")
+		NOTES+=("webhook -> PAID: measured once the sender had sent the runs' $made, $pending still PENDING, $((SECONDS - t0)) s after the relay was idle; they are sent while POST /orders runs, so its figures carry that load")
+		note "  ${NOTES[-1]}"
+	fi
 
 	# 4. The events, built and signed in one query: HMAC-SHA256 from
 	# PostgreSQL's sha256() (RFC 2104: the key, zero-padded to the 64-byte
