@@ -191,7 +191,7 @@ webhooks_measure() {
 			sleep 0.5
 		done
 		local made
-		made=$(wh_psql "$NOTIFICATION_DATABASE_URL" -c "SELECT count(*) || ' notifications (' ||
+		made=$(wh_psql "$NOTIFICATION_DATABASE_URL" -c "SELECT coalesce(sum(n), 0) || ' notifications (' ||
 			coalesce(string_agg(n || ' ' || channel, ', ' ORDER BY channel), '') || ')'
 			FROM (SELECT channel, count(*) AS n FROM notifications GROUP BY channel) c")
 		NOTES+=("webhook -> PAID: measured once the sender had sent the runs' $made, $pending still PENDING, $((SECONDS - t0)) s after the relay was idle; they are sent while POST /orders runs, so its figures carry that load")

@@ -7,8 +7,9 @@
 DEPS_PACKAGES=(build-essential libfcgi-dev spawn-fcgi nginx postgresql postgresql-client
 	libpq-dev libjson-c-dev libjwt-dev libssl-dev libcurl4-openssl-dev libcunit1-dev curl wrk)
 # What only the tests need (make test: `stack.sh deps test`): the headless
-# browser of the share page's browser test (t/integration/share_link/browser.c).
-DEPS_TEST_PACKAGES=(chromium)
+# browser of the share page's browser test (t/integration/share_link/browser.c)
+# and python3 for the STARTTLS mail server of it_sender (t/smtp/starttls.py).
+DEPS_TEST_PACKAGES=(chromium python3)
 
 # cmd_deps [test]: the stack's packages, and with "test" the tests' too (a
 # test package that cannot be installed is a warning: its test skips, or

@@ -67,6 +67,7 @@ providers_load(struct providers *p, char *why, size_t n)
 	p->smtp_user = config_str("SMTP_USER", NULL);
 	p->smtp_password = config_str("SMTP_PASSWORD", NULL);
 	p->smtp_from = config_str("SMTP_FROM", NULL);
+	p->smtp_ca_file = config_str("SMTP_CA_FILE", NULL);
 	p->twilio_base = config_str("TWILIO_API_BASE", "https://api.twilio.com/2010-04-01");
 	p->twilio_sid = config_str("TWILIO_ACCOUNT_SID", NULL);
 	p->twilio_token = config_str("TWILIO_AUTH_TOKEN", NULL);
@@ -161,6 +162,8 @@ smtp_setup(struct outlet *o)
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
 	/* STARTTLS whenever the server offers it (smtps:// is TLS anyway). */
 	curl_easy_setopt(c, CURLOPT_USE_SSL, (long)CURLUSESSL_TRY);
+	if (p->smtp_ca_file != NULL && *p->smtp_ca_file != '\0')
+		curl_easy_setopt(c, CURLOPT_CAINFO, p->smtp_ca_file);
 	if (p->smtp_user != NULL) {
 		curl_easy_setopt(c, CURLOPT_USERNAME, p->smtp_user);
 		curl_easy_setopt(c, CURLOPT_PASSWORD, p->smtp_password);

@@ -19,6 +19,7 @@ extern const char *const channel_names[CH__MAX];
  * Secrets stay here and in the outlets: never logged, never stored. */
 struct providers {
 	const char *smtp_url, *smtp_user, *smtp_password, *smtp_from;
+	const char *smtp_ca_file;   /* SMTP_CA_FILE: the CAs a TLS server is checked against; NULL: the system's */
 	struct sender_from from;
 	const char *twilio_base, *twilio_sid, *twilio_token, *twilio_from;
 	const char *wa_base, *wa_phone_id, *wa_token;

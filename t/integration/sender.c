@@ -501,6 +501,89 @@ sender_whatsapp_template_when_configured(void)
 	free(id);
 }
 
+/* ---- STARTTLS ---- */
+
+/* t/smtp/starttls.py on a free port, its files in dir, with a fresh
+ * self-signed certificate for 127.0.0.1 (cert.pem in dir): its pid and
+ * port, or 0 (after saying why). */
+static pid_t
+tls_server_start(const char *dir, int *port)
+{
+	char cmd[4096];
+	snprintf(cmd, sizeof cmd, "rm -rf '%.700s' && mkdir -p '%.700s/mail' && openssl req -x509 "
+	    "-newkey rsa:2048 -nodes -keyout '%.700s/key.pem' -out '%.700s/cert.pem' -days 1 "
+	    "-subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 2>/dev/null", dir, dir, dir,
+	    dir);
+	if (system(cmd) != 0) {
+		printf("could not make a certificate with openssl\n");
+		return 0;
+	}
+	char script[1024], mail[1100], cert[1100], key[1100], portf[1100];
+	snprintf(script, sizeof script, "%s/t/smtp/starttls.py", t_env("REPO"));
+	snprintf(mail, sizeof mail, "%s/mail", dir);
+	snprintf(cert, sizeof cert, "%s/cert.pem", dir);
+	snprintf(key, sizeof key, "%s/key.pem", dir);
+	snprintf(portf, sizeof portf, "%s/port", dir);
+	pid_t pid = fork();
+	if (pid == 0) {
+		execlp("python3", "python3", script, "--dir", mail, "--cert", cert, "--key", key,
+		    "--port-file", portf, (char *)NULL);
+		_exit(127);
+	}
+	for (int i = 0; pid > 0 && i < 200; i++) {
+		FILE *f = fopen(portf, "r");
+		if (f != NULL) {
+			int ok = fscanf(f, "%d", port);
+			fclose(f);
+			if (ok == 1)
+				return pid;
+		}
+		usleep(50 * 1000);
+	}
+	printf("starttls.py did not start (python3 missing?)\n");
+	if (pid > 0) {
+		kill(pid, SIGTERM);
+		waitpid(pid, NULL, 0);
+	}
+	return 0;
+}
+
+/* A server that offers STARTTLS (and refuses mail before it) gets the
+ * message over TLS, its certificate checked against SMTP_CA_FILE. */
+static void
+sender_email_starttls_when_offered(void)
+{
+	char dir[1024], to[160];
+	snprintf(dir, sizeof dir, "%s/starttls", t_env("VAR_DIR"));
+	int port = 0;
+	pid_t srv = tls_server_start(dir, &port);
+	T_REQUIRE(srv > 0);
+	address(to, sizeof to, "it-sender-tls");
+	T_REQUIRE(stack_sender_stop());
+	char url[64], ca[1100];
+	snprintf(url, sizeof url, "SMTP_URL=smtp://127.0.0.1:%d", port);
+	snprintf(ca, sizeof ca, "SMTP_CA_FILE=%s/cert.pem", dir);
+	const char *env[] = { url, ca, "SMTP_USER=", "SMTP_PASSWORD=", NULL };
+	pid_t own = sender_start("it-sender-tls", env);
+	T_ASSERT(own > 0);
+	char *id = note_put("EMAIL", to, "Over TLS", "नमस्ते, sent over TLS");
+	T_ASSERT(id != NULL && status_is(id, "SENT", 10000));
+	sender_stop(own);
+	T_ASSERT(stack_sender_start());
+	kill(srv, SIGTERM);
+	waitpid(srv, NULL, 0);
+	char path[1200], file[8192];
+	snprintf(path, sizeof path, "%s/mail/000001.eml", dir);
+	FILE *f = fopen(path, "r");
+	T_REQUIRE(f != NULL);
+	size_t n = fread(file, 1, sizeof file - 1, f);
+	fclose(f);
+	file[n] = '\0';
+	T_ASSERT(strncmp(file, "X-Stub-TLS: TLSv1.", 18) == 0);
+	T_ASSERT(strstr(file, to) != NULL && strstr(file, "Subject: Over TLS\r\n") != NULL);
+	free(id);
+}
+
 /* ---- the log channel ---- */
 
 static void
@@ -788,6 +871,7 @@ static const struct t_case cases[] = {
 	T_CASE(sender_sms_twilio_shape),
 	T_CASE(sender_whatsapp_meta_shape),
 	T_CASE(sender_whatsapp_template_when_configured),
+	T_CASE(sender_email_starttls_when_offered),
 	T_CASE(sender_sms_500_twice_then_sent_attempts_3),
 	T_CASE(sender_whatsapp_429_twice_then_sent_attempts_3),
 	T_CASE(sender_sms_and_whatsapp_refused_failed_at_once),
