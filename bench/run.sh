@@ -530,8 +530,21 @@ fi
 # A share link and its two public reads: GET /share-links/:code (JSON) and
 # GET /share/:code (the HTML share page), both counting clicks
 # (bench/share.lua: visitors of their own user agent, first visits and
-# repeats).  A reseller is registered unless POST /orders did.
+# repeats).  A reseller is registered unless POST /orders did.  The runs
+# wait until the relay and the sender have worked off what POST /orders
+# left them (its ORDER_CREATED events and their emails), as the webhooks
+# do, so the reads are measured on their own.
 if ((SHARE)); then
+	t0=$SECONDS
+	left=1
+	while ((SECONDS - t0 < 300)); do
+		left=$(psql "$ORDER_DATABASE_URL" -X -At -c "SELECT count(*) FROM outbox WHERE status = 'PENDING'")
+		[[ -n ${NOTIFICATION_DATABASE_URL:-} ]] && left=$((left + $(psql "$NOTIFICATION_DATABASE_URL" \
+			-X -At -c "SELECT count(*) FROM notifications WHERE status = 'PENDING'")))
+		((left == 0)) && break
+		sleep 0.5
+	done
+	note "share links: the relay and the sender idle after $((SECONDS - t0)) s ($left still pending)"
 	if [[ -z ${BENCH_SELLER_TOKEN:-} ]]; then
 		register RESELLER
 		BENCH_SELLER_TOKEN=$REG_TOKEN
